@@ -1,0 +1,145 @@
+import RapportCore
+import RapportStore
+
+/// A profile as readers see it: the live profile combined with everything
+/// merged into it.
+public struct ProfileView: Sendable {
+    public var id: ProfileID
+    public var workspaceId: WorkspaceID
+    public var createdAt: Int64
+    /// The profiles merged into this one (not including `id`).
+    public var mergedProfiles: [ProfileID]
+    public var identifiers: [IdentityRecord]
+    public var traits: [String: TraitValue]
+    public var aggregates: ProfileAggregates
+    public var merges: [MergeRecord]
+}
+
+extension ProfileProjector {
+    /// The live profile that `id` is or was merged into; `nil` if unknown.
+    public func profile(_ id: ProfileID, workspaceId: WorkspaceID) -> ProfileView? {
+        guard let node = graph.nodes[id], node.record.workspaceId == workspaceId else { return nil }
+        let live = graph.canonical(id)
+        guard let liveNode = graph.nodes[live] else { return nil }
+        let c = graph.combined(live)
+        var mergeIds = Set<Int64>()
+        for p in c.members { mergeIds.formUnion(graph.mergesByProfile[p] ?? []) }
+        let merges = mergeIds.sorted().compactMap { graph.merges[$0] }
+        return ProfileView(
+            id: live, workspaceId: workspaceId, createdAt: liveNode.record.createdAt,
+            mergedProfiles: c.members.filter { $0 != live }, identifiers: c.identifiers, traits: c.traits,
+            aggregates: c.aggregates, merges: merges)
+    }
+
+    /// The live profile an identifier belongs to.
+    public func profileId(for identifier: Identifier, workspaceId: WorkspaceID) -> ProfileID? {
+        guard let owner = graph.owners[workspaceId]?[identifier] else { return nil }
+        return graph.canonical(owner)
+    }
+
+    /// Log positions of a live profile's events, newest first: the store's and
+    /// those not flushed yet.
+    public func timelineSeqs(_ id: ProfileID, workspaceId: WorkspaceID, before: Int64?, limit: Int) async throws
+        -> [Int64]
+    {
+        let members = graph.subtree(graph.canonical(id)).filter { graph.nodes[$0]?.record.workspaceId == workspaceId }
+        let bound = before ?? .max
+        var seqs = members.flatMap { pendingSeqs[$0] ?? [] }.filter { $0 < bound }
+        seqs += try await store.eventSeqs(profiles: members, before: before, limit: limit)
+        return Array(Set(seqs).sorted(by: >).prefix(limit))
+    }
+
+    /// Live profiles (id, combined view) matching a text: an identifier value
+    /// or a trait value (name, email, phone, …), at most `limit`.
+    public func search(_ text: String, workspaceId: WorkspaceID, limit: Int) -> [ProfileView] {
+        let needle = text.trimmingASCIIWhitespace().lowercased()
+        if needle.isEmpty { return [] }
+        var found: [ProfileID] = []
+        var seen = Set<ProfileID>()
+        func add(_ p: ProfileID) {
+            let live = graph.canonical(p)
+            if seen.insert(live).inserted { found.append(live) }
+        }
+        if let id = Int64(needle), let node = graph.nodes[ProfileID(id)], node.record.workspaceId == workspaceId {
+            add(ProfileID(id))
+        }
+        for (identifier, owner) in graph.owners[workspaceId] ?? [:] where found.count < limit {
+            if identifier.value.lowercased().contains(needle) { add(owner) }
+        }
+        if found.count < limit {
+            for (id, node) in graph.nodes where node.record.workspaceId == workspaceId && found.count < limit {
+                for (_, t) in node.record.traits {
+                    if let s = t.value.stringValue, s.lowercased().contains(needle) {
+                        add(id)
+                        break
+                    }
+                }
+            }
+        }
+        return found.prefix(limit).compactMap { profile($0, workspaceId: workspaceId) }
+    }
+
+    /// Profile counts for the overview: live profiles, merged-away profiles.
+    public func profileCounts(workspaceId: WorkspaceID) -> (live: Int, merged: Int) {
+        var live = 0
+        var merged = 0
+        for (_, node) in graph.nodes where node.record.workspaceId == workspaceId {
+            if node.record.mergedInto == nil { live += 1 } else { merged += 1 }
+        }
+        return (live, merged)
+    }
+
+    /// Undoes a merge: the merged-away profile (with everything merged into it)
+    /// becomes a profile of its own again, its events and identifiers with it,
+    /// and the two are not merged again automatically.
+    public func unmerge(mergeId: Int64, workspaceId: WorkspaceID, by actor: String, now: Int64) async throws
+        -> MergeRecord
+    {
+        guard var m = graph.merges[mergeId], m.workspaceId == workspaceId else {
+            throw RapportError(.notFound, "no merge \(mergeId) in this workspace")
+        }
+        if m.undoneAt != nil { throw RapportError(.conflict, "merge \(mergeId) was already undone") }
+        guard graph.nodes[m.from]?.record.mergedInto == m.into else {
+            throw RapportError(.conflict, "profile \(m.from) is no longer merged into \(m.into)")
+        }
+        graph.nodes[m.from]?.record.mergedInto = nil
+        graph.nodes[m.into]?.members.removeAll { $0 == m.from }
+        graph.addBlock(m.from, m.into)
+        m.undoneAt = now
+        m.undoneBy = actor
+        graph.merges[mergeId] = m
+        dirty.insert(m.from)
+        newMerges.append(m)
+        newBlocks.append((workspaceId, m.from, m.into))
+        try await flush()
+        return m
+    }
+
+    /// Unmerges the merge that joined `profile` (a merged-away profile) to its
+    /// parent, or, for a live profile, its most recent live merge.
+    public func unmerge(profile: ProfileID, mergeId: Int64?, workspaceId: WorkspaceID, by actor: String, now: Int64)
+        async throws -> MergeRecord
+    {
+        if let mergeId { return try await unmerge(mergeId: mergeId, workspaceId: workspaceId, by: actor, now: now) }
+        let live = graph.canonical(profile)
+        var candidates: [MergeRecord] = []
+        for p in graph.subtree(live) {
+            for id in graph.mergesByProfile[p] ?? [] {
+                guard let m = graph.merges[id], m.undoneAt == nil else { continue }
+                guard graph.nodes[m.from]?.record.mergedInto == m.into else { continue }
+                if profile == live || m.from == profile { candidates.append(m) }
+            }
+        }
+        guard let latest = candidates.max(by: { $0.id < $1.id }) else {
+            throw RapportError(.notFound, "profile \(profile) has no merge to undo")
+        }
+        return try await unmerge(mergeId: latest.id, workspaceId: workspaceId, by: actor, now: now)
+    }
+}
+
+extension ProfileProjector {
+    /// The most recent merges of a workspace, newest first.
+    public func recentMerges(workspaceId: WorkspaceID, limit: Int) -> [MergeRecord] {
+        Array(graph.merges.values.filter { $0.workspaceId == workspaceId }.sorted { $0.id > $1.id }.prefix(limit))
+    }
+}

@@ -1,0 +1,266 @@
+import Logging
+import RapportCore
+import RapportIdentity
+import RapportIngest
+import RapportStore
+
+/// An event the projector applies: its log position, where it came from, and
+/// the decoded message.
+public struct ProjectableEvent: Sendable {
+    public var seq: Int64
+    public var workspaceId: WorkspaceID
+    public var sourceId: SourceID
+    public var message: Message
+    public init(seq: Int64, workspaceId: WorkspaceID, sourceId: SourceID, message: Message) {
+        self.seq = seq
+        self.workspaceId = workspaceId
+        self.sourceId = sourceId
+        self.message = message
+    }
+}
+
+/// The identity and profile projection: resolves each logged event to a
+/// profile, merging profiles when the event proves they are one person, and
+/// keeps each profile's traits and aggregates.
+///
+/// State lives in memory and is flushed to the store with the checkpoint in
+/// one transaction; after a crash the projection reloads the last flush and
+/// replays the log from its checkpoint, which gives the same result.
+public actor ProfileProjector {
+    let store: any RapportStore
+    let extractor: IdentifierExtractor
+    let planner: ResolutionPlanner
+    let rules: ProfileRules
+    let decoder = MessageDecoder()
+    let logger: Logger
+    var graph = ProfileGraph()
+
+    /// The last log position applied (in memory).
+    public private(set) var applied: Int64 = 0
+    /// The last log position flushed to the store.
+    public private(set) var flushed: Int64 = 0
+
+    var dirty: Set<ProfileID> = []
+    var newIdentities: [IdentityRecord] = []
+    var newMerges: [MergeRecord] = []
+    var newWarnings: [IdentityWarningRecord] = []
+    var newProfileEvents: [(ProfileID, Int64)] = []
+    var newBlocks: [(WorkspaceID, ProfileID, ProfileID)] = []
+    var pendingSeqs: [ProfileID: [Int64]] = [:]
+    /// Counters since start, for metrics and tests.
+    public private(set) var counters = Counters()
+
+    public struct Counters: Sendable {
+        public var events = 0
+        public var profilesCreated = 0
+        public var merges = 0
+        public var warnings = 0
+        public var unattributed = 0
+    }
+
+    public init(store: any RapportStore, identityRules: IdentityRules = IdentityRules(),
+                profileRules: ProfileRules = ProfileRules(), logger: Logger = Logger(label: "rapport.projector")) {
+        self.store = store
+        self.extractor = IdentifierExtractor(rules: identityRules)
+        self.planner = ResolutionPlanner(rules: identityRules)
+        self.rules = profileRules
+        self.logger = logger
+    }
+
+    /// Loads the last flushed state.
+    public func load() async throws {
+        let snapshot = try await store.loadProjection()
+        graph = ProfileGraph(snapshot: snapshot)
+        applied = snapshot.checkpoint
+        flushed = snapshot.checkpoint
+    }
+
+    /// Reads and applies everything in the log after `applied`. Returns how many
+    /// events it applied.
+    @discardableResult
+    public func catchUp(batchSize: Int = 5_000) async throws -> Int {
+        var total = 0
+        while true {
+            let events = try await store.events(after: applied, limit: batchSize)
+            if events.isEmpty { return total }
+            for e in events { applyStored(e) }
+            total += events.count
+            if pendingEventCount >= 50_000 { try await flush() }
+        }
+    }
+
+    /// Applies events the writer just appended. If they do not follow what was
+    /// applied (another process wrote to the log in between), reads the gap
+    /// from the log instead.
+    public func apply(_ events: [ProjectableEvent]) async throws {
+        guard let first = events.first else { return }
+        if first.seq > applied + 1 {
+            try await catchUp()
+            return
+        }
+        for e in events where e.seq > applied { applyOne(e) }
+    }
+
+    var pendingEventCount: Int { newProfileEvents.count }
+
+    func applyStored(_ e: StoredEvent) {
+        guard var message = try? decoder.decodeLine(e.body, receivedAt: e.receivedAt) else {
+            // Logged messages were valid when they arrived; one that no longer decodes is skipped, not fatal.
+            logger.warning("skipping log entry that no longer decodes", metadata: ["seq": "\(e.seq)"])
+            applied = max(applied, e.seq)
+            return
+        }
+        message.timestamp = e.timestamp
+        message.messageId = e.messageId
+        applyOne(ProjectableEvent(seq: e.seq, workspaceId: e.workspaceId, sourceId: e.sourceId, message: message))
+    }
+
+    func applyOne(_ e: ProjectableEvent) {
+        applied = e.seq
+        counters.events += 1
+        let m = e.message
+        let extraction = extractor.extract(from: m)
+        let lookup = WorkspaceLookup(graph: graph, workspaceId: e.workspaceId)
+        let plan = planner.plan(extraction, lookup: lookup)
+        if extraction.identifiers.isEmpty && extraction.aliasPreviousId == nil {
+            counters.unattributed += 1
+            newWarnings.append(IdentityWarningRecord(
+                workspaceId: e.workspaceId, seq: e.seq, messageId: m.messageId, identifier: "",
+                code: "no_usable_identifier", detail: "every identifier of the message is blocked or invalid",
+                at: m.receivedAt))
+            return
+        }
+        // The profile the event lands on.
+        var created: ProfileID?
+        func resolve(_ ref: ProfileRef) -> ProfileID {
+            switch ref {
+            case .existing(let id): return id
+            case .new:
+                if let created { return created }
+                let id = ProfileID(graph.nextProfileId)
+                graph.nextProfileId += 1
+                graph.nodes[id] = ProfileNode(record: ProfileRecord(id: id, workspaceId: e.workspaceId,
+                                                                     createdAt: m.timestamp))
+                dirty.insert(id)
+                counters.profilesCreated += 1
+                created = id
+                return id
+            }
+        }
+        let target = resolve(plan.target)
+        for merge in plan.merges {
+            let record = MergeRecord(
+                id: graph.nextMergeId, workspaceId: e.workspaceId, from: merge.from, into: target,
+                identifier: merge.via.description, messageId: m.messageId, seq: e.seq, at: m.timestamp)
+            graph.nextMergeId += 1
+            graph.nodes[merge.from]?.record.mergedInto = target
+            graph.nodes[target]?.members.append(merge.from)
+            graph.nodes[target]?.members.sort()
+            graph.addMergeRecord(record)
+            newMerges.append(record)
+            dirty.insert(merge.from)
+            counters.merges += 1
+        }
+        for identifier in plan.attach {
+            let record = IdentityRecord(
+                workspaceId: e.workspaceId, identifier: identifier, profileId: target, firstSeen: m.timestamp)
+            graph.owners[e.workspaceId, default: [:]][identifier] = target
+            graph.nodes[target]?.identifiers.append(record)
+            newIdentities.append(record)
+        }
+        for w in plan.warnings {
+            counters.warnings += 1
+            newWarnings.append(IdentityWarningRecord(
+                workspaceId: e.workspaceId, seq: e.seq, messageId: m.messageId, identifier: w.identifier.description,
+                code: w.code.rawValue, detail: w.detail, at: m.receivedAt))
+        }
+        let owner = resolve(plan.eventOwner)
+        updateProfile(owner, with: m, seq: e.seq)
+        newProfileEvents.append((owner, e.seq))
+        pendingSeqs[owner, default: []].append(e.seq)
+        dirty.insert(owner)
+    }
+
+    func updateProfile(_ id: ProfileID, with m: Message, seq: Int64) {
+        guard var node = graph.nodes[id] else { return }
+        graph.nodes[id] = nil  // keep the node uniquely referenced while it changes
+        var a = node.record.aggregates
+        a.firstSeen = min(a.firstSeen, m.timestamp)
+        a.lastSeen = max(a.lastSeen, m.timestamp)
+        a.eventCount += 1
+        a.eventCounts[m.displayName, default: 0] += 1
+        if m.type == .track, let name = m.event {
+            let isOrder = rules.orderEvents.contains(name)
+            let isRefund = rules.refundEvents.contains(name)
+            if isOrder || isRefund {
+                let amount = rules.amount(of: Self.properties(of: m))
+                if isOrder {
+                    a.orders += 1
+                    a.revenue += amount
+                    a.firstOrderAt = min(a.firstOrderAt ?? m.timestamp, m.timestamp)
+                    a.lastOrderAt = max(a.lastOrderAt ?? m.timestamp, m.timestamp)
+                } else {
+                    a.refunds += 1
+                    a.refundedAmount += amount
+                }
+            }
+        }
+        node.record.aggregates = a
+        if m.type != .group {
+            for (key, value) in m.traits {
+                let candidate = TraitValue(value: value, setAt: m.timestamp, seq: seq)
+                if node.record.traits[key].map({ candidate.isNewer(than: $0) }) ?? true {
+                    node.record.traits[key] = candidate
+                }
+            }
+        }
+        graph.nodes[id] = node
+    }
+
+    /// The decoded `properties` of a message (an empty object if it has none or
+    /// they do not decode).
+    static func properties(of m: Message) -> JSONValue {
+        guard let range = m.propertiesRange, range.lowerBound >= 0, range.upperBound <= m.body.count,
+            let value = try? JSONValue.parse(Array(m.body[range]))
+        else { return .object([:]) }
+        return value
+    }
+
+    /// Writes what changed since the last flush, with the checkpoint, in one
+    /// transaction.
+    public func flush() async throws {
+        if applied == flushed && dirty.isEmpty && newMerges.isEmpty && newBlocks.isEmpty { return }
+        var delta = ProjectionDelta(checkpoint: applied)
+        delta.profiles = dirty.compactMap { graph.nodes[$0]?.record }
+        delta.identities = newIdentities
+        delta.merges = newMerges
+        delta.warnings = newWarnings
+        delta.profileEvents = newProfileEvents
+        delta.mergeBlocks = newBlocks
+        let checkpoint = applied
+        dirty.removeAll(keepingCapacity: true)
+        newIdentities.removeAll(keepingCapacity: true)
+        newMerges.removeAll(keepingCapacity: true)
+        newWarnings.removeAll(keepingCapacity: true)
+        newProfileEvents.removeAll(keepingCapacity: true)
+        newBlocks.removeAll()
+        do {
+            try await store.saveProjection(delta)
+            flushed = checkpoint
+            // Unflushed timeline entries are served from memory until the store has them.
+            pendingSeqs = pendingSeqs.compactMapValues { seqs in
+                let rest = seqs.filter { $0 > checkpoint }
+                return rest.isEmpty ? nil : rest
+            }
+        } catch {
+            // Put everything back so the next flush retries it.
+            for p in delta.profiles { dirty.insert(p.id) }
+            newIdentities.insert(contentsOf: delta.identities, at: 0)
+            newMerges.insert(contentsOf: delta.merges, at: 0)
+            newWarnings.insert(contentsOf: delta.warnings, at: 0)
+            newProfileEvents.insert(contentsOf: delta.profileEvents, at: 0)
+            newBlocks.insert(contentsOf: delta.mergeBlocks, at: 0)
+            throw error
+        }
+    }
+}

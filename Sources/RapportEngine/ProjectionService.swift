@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import RapportCore
+import RapportStore
+import ServiceLifecycle
+import Synchronization
+
+/// Runs the profile projection: applies what the writer appends as it
+/// arrives, polls the log for what other processes appended, flushes state
+/// with its checkpoint, and holds the projection lease so that only one
+/// process projects a store at a time.
+public final class ProjectionService: Service, Sendable {
+    public let projector: ProfileProjector
+    let store: any RapportStore
+    let clock: any RapportClock
+    let logger: Logger
+    let owner: String
+    /// Flush at least this often.
+    let flushInterval: Duration
+    /// Flush when this many events are applied but not flushed.
+    let flushThreshold: Int
+    /// Pending in-memory handoff from the writer; above this size the handoff
+    /// is dropped and the projection reads the log instead.
+    let maxQueued = 200_000
+
+    struct Queue {
+        var events: [ProjectableEvent] = []
+        var overflowed = false
+    }
+    let queue = Mutex(Queue())
+    let signal: AsyncStream<Void>
+    let signalContinuation: AsyncStream<Void>.Continuation
+    let leaseHeld = Atomic<Bool>(false)
+
+    public static let leaseName = "projection"
+
+    public init(projector: ProfileProjector, store: any RapportStore, clock: any RapportClock = SystemClock(),
+                flushInterval: Duration = .seconds(1), flushThreshold: Int = 50_000,
+                logger: Logger = Logger(label: "rapport.projection")) {
+        self.projector = projector
+        self.store = store
+        self.clock = clock
+        self.flushInterval = flushInterval
+        self.flushThreshold = flushThreshold
+        self.logger = logger
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt64.random(in: 0...UInt64.max))"
+        (signal, signalContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Whether this process holds the projection lease.
+    public var isLeader: Bool { leaseHeld.load(ordering: .relaxed) }
+
+    /// The writer's real-time feed.
+    public func submit(_ events: [ProjectableEvent]) {
+        queue.withLock { q in
+            if q.overflowed { return }
+            if q.events.count + events.count > maxQueued {
+                q.events.removeAll()
+                q.overflowed = true
+            } else {
+                q.events.append(contentsOf: events)
+            }
+        }
+        signalContinuation.yield()
+    }
+
+    public func run() async throws {
+        try await projector.load()
+        let ticker = signalContinuation
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(250))
+                        ticker.yield()
+                    }
+                }
+                var lastFlush = ContinuousClock.now
+                var lastLease = ContinuousClock.now - .seconds(60)
+                for await _ in signal {
+                    if ContinuousClock.now - lastLease >= .seconds(2) {
+                        await renewLease()
+                        lastLease = ContinuousClock.now
+                    }
+                    guard isLeader else {
+                        queue.withLock { $0 = Queue() }
+                        continue
+                    }
+                    await step()
+                    let pending = await projector.pendingEventCount
+                    if ContinuousClock.now - lastFlush >= flushInterval || pending >= flushThreshold {
+                        await flushLogged()
+                        lastFlush = ContinuousClock.now
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.signalContinuation.finish()
+        }
+        if isLeader {
+            await step()
+            await flushLogged()
+            try? await store.releaseLease(name: Self.leaseName, owner: owner)
+        }
+    }
+
+    /// Applies what was handed over, or reads the log when the handoff
+    /// overflowed or another process wrote to it.
+    func step() async {
+        let (events, overflowed) = queue.withLock { q -> ([ProjectableEvent], Bool) in
+            let taken = (q.events, q.overflowed)
+            q = Queue()
+            return taken
+        }
+        do {
+            if overflowed || events.isEmpty {
+                let last = try await store.lastSeq()
+                if last > (await projector.applied) { try await projector.catchUp() }
+            } else {
+                try await projector.apply(events)
+            }
+        } catch {
+            logger.error("projection step failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func flushLogged() async {
+        do { try await projector.flush() } catch {
+            logger.error("projection flush failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func renewLease() async {
+        let now = clock.nowMillis()
+        do {
+            let held = try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000)
+            let was = leaseHeld.exchange(held, ordering: .relaxed)
+            if held && !was {
+                // Another process may have projected while we did not hold the lease.
+                try await projector.load()
+                logger.info("projection lease acquired")
+            } else if !held && was {
+                logger.warning("projection lease lost to another process")
+            }
+        } catch {
+            logger.error("projection lease renewal failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,248 @@
+/// A language the operator console is available in.
+///
+/// The raw value is the BCP 47 tag used in `<html lang>` and in `?lang=`.
+public enum ConsoleLanguage: String, Sendable, CaseIterable {
+    /// English.
+    case en
+    /// Simplified Chinese.
+    case zhCN = "zh-CN"
+
+    /// Parses a language tag or an `Accept-Language` header value.
+    ///
+    /// Accepts single tags (`en`, `en-US`, `zh`, `zh-CN`, `zh_cn`, any case) and
+    /// header lists such as `fr;q=0.9, zh-CN;q=0.8, en;q=0.5`; with a list the
+    /// supported language with the highest `q` wins (earlier wins ties). Any
+    /// `zh-*` tag maps to ``zhCN`` and any `en-*` tag to ``en``.
+    ///
+    /// - Parameter raw: The text to parse; `nil` or empty gives `nil`.
+    /// - Returns: The best supported language, or `nil` when none is supported.
+    public static func from(_ raw: String?) -> ConsoleLanguage? {
+        guard let raw, !raw.isEmpty, raw.utf8.count <= 1024 else { return nil }
+        var best: ConsoleLanguage?
+        var bestQuality = -1.0
+        for item in raw.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = item.split(separator: ";", omittingEmptySubsequences: false)
+            guard let tagPart = parts.first else { continue }
+            guard let language = match(tag: tagPart) else { continue }
+            var quality = 1.0
+            for parameter in parts.dropFirst() {
+                let trimmed = parameter.trimmingSpaces()
+                guard trimmed.hasPrefix("q=") || trimmed.hasPrefix("Q=") else { continue }
+                quality = Double(trimmed.dropFirst(2)) ?? 0
+                if !quality.isFinite { quality = 0 }
+            }
+            if quality > 0, quality > bestQuality {
+                best = language
+                bestQuality = quality
+            }
+        }
+        return best
+    }
+
+    /// Maps one tag (`zh_CN`, `en-us`, …) to a supported language.
+    private static func match(tag: Substring) -> ConsoleLanguage? {
+        let lowered = tag.trimmingSpaces().lowercased()
+        let primary = lowered.split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? ""
+        switch primary {
+        case "en": return .en
+        case "zh": return .zhCN
+        default: return nil
+        }
+    }
+}
+
+extension Substring {
+    /// The substring without leading and trailing spaces and tabs.
+    fileprivate func trimmingSpaces() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+}
+
+/// Every label the console templates show, per language.
+///
+/// Templates read them as `{{t.key}}`; pass ``table(_:)`` as `t` in every
+/// render context (layout and page). Both tables hold exactly the same keys
+/// (a test checks it); add a key to both when a template needs new text.
+enum ConsoleStrings {
+    /// The label table for `lang`.
+    static func table(_ lang: ConsoleLanguage) -> [String: String] {
+        switch lang {
+        case .en: return en
+        case .zhCN: return zhCN
+        }
+    }
+
+    static let en: [String: String] = Dictionary(enPairs, uniquingKeysWith: { first, _ in first })
+    static let zhCN: [String: String] = Dictionary(zhCNPairs, uniquingKeysWith: { first, _ in first })
+
+    /// English labels (pairs, so a duplicate key cannot trap; a test checks uniqueness).
+    static let enPairs: [(String, String)] = [
+        // Layout
+        ("navigation", "Main navigation"),
+        ("language", "Language"),
+        ("languageEn", "English"),
+        ("languageZh", "中文"),
+        ("signedInAs", "Signed in as"),
+        ("user", "User"),
+        ("logout", "Log out"),
+        ("backToOverview", "Back to overview"),
+        ("noData", "No data"),
+        // Login
+        ("login", "Sign in"),
+        ("loginHint", "Sign in to the Rapport operator console."),
+        ("username", "Username"),
+        ("password", "Password"),
+        ("signIn", "Sign in"),
+        ("loginFailed", "Incorrect username or password."),
+        ("loginRequired", "Please sign in to continue."),
+        // Overview
+        ("overview", "Overview"),
+        ("profiles", "Profiles"),
+        ("events", "Events"),
+        ("orders", "Orders"),
+        ("revenue", "Revenue"),
+        ("merges", "Identity merges"),
+        ("identityWarnings", "Identity warnings"),
+        ("eventsPerDay", "Events per day by source"),
+        ("identifiersByKind", "Identifiers by kind"),
+        ("eventsBySource", "Events by source"),
+        ("recentMerges", "Recent identity merges"),
+        // Customers
+        ("customers", "Customers"),
+        ("search", "Search"),
+        ("searchPlaceholder", "Email, phone, user ID or name"),
+        ("results", "Results"),
+        ("noResults", "No customers match your search."),
+        ("customer", "Customer"),
+        ("customer360", "Customer 360"),
+        // Customer 360
+        ("id", "ID"),
+        ("name", "Name"),
+        ("identifiers", "Identifiers"),
+        ("identifier", "Identifier"),
+        ("profile", "Profile"),
+        ("traits", "Traits"),
+        ("key", "Trait"),
+        ("value", "Value"),
+        ("setAt", "Set at"),
+        ("summary", "Summary"),
+        ("firstSeen", "First seen"),
+        ("lastSeen", "Last seen"),
+        ("refunds", "Refunds"),
+        ("eventCounts", "Event counts"),
+        ("timeline", "Timeline"),
+        ("time", "Time"),
+        ("source", "Source"),
+        ("type", "Type"),
+        ("detail", "Detail"),
+        ("older", "Older events"),
+        ("mergeHistory", "Merge history"),
+        ("mergeFrom", "Merged from"),
+        ("mergeInto", "Merged into"),
+        ("mergedInto", "Profile %1 was merged into this profile."),
+        ("messageId", "Message ID"),
+        ("undone", "Undone at"),
+        ("actions", "Actions"),
+        ("unmerge", "Unmerge"),
+        ("unmerged", "Merge %1 was undone."),
+        ("unmergeFailed", "The merge could not be undone."),
+        ("kind", "Kind"),
+        ("count", "Count"),
+        // Errors
+        ("error", "Error"),
+        ("notFound", "Not found"),
+        ("notFoundMessage", "The page you asked for does not exist."),
+        ("noSuchCustomer", "There is no customer with this ID."),
+        ("forbidden", "Forbidden"),
+        ("forbiddenMessage", "Your account is not allowed to do this."),
+        ("serverError", "Something went wrong"),
+        ("serverErrorMessage", "The server could not complete the request. Please try again."),
+    ]
+
+    /// Simplified Chinese labels; same keys as ``enPairs``.
+    static let zhCNPairs: [(String, String)] = [
+        // Layout
+        ("navigation", "主导航"),
+        ("language", "语言"),
+        ("languageEn", "English"),
+        ("languageZh", "中文"),
+        ("signedInAs", "当前登录"),
+        ("user", "用户"),
+        ("logout", "退出"),
+        ("backToOverview", "返回概览"),
+        ("noData", "暂无数据"),
+        // Login
+        ("login", "登录"),
+        ("loginHint", "登录 Rapport 运营控制台。"),
+        ("username", "用户名"),
+        ("password", "密码"),
+        ("signIn", "登录"),
+        ("loginFailed", "用户名或密码错误。"),
+        ("loginRequired", "请先登录。"),
+        // Overview
+        ("overview", "概览"),
+        ("profiles", "客户档案"),
+        ("events", "事件"),
+        ("orders", "订单"),
+        ("revenue", "收入"),
+        ("merges", "身份合并"),
+        ("identityWarnings", "身份告警"),
+        ("eventsPerDay", "每日事件数（按来源）"),
+        ("identifiersByKind", "按类型统计标识"),
+        ("eventsBySource", "按来源统计事件"),
+        ("recentMerges", "最近的身份合并"),
+        // Customers
+        ("customers", "客户"),
+        ("search", "搜索"),
+        ("searchPlaceholder", "邮箱、手机号、用户 ID 或姓名"),
+        ("results", "搜索结果"),
+        ("noResults", "没有找到匹配的客户。"),
+        ("customer", "客户"),
+        ("customer360", "客户 360"),
+        // Customer 360
+        ("id", "ID"),
+        ("name", "名称"),
+        ("identifiers", "标识"),
+        ("identifier", "标识"),
+        ("profile", "档案"),
+        ("traits", "属性"),
+        ("key", "属性名"),
+        ("value", "值"),
+        ("setAt", "设置时间"),
+        ("summary", "汇总"),
+        ("firstSeen", "首次出现"),
+        ("lastSeen", "最近出现"),
+        ("refunds", "退款"),
+        ("eventCounts", "事件统计"),
+        ("timeline", "时间线"),
+        ("time", "时间"),
+        ("source", "来源"),
+        ("type", "类型"),
+        ("detail", "详情"),
+        ("older", "更早的事件"),
+        ("mergeHistory", "合并记录"),
+        ("mergeFrom", "合并自"),
+        ("mergeInto", "合并到"),
+        ("mergedInto", "客户档案 %1 已合并到当前档案。"),
+        ("messageId", "消息 ID"),
+        ("undone", "撤销时间"),
+        ("actions", "操作"),
+        ("unmerge", "撤销合并"),
+        ("unmerged", "已撤销合并 %1。"),
+        ("unmergeFailed", "无法撤销该合并。"),
+        ("kind", "类型"),
+        ("count", "数量"),
+        // Errors
+        ("error", "出错了"),
+        ("notFound", "未找到"),
+        ("notFoundMessage", "您访问的页面不存在。"),
+        ("noSuchCustomer", "不存在该 ID 的客户。"),
+        ("forbidden", "无权访问"),
+        ("forbiddenMessage", "您的账号没有执行此操作的权限。"),
+        ("serverError", "服务器出错"),
+        ("serverErrorMessage", "服务器无法完成请求，请稍后重试。"),
+    ]
+}

@@ -1,0 +1,149 @@
+/// The OpenAPI 3 description of every endpoint, served at `/openapi.json` and
+/// validated in CI. Later modules add their paths here.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.0.3",
+  "info": {
+    "title": "Rapport API",
+    "version": "0.1.0",
+    "description": "Rapport's HTTP API: Segment-compatible event collection (HTTP Tracking API), the admin API for profiles, and operations endpoints."
+  },
+  "servers": [{"url": "http://127.0.0.1:8080"}],
+  "components": {
+    "securitySchemes": {
+      "writeKey": {"type": "http", "scheme": "basic", "description": "The source's write key as the user name, empty password. The key may also be sent as writeKey in the body."},
+      "apiToken": {"type": "http", "scheme": "bearer", "description": "An API token made with `rapport tokens create --role ROLE`."}
+    },
+    "schemas": {
+      "Error": {
+        "type": "object", "required": ["success", "code", "message"],
+        "properties": {"success": {"type": "boolean", "enum": [false]}, "code": {"type": "string"}, "message": {"type": "string"}}
+      },
+      "IngestResult": {
+        "type": "object", "required": ["success"],
+        "properties": {
+          "success": {"type": "boolean"},
+          "accepted": {"type": "integer", "description": "Messages stored or already stored (present only when some were rejected)."},
+          "rejected": {"type": "array", "items": {"type": "object", "properties": {
+            "index": {"type": "integer"}, "messageId": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}}
+        }
+      },
+      "Message": {
+        "type": "object", "description": "A Segment-spec message (identify, track, page, screen, group, alias).",
+        "properties": {
+          "type": {"type": "string", "enum": ["identify", "track", "page", "screen", "group", "alias"]},
+          "messageId": {"type": "string"}, "userId": {"type": "string"}, "anonymousId": {"type": "string"},
+          "previousId": {"type": "string"}, "groupId": {"type": "string"}, "event": {"type": "string"}, "name": {"type": "string"},
+          "traits": {"type": "object", "additionalProperties": true}, "properties": {"type": "object", "additionalProperties": true},
+          "context": {"type": "object", "additionalProperties": true},
+          "timestamp": {"type": "string", "format": "date-time"}, "originalTimestamp": {"type": "string", "format": "date-time"},
+          "sentAt": {"type": "string", "format": "date-time"}, "writeKey": {"type": "string"}
+        },
+        "additionalProperties": true
+      },
+      "Batch": {
+        "type": "object", "required": ["batch"],
+        "properties": {
+          "batch": {"type": "array", "maxItems": 2500, "items": {"$ref": "#/components/schemas/Message"}},
+          "sentAt": {"type": "string", "format": "date-time"}, "context": {"type": "object", "additionalProperties": true},
+          "writeKey": {"type": "string"}
+        }
+      },
+      "Profile": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer"}, "createdAt": {"type": "string", "format": "date-time"},
+          "mergedProfiles": {"type": "array", "items": {"type": "integer"}},
+          "identifiers": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": {"type": "string"}, "value": {"type": "string"}, "profileId": {"type": "integer"}, "firstSeen": {"type": "string"}}}},
+          "traits": {"type": "object", "additionalProperties": {"type": "object", "properties": {"value": {}, "setAt": {"type": "string"}}}},
+          "aggregates": {"type": "object", "additionalProperties": true},
+          "merges": {"type": "array", "items": {"$ref": "#/components/schemas/Merge"}}
+        }
+      },
+      "Merge": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer"}, "from": {"type": "integer"}, "into": {"type": "integer"}, "identifier": {"type": "string"},
+          "messageId": {"type": "string"}, "seq": {"type": "integer"}, "at": {"type": "string"},
+          "undoneAt": {"type": "string", "nullable": true}, "undoneBy": {"type": "string", "nullable": true}
+        }
+      }
+    },
+    "responses": {
+      "Ingested": {"description": "Stored durably (or already stored).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestResult"}}}},
+      "BadRequest": {"description": "Invalid input.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unauthorized": {"description": "Missing or unknown credentials.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Forbidden": {"description": "The role may not do this.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "NotFound": {"description": "No such thing.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "TooLarge": {"description": "Request or message over the size limit.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    },
+    "parameters": {
+      "ProfileId": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}
+    }
+  },
+  "paths": {
+    "/v1/identify": {"post": {"summary": "Identify a user", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/track": {"post": {"summary": "Record an action", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/page": {"post": {"summary": "Record a page view", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/screen": {"post": {"summary": "Record a screen view", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/group": {"post": {"summary": "Associate a user with a group", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/alias": {"post": {"summary": "Link a previous id to a user", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/batch": {"post": {"summary": "Send up to 2,500 messages (500 KB) at once", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "description": "Valid messages are stored even when others in the batch are rejected; the response lists the rejected ones. Bodies may be gzip-compressed (Content-Encoding: gzip).",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}, "text/plain": {"schema": {"type": "string"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/import": {"post": {"summary": "Historical import (same as batch)", "tags": ["Tracking"], "security": [{"writeKey": []}, {}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ingested"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}}}},
+    "/v1/profiles": {"get": {"summary": "Find profiles by identifier or text", "tags": ["Profiles"], "security": [{"apiToken": []}],
+      "parameters": [
+        {"name": "identifier", "in": "query", "schema": {"type": "string"}, "description": "kind:value, e.g. email:a@b.com or phone:+8613800138000"},
+        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Text to search in identifiers and traits"},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+      "responses": {"200": {"description": "The profile (identifier) or a list (q).", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Profile"}, {"type": "object", "properties": {"profiles": {"type": "array", "items": {"type": "object"}}}}]}}}},
+        "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/profiles/{id}": {"get": {"summary": "A profile, combined with the profiles merged into it", "tags": ["Profiles"], "security": [{"apiToken": []}],
+      "parameters": [{"$ref": "#/components/parameters/ProfileId"}],
+      "responses": {"200": {"description": "The profile.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Profile"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/profiles/{id}/events": {"get": {"summary": "A profile's event timeline, newest first", "tags": ["Profiles"], "security": [{"apiToken": []}],
+      "parameters": [{"$ref": "#/components/parameters/ProfileId"},
+        {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "Log position to page from (exclusive)"},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+      "responses": {"200": {"description": "A page of events.", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"type": "object"}}, "next": {"type": "string"}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/profiles/{id}/merges": {"get": {"summary": "Merge history of a profile", "tags": ["Profiles"], "security": [{"apiToken": []}],
+      "parameters": [{"$ref": "#/components/parameters/ProfileId"}],
+      "responses": {"200": {"description": "Merges.", "content": {"application/json": {"schema": {"type": "object", "properties": {"merges": {"type": "array", "items": {"$ref": "#/components/schemas/Merge"}}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/profiles/{id}/unmerge": {"post": {"summary": "Undo a merge", "tags": ["Profiles"], "security": [{"apiToken": []}],
+      "description": "Splits a merged profile off again (with its identifiers and events) and keeps the two from being merged automatically. Roles: admin, support.",
+      "parameters": [{"$ref": "#/components/parameters/ProfileId"}],
+      "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"mergeId": {"type": "integer"}}}}}},
+      "responses": {"200": {"description": "The undone merge.", "content": {"application/json": {"schema": {"type": "object", "properties": {"success": {"type": "boolean"}, "merge": {"$ref": "#/components/schemas/Merge"}}}}}},
+        "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"description": "Already undone.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+    "/v1/stats": {"get": {"summary": "What the workspace holds", "tags": ["Operations"], "security": [{"apiToken": []}],
+      "responses": {"200": {"description": "Counts.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+    "/v1/identity/warnings": {"get": {"summary": "Identifiers the resolver left out, and why", "tags": ["Profiles"], "security": [{"apiToken": []}],
+      "responses": {"200": {"description": "Recent warnings.", "content": {"application/json": {"schema": {"type": "object", "properties": {"warnings": {"type": "array", "items": {"type": "object"}}}}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+    "/health": {"get": {"summary": "Liveness and projection position", "tags": ["Operations"],
+      "responses": {"200": {"description": "Healthy.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics", "tags": ["Operations"],
+      "responses": {"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/openapi.json": {"get": {"summary": "This document", "tags": ["Operations"],
+      "responses": {"200": {"description": "OpenAPI 3 document.", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+  }
+}
+"""#
+}

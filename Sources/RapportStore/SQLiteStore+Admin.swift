@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import RapportCore
+
+extension SQLiteStore {
+    public func workspaces() async throws -> [Workspace] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name FROM workspaces ORDER BY id").map {
+                Workspace(id: $0[0], name: $0[1])
+            }
+        }
+    }
+
+    public func createWorkspace(name: String) async throws -> Workspace {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO workspaces (name) VALUES (?)", arguments: [name])
+            return Workspace(id: db.lastInsertedRowID, name: name)
+        }
+    }
+
+    public func sources(workspaceId: WorkspaceID) async throws -> [Source] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, workspace_id, name FROM sources WHERE workspace_id = ? ORDER BY id",
+                arguments: [workspaceId]
+            ).map { Source(id: $0[0], workspaceId: $0[1], name: $0[2]) }
+        }
+    }
+
+    public func createSource(workspaceId: WorkspaceID, name: String) async throws -> Source {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sources (workspace_id, name) VALUES (?, ?)", arguments: [workspaceId, name])
+            return Source(id: db.lastInsertedRowID, workspaceId: workspaceId, name: name)
+        }
+    }
+
+    public func addWriteKey(hash: String, sourceId: SourceID, now: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO write_keys (key_hash, source_id, created_at) VALUES (?, ?, ?)",
+                arguments: [hash, sourceId, now])
+        }
+    }
+
+    public func writeKeys() async throws -> [(String, Source)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT k.key_hash, s.id, s.workspace_id, s.name FROM write_keys k
+                JOIN sources s ON s.id = k.source_id WHERE k.revoked_at IS NULL
+                """
+            ).map { ($0[0], Source(id: $0[1], workspaceId: $0[2], name: $0[3])) }
+        }
+    }
+
+    public func addToken(hash: String, workspaceId: WorkspaceID, role: Role, name: String, now: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_tokens (token_hash, workspace_id, role, name, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [hash, workspaceId, role.rawValue, name, now])
+        }
+    }
+
+    public func principal(tokenHash: String) async throws -> Principal? {
+        try await pool.read { db in
+            guard let r = try Row.fetchOne(
+                db, sql: "SELECT workspace_id, role, name FROM api_tokens WHERE token_hash = ?",
+                arguments: [tokenHash])
+            else { return nil }
+            guard let role = Role(rawValue: r[1]) else { return nil }
+            return Principal(workspaceId: r[0], role: role, name: r[2])
+        }
+    }
+
+    public func setUser(workspaceId: WorkspaceID, username: String, passwordHash: String, role: Role) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO users (username, workspace_id, password_hash, role) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role
+                    """,
+                arguments: [username, workspaceId, passwordHash, role.rawValue])
+        }
+    }
+
+    public func user(username: String) async throws -> (passwordHash: String, principal: Principal)? {
+        try await pool.read { db in
+            guard let r = try Row.fetchOne(
+                db, sql: "SELECT workspace_id, password_hash, role FROM users WHERE username = ?",
+                arguments: [username])
+            else { return nil }
+            guard let role = Role(rawValue: r[2]) else { return nil }
+            return (r[1], Principal(workspaceId: r[0], role: role, name: username))
+        }
+    }
+
+    // MARK: - Statistics
+
+    public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {
+        try await pool.read { db in
+            let ws = workspaceId.map { "workspace_id = \($0)" } ?? "1"
+            let wsE = workspaceId.map { "e.workspace_id = \($0)" } ?? "1"
+            var byType: [String: Int] = [:]
+            var total = 0
+            for r in try Row.fetchAll(db, sql: "SELECT name, COUNT(*) FROM events WHERE \(ws) GROUP BY name") {
+                let n: Int = r[1]
+                byType[r[0]] = n
+                total += n
+            }
+            var bySource: [String: Int] = [:]
+            for r in try Row.fetchAll(db, sql: """
+                SELECT s.name, COUNT(*) FROM events e JOIN sources s ON s.id = e.source_id
+                WHERE \(wsE) GROUP BY s.name
+                """) {
+                bySource[r[0]] = r[1]
+            }
+            var byKind: [String: Int] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM identities WHERE \(ws) GROUP BY kind") {
+                byKind[r[0]] = r[1]
+            }
+            let profiles = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profiles WHERE \(ws)") ?? 0
+            let live = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM profiles WHERE \(ws) AND merged_into IS NULL") ?? 0
+            var orders = 0
+            var revenue = 0.0
+            for r in try Row.fetchAll(db, sql: "SELECT aggregates FROM profiles WHERE \(ws)") {
+                let a = ProfileCoding.decodeAggregates(r[0])
+                orders += a.orders
+                revenue += a.revenue - a.refundedAmount
+            }
+            let merges = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM merges WHERE \(ws)") ?? 0
+            let undone = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM merges WHERE \(ws) AND undone_at IS NOT NULL") ?? 0
+            let warnings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_warnings WHERE \(ws)") ?? 0
+            let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
+            return StoreStats(
+                events: total, eventsByType: byType, eventsBySource: bySource, profiles: profiles,
+                liveProfiles: live, identifiersByKind: byKind, orders: orders, revenue: revenue, merges: merges,
+                undoneMerges: undone, identityWarnings: warnings, checkpoint: checkpoint, lastSeq: last)
+        }
+    }
+
+    public func dailyCounts(workspaceId: WorkspaceID, days: Int, now: Int64) async throws -> [DailyCount] {
+        let from = now - Int64(max(1, min(days, 3650))) * 86_400_000
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT date(e.timestamp / 1000, 'unixepoch') AS day, s.name, COUNT(*)
+                    FROM events e JOIN sources s ON s.id = e.source_id
+                    WHERE e.workspace_id = ? AND e.timestamp >= ? GROUP BY day, s.name ORDER BY day
+                    """,
+                arguments: [workspaceId, from]
+            ).map { DailyCount(day: $0[0], source: $0[1], count: $0[2]) }
+        }
+    }
+}

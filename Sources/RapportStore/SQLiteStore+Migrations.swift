@@ -1,0 +1,111 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, versioned. Every table leads with the workspace (and the
+    /// profile where it has one) so the PostgreSQL schema can distribute by them.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE workspaces (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  name TEXT NOT NULL UNIQUE,
+                  created_at INTEGER NOT NULL DEFAULT (CAST(strftime('%s','now') AS INTEGER) * 1000)
+                );
+                CREATE TABLE sources (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),
+                  name TEXT NOT NULL,
+                  UNIQUE (workspace_id, name)
+                );
+                CREATE TABLE write_keys (
+                  key_hash TEXT PRIMARY KEY,
+                  source_id INTEGER NOT NULL REFERENCES sources(id),
+                  created_at INTEGER NOT NULL,
+                  revoked_at INTEGER
+                );
+                CREATE TABLE api_tokens (
+                  token_hash TEXT PRIMARY KEY,
+                  workspace_id INTEGER NOT NULL,
+                  role TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  created_at INTEGER NOT NULL
+                );
+                CREATE TABLE users (
+                  username TEXT PRIMARY KEY,
+                  workspace_id INTEGER NOT NULL,
+                  password_hash TEXT NOT NULL,
+                  role TEXT NOT NULL
+                );
+                -- The log. seq is the rowid: a skipped duplicate consumes no position, so positions have no gaps.
+                -- Erasure must redact bodies in place, never delete rows, so a position is never reused.
+                -- Dedupe key: (source, client time, messageId). A retry carries the same client time, and
+                -- keying by time first keeps inserts at the right edge of the index instead of at random.
+                CREATE TABLE events (
+                  seq INTEGER PRIMARY KEY,
+                  workspace_id INTEGER NOT NULL,
+                  source_id INTEGER NOT NULL,
+                  client_ts INTEGER NOT NULL,
+                  message_id TEXT NOT NULL,
+                  type TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  timestamp INTEGER NOT NULL,
+                  received_at INTEGER NOT NULL,
+                  body BLOB NOT NULL
+                );
+                CREATE UNIQUE INDEX events_dedupe ON events (source_id, client_ts, message_id);
+                CREATE TABLE checkpoints (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+                CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL);
+                CREATE TABLE profiles (
+                  id INTEGER PRIMARY KEY,
+                  workspace_id INTEGER NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  merged_into INTEGER,
+                  aggregates TEXT NOT NULL,
+                  traits TEXT NOT NULL
+                );
+                CREATE TABLE identities (
+                  workspace_id INTEGER NOT NULL,
+                  kind TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  profile_id INTEGER NOT NULL,
+                  first_seen INTEGER NOT NULL,
+                  PRIMARY KEY (workspace_id, kind, value)
+                ) WITHOUT ROWID;
+                CREATE INDEX identities_profile ON identities (profile_id);
+                CREATE TABLE merges (
+                  id INTEGER PRIMARY KEY,
+                  workspace_id INTEGER NOT NULL,
+                  from_profile INTEGER NOT NULL,
+                  into_profile INTEGER NOT NULL,
+                  identifier TEXT NOT NULL,
+                  message_id TEXT NOT NULL,
+                  seq INTEGER NOT NULL,
+                  at INTEGER NOT NULL,
+                  undone_at INTEGER,
+                  undone_by TEXT
+                );
+                CREATE TABLE merge_blocks (
+                  workspace_id INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL,
+                  PRIMARY KEY (workspace_id, a, b)
+                ) WITHOUT ROWID;
+                CREATE TABLE identity_warnings (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  workspace_id INTEGER NOT NULL,
+                  seq INTEGER NOT NULL,
+                  message_id TEXT NOT NULL,
+                  identifier TEXT NOT NULL,
+                  code TEXT NOT NULL,
+                  detail TEXT NOT NULL,
+                  at INTEGER NOT NULL
+                );
+                CREATE TABLE profile_events (
+                  profile_id INTEGER NOT NULL,
+                  seq INTEGER NOT NULL,
+                  PRIMARY KEY (profile_id, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import GRDB
+import RapportCore
+
+/// The embedded store: one SQLite database file in WAL mode.
+///
+/// Several processes may open the same file (a server and a CLI import): SQLite
+/// serialises their writes, the log's unique index keeps dedupe exact across
+/// them, and a lease keeps one projection writer at a time.
+public final class SQLiteStore: RapportStore {
+    /// How hard a commit waits for the disk.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// `synchronous=FULL`: a commit survives power loss (the default).
+        case full
+        /// `synchronous=NORMAL`: a commit survives a crash of the process, not of the machine.
+        case normal
+    }
+
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String, durability: Durability = .full) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.maximumReaderCount = 4
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA cache_size = -131072")  // 128 MiB
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteStore.migrator.migrate(pool)
+        } catch {
+            throw RapportError(.storage, "cannot open the database at \(path): \(error)")
+        }
+    }
+
+    /// Opens the store of a data directory (creating the directory).
+    public convenience init(directory: String, durability: Durability = .full) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RapportError(.storage, "cannot create the data directory \(directory): \(error)")
+        }
+        try self.init(path: (directory as NSString).appendingPathComponent("rapport.sqlite"), durability: durability)
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: - Event log
+
+    public func append(_ events: [EventToAppend]) async throws -> [Int64?] {
+        if events.isEmpty { return [] }
+        return try await pool.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO events
+                  (workspace_id, source_id, client_ts, message_id, type, name, timestamp, received_at, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var seqs: [Int64?] = []
+            seqs.reserveCapacity(events.count)
+            for e in events {
+                let m = e.message
+                stmt.setUncheckedArguments([
+                    e.workspaceId, e.sourceId, m.clientTimestamp ?? 0, m.messageId, m.type.rawValue,
+                    m.displayName, m.timestamp, m.receivedAt, Data(m.body),
+                ])
+                try stmt.execute()
+                seqs.append(db.changesCount > 0 ? db.lastInsertedRowID : nil)
+            }
+            return seqs
+        }
+    }
+
+    static func decodeEvent(_ row: Row) -> StoredEvent? {
+        guard let type = MessageType(rawValue: row[4]) else { return nil }
+        let body: Data = row[8]
+        return StoredEvent(
+            seq: row[0], workspaceId: row[1], sourceId: row[2], messageId: row[3], type: type, name: row[5],
+            timestamp: row[6], receivedAt: row[7], body: [UInt8](body))
+    }
+
+    static let eventColumns = "seq, workspace_id, source_id, message_id, type, name, timestamp, received_at, body"
+
+    public func events(after seq: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            var out: [StoredEvent] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(Self.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [seq, limit])
+            while let row = try rows.next() {
+                if let e = Self.decodeEvent(row) { out.append(e) }
+            }
+            return out
+        }
+    }
+
+    public func events(at seqs: [Int64]) async throws -> [StoredEvent] {
+        if seqs.isEmpty { return [] }
+        return try await pool.read { db in
+            var out: [StoredEvent] = []
+            let stmt = try db.cachedStatement(sql: "SELECT \(Self.eventColumns) FROM events WHERE seq = ?")
+            for s in seqs.sorted() {
+                if let row = try Row.fetchOne(stmt, arguments: [s]), let e = Self.decodeEvent(row) { out.append(e) }
+            }
+            return out
+        }
+    }
+
+    public func lastSeq() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0 }
+    }
+
+    public func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM events WHERE source_id = ? AND message_id = ?)",
+                arguments: [sourceId, messageId]) ?? false
+        }
+    }
+
+    // MARK: - Projection
+
+    public func loadProjection() async throws -> ProjectionSnapshot {
+        try await pool.read { db in
+            let checkpoint =
+                try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
+            var profiles: [ProfileRecord] = []
+            let prows = try Row.fetchCursor(db, sql: """
+                SELECT id, workspace_id, created_at, merged_into, aggregates, traits FROM profiles
+                """)
+            while let r = try prows.next() {
+                let merged: Int64? = r[3]
+                profiles.append(ProfileRecord(
+                    id: ProfileID(r[0]), workspaceId: r[1], createdAt: r[2], mergedInto: merged.map(ProfileID.init),
+                    aggregates: ProfileCoding.decodeAggregates(r[4]), traits: ProfileCoding.decodeTraits(r[5])))
+            }
+            var identities: [IdentityRecord] = []
+            let irows = try Row.fetchCursor(
+                db, sql: "SELECT workspace_id, kind, value, profile_id, first_seen FROM identities")
+            while let r = try irows.next() {
+                identities.append(IdentityRecord(
+                    workspaceId: r[0], identifier: Identifier(kind: r[1], value: r[2]), profileId: ProfileID(r[3]),
+                    firstSeen: r[4]))
+            }
+            let merges = try Self.fetchMerges(db, sql: "SELECT * FROM merges ORDER BY id", arguments: [])
+            var blocks: [(WorkspaceID, ProfileID, ProfileID)] = []
+            for r in try Row.fetchAll(db, sql: "SELECT workspace_id, a, b FROM merge_blocks") {
+                blocks.append((r[0], ProfileID(r[1]), ProfileID(r[2])))
+            }
+            return ProjectionSnapshot(
+                checkpoint: checkpoint, profiles: profiles, identities: identities, merges: merges,
+                mergeBlocks: blocks)
+        }
+    }
+
+    static func fetchMerges(_ db: Database, sql: String, arguments: StatementArguments) throws -> [MergeRecord] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { r in
+            MergeRecord(
+                id: r["id"], workspaceId: r["workspace_id"], from: ProfileID(r["from_profile"]),
+                into: ProfileID(r["into_profile"]), identifier: r["identifier"], messageId: r["message_id"],
+                seq: r["seq"], at: r["at"], undoneAt: r["undone_at"], undoneBy: r["undone_by"])
+        }
+    }
+
+    public func saveProjection(_ delta: ProjectionDelta) async throws {
+        try await pool.write { db in
+            let profile = try db.cachedStatement(sql: """
+                INSERT INTO profiles (id, workspace_id, created_at, merged_into, aggregates, traits)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET merged_into = excluded.merged_into,
+                  aggregates = excluded.aggregates, traits = excluded.traits
+                """)
+            for p in delta.profiles {
+                profile.setUncheckedArguments([
+                    p.id.rawValue, p.workspaceId, p.createdAt, p.mergedInto?.rawValue,
+                    ProfileCoding.encodeAggregates(p.aggregates), ProfileCoding.encodeTraits(p.traits),
+                ])
+                try profile.execute()
+            }
+            let identity = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO identities (workspace_id, kind, value, profile_id, first_seen)
+                VALUES (?, ?, ?, ?, ?)
+                """)
+            for i in delta.identities {
+                identity.setUncheckedArguments([
+                    i.workspaceId, i.identifier.kind, i.identifier.value, i.profileId.rawValue, i.firstSeen,
+                ])
+                try identity.execute()
+            }
+            let merge = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO merges
+                  (id, workspace_id, from_profile, into_profile, identifier, message_id, seq, at, undone_at, undone_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for m in delta.merges {
+                merge.setUncheckedArguments([
+                    m.id, m.workspaceId, m.from.rawValue, m.into.rawValue, m.identifier, m.messageId, m.seq, m.at,
+                    m.undoneAt, m.undoneBy,
+                ])
+                try merge.execute()
+            }
+            let warning = try db.cachedStatement(sql: """
+                INSERT INTO identity_warnings (workspace_id, seq, message_id, identifier, code, detail, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for w in delta.warnings {
+                warning.setUncheckedArguments([w.workspaceId, w.seq, w.messageId, w.identifier, w.code, w.detail, w.at])
+                try warning.execute()
+            }
+            let pe = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO profile_events (profile_id, seq) VALUES (?, ?)")
+            for (p, s) in delta.profileEvents.sorted(by: { ($0.0.rawValue, $0.1) < ($1.0.rawValue, $1.1) }) {
+                pe.setUncheckedArguments([p.rawValue, s])
+                try pe.execute()
+            }
+            let block = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO merge_blocks (workspace_id, a, b) VALUES (?, ?, ?)")
+            for (w, a, b) in delta.mergeBlocks {
+                block.setUncheckedArguments([w, min(a, b).rawValue, max(a, b).rawValue])
+                try block.execute()
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO checkpoints (name, seq) VALUES ('profiles', ?)
+                    ON CONFLICT(name) DO UPDATE SET seq = excluded.seq
+                    """,
+                arguments: [delta.checkpoint])
+        }
+    }
+
+    public func eventSeqs(profiles: [ProfileID], before: Int64?, limit: Int) async throws -> [Int64] {
+        if profiles.isEmpty { return [] }
+        return try await pool.read { db in
+            let marks = profiles.map { _ in "?" }.joined(separator: ",")
+            var args: [any DatabaseValueConvertible] = profiles.map { $0.rawValue }
+            args.append(before ?? Int64.max)
+            args.append(limit)
+            return try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT seq FROM profile_events WHERE profile_id IN (\(marks)) AND seq < ?
+                    ORDER BY seq DESC LIMIT ?
+                    """,
+                arguments: StatementArguments(args))
+        }
+    }
+
+    public func markMergeUndone(id: Int64, at: Int64, by: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE merges SET undone_at = ?, undone_by = ? WHERE id = ?", arguments: [at, by, id])
+        }
+    }
+
+    public func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT workspace_id, seq, message_id, identifier, code, detail, at FROM identity_warnings
+                    WHERE workspace_id = ? ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [workspaceId, limit]
+            ).map {
+                IdentityWarningRecord(
+                    workspaceId: $0[0], seq: $0[1], messageId: $0[2], identifier: $0[3], code: $0[4], detail: $0[5],
+                    at: $0[6])
+            }
+        }
+    }
+
+    public func acquireLease(name: String, owner: String, now: Int64, until: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                    WHERE leases.owner = excluded.owner OR leases.expires_at < ?
+                    """,
+                arguments: [name, owner, until, now])
+            let holder = try String.fetchOne(db, sql: "SELECT owner FROM leases WHERE name = ?", arguments: [name])
+            return holder == owner
+        }
+    }
+
+    public func releaseLease(name: String, owner: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM leases WHERE name = ? AND owner = ?", arguments: [name, owner])
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import RapportCore
+
+/// The append-only event log: the source of truth.
+public protocol EventLog: Sendable {
+    /// Appends events in one durable transaction. Returns, per event in order,
+    /// its log position, or `nil` if the same message (source, client time,
+    /// messageId) is already in the log. Returns only once the transaction is
+    /// durable.
+    func append(_ events: [EventToAppend]) async throws -> [Int64?]
+    /// Events after `seq`, in log order, at most `limit`.
+    func events(after seq: Int64, limit: Int) async throws -> [StoredEvent]
+    /// The highest log position, 0 if the log is empty.
+    func lastSeq() async throws -> Int64
+    /// Events with these positions, in log order.
+    func events(at seqs: [Int64]) async throws -> [StoredEvent]
+    /// Whether a message with this id from this source is in the log.
+    func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool
+}
+
+/// Durable state of the identity and profile projection.
+public protocol ProjectionStore: Sendable {
+    func loadProjection() async throws -> ProjectionSnapshot
+    /// Writes a projection's changes and its checkpoint atomically.
+    func saveProjection(_ delta: ProjectionDelta) async throws
+    /// Log positions of the events of these (direct) profiles, newest first.
+    func eventSeqs(profiles: [ProfileID], before: Int64?, limit: Int) async throws -> [Int64]
+    /// Records that `merge` was undone.
+    func markMergeUndone(id: Int64, at: Int64, by: String) async throws
+    /// Warnings recorded for identifiers of these profiles' events, newest first.
+    func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord]
+    /// Tries to take (or renew) the named lease for `owner` until `until`
+    /// (ms since 1970). Returns whether `owner` holds it now.
+    func acquireLease(name: String, owner: String, now: Int64, until: Int64) async throws -> Bool
+    func releaseLease(name: String, owner: String) async throws
+}
+
+/// Workspaces, sources and credentials.
+public protocol AdminStore: Sendable {
+    func workspaces() async throws -> [Workspace]
+    func createWorkspace(name: String) async throws -> Workspace
+    func sources(workspaceId: WorkspaceID) async throws -> [Source]
+    func createSource(workspaceId: WorkspaceID, name: String) async throws -> Source
+    /// Stores a write key's hash for a source.
+    func addWriteKey(hash: String, sourceId: SourceID, now: Int64) async throws
+    /// All (write key hash, source) pairs that are not revoked.
+    func writeKeys() async throws -> [(String, Source)]
+    func addToken(hash: String, workspaceId: WorkspaceID, role: Role, name: String, now: Int64) async throws
+    func principal(tokenHash: String) async throws -> Principal?
+    func setUser(workspaceId: WorkspaceID, username: String, passwordHash: String, role: Role) async throws
+    func user(username: String) async throws -> (passwordHash: String, principal: Principal)?
+}
+
+/// A Rapport store: everything the engine persists. SQLite and PostgreSQL
+/// implement it.
+public protocol RapportStore: EventLog, ProjectionStore, AdminStore {
+    func stats(workspaceId: WorkspaceID?) async throws -> StoreStats
+    func dailyCounts(workspaceId: WorkspaceID, days: Int, now: Int64) async throws -> [DailyCount]
+    func close() async throws
+}

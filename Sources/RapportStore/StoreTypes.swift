@@ -1,0 +1,304 @@
+import RapportCore
+
+/// An event as the log holds it.
+public struct StoredEvent: Sendable {
+    /// Position in the log: strictly increasing, never reused.
+    public var seq: Int64
+    public var workspaceId: WorkspaceID
+    public var sourceId: SourceID
+    public var messageId: String
+    public var type: MessageType
+    /// The display name: the track event name, or the message type.
+    public var name: String
+    /// Event time (after clock-skew correction), milliseconds since 1970.
+    public var timestamp: Int64
+    /// When the server received it, milliseconds since 1970.
+    public var receivedAt: Int64
+    /// The message JSON exactly as received.
+    public var body: [UInt8]
+
+    public init(seq: Int64, workspaceId: WorkspaceID, sourceId: SourceID, messageId: String, type: MessageType,
+                name: String, timestamp: Int64, receivedAt: Int64, body: [UInt8]) {
+        self.seq = seq
+        self.workspaceId = workspaceId
+        self.sourceId = sourceId
+        self.messageId = messageId
+        self.type = type
+        self.name = name
+        self.timestamp = timestamp
+        self.receivedAt = receivedAt
+        self.body = body
+    }
+}
+
+/// A message on its way into the log.
+public struct EventToAppend: Sendable {
+    public var workspaceId: WorkspaceID
+    public var sourceId: SourceID
+    public var message: Message
+
+    public init(workspaceId: WorkspaceID, sourceId: SourceID, message: Message) {
+        self.workspaceId = workspaceId
+        self.sourceId = sourceId
+        self.message = message
+    }
+}
+
+/// A workspace (tenant).
+public struct Workspace: Sendable, Hashable, Codable {
+    public var id: WorkspaceID
+    public var name: String
+    public init(id: WorkspaceID, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// A channel that sends events: web, app, mini-program, store POS, CRM, …
+public struct Source: Sendable, Hashable, Codable {
+    public var id: SourceID
+    public var workspaceId: WorkspaceID
+    public var name: String
+    public init(id: SourceID, workspaceId: WorkspaceID, name: String) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.name = name
+    }
+}
+
+/// What an API token or console user may do. Each role is allowed only what it
+/// needs; see `Permission`.
+public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+    case admin, analyst, `operator`, support
+}
+
+/// A credential's owner, as authentication finds it.
+public struct Principal: Sendable, Hashable {
+    public var workspaceId: WorkspaceID
+    public var role: Role
+    public var name: String
+    public init(workspaceId: WorkspaceID, role: Role, name: String) {
+        self.workspaceId = workspaceId
+        self.role = role
+        self.name = name
+    }
+}
+
+/// The value of a trait and when it was set (event time, ms since 1970, and
+/// the log position of the event, which breaks ties between equal times).
+public struct TraitValue: Sendable, Hashable {
+    public var value: JSONValue
+    public var setAt: Int64
+    public var seq: Int64
+    public init(value: JSONValue, setAt: Int64, seq: Int64 = 0) {
+        self.value = value
+        self.setAt = setAt
+        self.seq = seq
+    }
+
+    /// Whether this value was set after `other` (by event time, then log position).
+    public func isNewer(than other: TraitValue) -> Bool {
+        (setAt, seq) > (other.setAt, other.seq)
+    }
+}
+
+/// Per-profile aggregates kept by the profile projection.
+public struct ProfileAggregates: Sendable, Hashable {
+    public var firstSeen: Int64 = .max
+    public var lastSeen: Int64 = .min
+    public var eventCount: Int = 0
+    public var orders: Int = 0
+    public var revenue: Double = 0
+    public var refunds: Int = 0
+    public var refundedAmount: Double = 0
+    public var firstOrderAt: Int64?
+    public var lastOrderAt: Int64?
+    /// Events per display name.
+    public var eventCounts: [String: Int] = [:]
+
+    public init() {}
+
+    /// Combines two profiles' aggregates (for a profile and what merged into it).
+    public mutating func absorb(_ other: ProfileAggregates) {
+        firstSeen = min(firstSeen, other.firstSeen)
+        lastSeen = max(lastSeen, other.lastSeen)
+        eventCount += other.eventCount
+        orders += other.orders
+        revenue += other.revenue
+        refunds += other.refunds
+        refundedAmount += other.refundedAmount
+        if let o = other.firstOrderAt { firstOrderAt = min(firstOrderAt ?? o, o) }
+        if let o = other.lastOrderAt { lastOrderAt = max(lastOrderAt ?? o, o) }
+        for (k, v) in other.eventCounts { eventCounts[k, default: 0] += v }
+    }
+}
+
+/// One profile's stored state: its own identifiers' events only. A profile
+/// that merged into another keeps its state; readers combine the members.
+public struct ProfileRecord: Sendable {
+    public var id: ProfileID
+    public var workspaceId: WorkspaceID
+    public var createdAt: Int64
+    public var mergedInto: ProfileID?
+    public var aggregates: ProfileAggregates
+    public var traits: [String: TraitValue]
+
+    public init(id: ProfileID, workspaceId: WorkspaceID, createdAt: Int64, mergedInto: ProfileID? = nil,
+                aggregates: ProfileAggregates = ProfileAggregates(), traits: [String: TraitValue] = [:]) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.createdAt = createdAt
+        self.mergedInto = mergedInto
+        self.aggregates = aggregates
+        self.traits = traits
+    }
+}
+
+/// An identifier and the profile it was first attached to.
+public struct IdentityRecord: Sendable, Hashable {
+    public var workspaceId: WorkspaceID
+    public var identifier: Identifier
+    public var profileId: ProfileID
+    public var firstSeen: Int64
+    public init(workspaceId: WorkspaceID, identifier: Identifier, profileId: ProfileID, firstSeen: Int64) {
+        self.workspaceId = workspaceId
+        self.identifier = identifier
+        self.profileId = profileId
+        self.firstSeen = firstSeen
+    }
+}
+
+/// A merge of one profile into another, with its cause.
+public struct MergeRecord: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var workspaceId: WorkspaceID
+    public var from: ProfileID
+    public var into: ProfileID
+    /// The identifier both profiles turned out to share.
+    public var identifier: String
+    /// The message that caused it, and its log position.
+    public var messageId: String
+    public var seq: Int64
+    public var at: Int64
+    public var undoneAt: Int64?
+    public var undoneBy: String?
+
+    public init(id: Int64, workspaceId: WorkspaceID, from: ProfileID, into: ProfileID, identifier: String,
+                messageId: String, seq: Int64, at: Int64, undoneAt: Int64? = nil, undoneBy: String? = nil) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.from = from
+        self.into = into
+        self.identifier = identifier
+        self.messageId = messageId
+        self.seq = seq
+        self.at = at
+        self.undoneAt = undoneAt
+        self.undoneBy = undoneBy
+    }
+}
+
+/// An identifier the resolver left out, and why.
+public struct IdentityWarningRecord: Sendable, Hashable, Codable {
+    public var workspaceId: WorkspaceID
+    public var seq: Int64
+    public var messageId: String
+    public var identifier: String
+    public var code: String
+    public var detail: String
+    public var at: Int64
+    public init(workspaceId: WorkspaceID, seq: Int64, messageId: String, identifier: String, code: String,
+                detail: String, at: Int64) {
+        self.workspaceId = workspaceId
+        self.seq = seq
+        self.messageId = messageId
+        self.identifier = identifier
+        self.code = code
+        self.detail = detail
+        self.at = at
+    }
+}
+
+/// What a projection changed since its last flush; written atomically with
+/// its new checkpoint.
+public struct ProjectionDelta: Sendable {
+    public var checkpoint: Int64
+    public var profiles: [ProfileRecord] = []
+    public var identities: [IdentityRecord] = []
+    public var merges: [MergeRecord] = []
+    public var warnings: [IdentityWarningRecord] = []
+    /// (direct profile, log position) for every projected event.
+    public var profileEvents: [(ProfileID, Int64)] = []
+    /// Pairs an operator split apart; they are not merged again automatically.
+    public var mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)] = []
+
+    public init(checkpoint: Int64) { self.checkpoint = checkpoint }
+
+    public var isEmpty: Bool {
+        profiles.isEmpty && identities.isEmpty && merges.isEmpty && warnings.isEmpty && profileEvents.isEmpty
+            && mergeBlocks.isEmpty
+    }
+}
+
+/// Everything the identity and profile projection needs at start-up.
+public struct ProjectionSnapshot: Sendable {
+    public var checkpoint: Int64
+    public var profiles: [ProfileRecord]
+    public var identities: [IdentityRecord]
+    public var merges: [MergeRecord]
+    public var mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)]
+    public init(checkpoint: Int64, profiles: [ProfileRecord], identities: [IdentityRecord], merges: [MergeRecord],
+                mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)]) {
+        self.checkpoint = checkpoint
+        self.profiles = profiles
+        self.identities = identities
+        self.merges = merges
+        self.mergeBlocks = mergeBlocks
+    }
+}
+
+/// What a data directory holds, for `rapport stats` and the console overview.
+public struct StoreStats: Sendable, Codable {
+    public var events: Int
+    public var eventsByType: [String: Int]
+    public var eventsBySource: [String: Int]
+    public var profiles: Int
+    public var liveProfiles: Int
+    public var identifiersByKind: [String: Int]
+    public var orders: Int
+    public var revenue: Double
+    public var merges: Int
+    public var undoneMerges: Int
+    public var identityWarnings: Int
+    public var checkpoint: Int64
+    public var lastSeq: Int64
+    public init(events: Int, eventsByType: [String: Int], eventsBySource: [String: Int], profiles: Int,
+                liveProfiles: Int, identifiersByKind: [String: Int], orders: Int, revenue: Double, merges: Int,
+                undoneMerges: Int, identityWarnings: Int, checkpoint: Int64, lastSeq: Int64) {
+        self.events = events
+        self.eventsByType = eventsByType
+        self.eventsBySource = eventsBySource
+        self.profiles = profiles
+        self.liveProfiles = liveProfiles
+        self.identifiersByKind = identifiersByKind
+        self.orders = orders
+        self.revenue = revenue
+        self.merges = merges
+        self.undoneMerges = undoneMerges
+        self.identityWarnings = identityWarnings
+        self.checkpoint = checkpoint
+        self.lastSeq = lastSeq
+    }
+}
+
+/// Events per day and source, for the overview chart.
+public struct DailyCount: Sendable, Hashable, Codable {
+    public var day: String
+    public var source: String
+    public var count: Int
+    public init(day: String, source: String, count: Int) {
+        self.day = day
+        self.source = source
+        self.count = count
+    }
+}

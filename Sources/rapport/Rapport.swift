@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RapportCore
+import RapportDemo
+import RapportEngine
+import RapportServer
+import RapportStore
+
+@main
+struct Rapport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rapport",
+        abstract: "Rapport: a customer data and operations platform in one binary.",
+        discussion: """
+            Collect every customer's events (Segment-compatible HTTP API, CSV and JSONL imports), resolve them \
+            into one profile per person, and look customers up in the console or the API.
+
+            Every command works on a data directory (--data, default ./rapport-data), whether or not a \
+            server is running on it.
+            """,
+        subcommands: [Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Tokens.self, Keys.self])
+}
+
+/// Options every command takes.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "The data directory (SQLite database and credentials).")
+    var data: String = "./rapport-data"
+
+    @Option(name: .long, help: "Commit durability: full (survives power loss) or normal (survives a process crash).")
+    var durability: String = "full"
+
+    func openStore() throws -> SQLiteStore {
+        guard let d = SQLiteStore.Durability(rawValue: durability) else {
+            throw ValidationError("--durability must be full or normal")
+        }
+        return try SQLiteStore(directory: data, durability: d)
+    }
+
+    var credentialsPath: String { (data as NSString).appendingPathComponent("credentials.json") }
+}
+
+enum Terminal {
+    static let isInteractive = isatty(STDERR_FILENO) != 0
+
+    static func progress(_ text: String) {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+
+    static func endProgress() {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        return String(format: "%.2f s", Double(s) + Double(atto) / 1e18)
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(1)
+    }
+}
+
+/// Saves first-run credentials next to the database, readable only by the owner.
+enum CredentialsFile {
+    static func save(_ c: SetupCredentials, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(c)
+        FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+    }
+
+    static func load(_ path: String) -> SetupCredentials? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(SetupCredentials.self, from: data)
+    }
+
+    static func describe(_ c: SetupCredentials, url: String) -> String {
+        var lines = ["Console:   \(url)/   (user \(c.adminUser), password \(c.adminPassword))",
+                     "API token: \(c.adminToken)   (role admin; Authorization: Bearer …)",
+                     "Write keys (HTTP Basic user name, empty password):"]
+        for name in c.writeKeys.keys.sorted() { lines.append("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(c.writeKeys[name] ?? "")") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RapportCore
+import RapportDemo
+import RapportEngine
+import RapportServer
+import RapportStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server: HTTP API, console, ingestion and projections.")
+
+    @OptionGroup var options: DataOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Set up a demo workspace and load the demo business on first start.") var demo = false
+    @Option(help: "Customers in the demo data set.") var demoCustomers = 2_000
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "rapport")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let store = try options.openStore()
+        let engine = Engine(store: store, logger: logger)
+        let (workspace, created) = try await engine.setUp(workspaceName: demo ? "demo" : "default")
+        let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        if let created { try CredentialsFile.save(created, to: options.credentialsPath) }
+        if demo, try await store.lastSeq() == 0 {
+            print("Loading the demo business (\(demoCustomers) customers)…")
+            let config = DemoConfig(customers: demoCustomers, days: 180, seed: 42,
+                                    endMillis: Self.startOfToday(engine.clock.nowMillis()))
+            let report = try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
+                Terminal.progress("  \(n) messages")
+            }
+            Terminal.endProgress()
+            print("Loaded \(report.appended) events (\(report.rejected) rejected).")
+        }
+        if demo || created != nil, let c = created ?? CredentialsFile.load(options.credentialsPath) {
+            print(CredentialsFile.describe(c, url: url))
+            if created != nil && !demo { print("These credentials are shown once; a copy is in \(options.credentialsPath).") }
+        }
+        print("Rapport is serving \(options.data) on \(url)  (Ctrl-C to stop)")
+        let app = buildApplication(engine: engine, configuration: ServerConfiguration(host: host, port: port),
+                                   logger: logger)
+        try await app.runService()
+        try await store.close()
+    }
+
+    static func startOfToday(_ now: Int64) -> Int64 { now - now % 86_400_000 }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the demo business into a data directory through the ingest pipeline.")
+
+    @OptionGroup var options: DataOptions
+    @Option(help: "Number of customers (1,000 to 1,000,000).") var customers = 2_000
+    @Option(help: "Days of history.") var days = 180
+    @Option(help: "Random seed: the same seed gives the same data.") var seed: UInt64 = 42
+
+    func run() async throws {
+        let store = try options.openStore()
+        let engine = Engine(store: store)
+        let (workspace, created) = try await engine.setUp(workspaceName: "demo")
+        if let created {
+            try CredentialsFile.save(created, to: options.credentialsPath)
+            print(CredentialsFile.describe(created, url: "http://127.0.0.1:8080"))
+        }
+        let start = ContinuousClock.now
+        let config = DemoConfig(customers: customers, days: days, seed: seed,
+                                endMillis: Serve.startOfToday(engine.clock.nowMillis()))
+        let report = try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
+            Terminal.progress("  \(n) messages")
+        }
+        Terminal.endProgress()
+        let projected = try await engine.projectNow()
+        print("Demo: \(report.rows) messages, \(report.appended) appended, \(report.duplicates) already there, "
+              + "\(report.rejected) rejected, in \(Terminal.seconds(start.duration(to: .now))).")
+        if !projected { print("A running server holds the projection; it will project these events.") }
+        try await store.close()
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the demo business as Segment messages (JSONL) for load tests.")
+
+    @Option(help: "Number of customers.") var customers = 1_000
+    @Option(help: "Days of history.") var days = 180
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "Output file (JSON Lines).") var out: String
+    @Option(help: "End of the data set (YYYY-MM-DD); default today.") var end: String?
+
+    func run() throws {
+        var endMillis = Serve.startOfToday(SystemClock().nowMillis())
+        if let end {
+            guard let t = Timestamp.parseISO8601(end) else { throw ValidationError("--end must be YYYY-MM-DD") }
+            endMillis = t
+        }
+        guard FileManager.default.createFile(atPath: out, contents: nil),
+            let handle = FileHandle(forWritingAtPath: out)
+        else { throw ValidationError("cannot write \(out)") }
+        defer { try? handle.close() }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 22)
+        var count = 0
+        try DemoGenerator(config: DemoConfig(customers: customers, days: days, seed: seed, endMillis: endMillis))
+            .generate { m in
+                buffer.append(contentsOf: m.json)
+                buffer.append(0x0A)
+                count += 1
+                if buffer.count >= 1 << 22 {
+                    try handle.write(contentsOf: buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                    Terminal.progress("  \(count) messages")
+                }
+            }
+        try handle.write(contentsOf: buffer)
+        Terminal.endProgress()
+        print("Wrote \(count) messages to \(out).")
+    }
+}

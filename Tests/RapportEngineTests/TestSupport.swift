@@ -1,0 +1,55 @@
+import Foundation
+import RapportCore
+import RapportStore
+import Testing
+
+@testable import RapportEngine
+
+func temporaryDirectory() -> String {
+    let dir = NSTemporaryDirectory() + "rapport-engine-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func fixture(_ name: String) throws -> String {
+    let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
+    return url.path
+}
+
+/// An engine on a fresh store with a workspace set up; returns it with the write key of `web`.
+func makeEngine(now: Int64 = 1_750_000_000_000, directory: String = temporaryDirectory()) async throws
+    -> (Engine, String, Workspace)
+{
+    let store = try SQLiteStore(directory: directory, durability: .normal)
+    let engine = Engine(store: store, clock: FixedClock(millis: now))
+    let (ws, creds) = try await engine.setUp(workspaceName: "test")
+    let key = try #require(creds?.writeKeys["web"])
+    try await engine.projector.load()
+    return (engine, key, ws)
+}
+
+extension Engine {
+    /// Ingests one JSON body and projects it.
+    @discardableResult
+    func send(_ json: String, key: String, endpoint: RapportIngest.IngestEndpoint = .batch) async throws -> IngestResult {
+        let body = Array(json.utf8)
+        let decoded = try decoder.decode(body: body, endpoint: endpoint, receivedAt: clock.nowMillis())
+        guard let source = source(forWriteKey: key) else { throw RapportError(.unauthorized, "bad key in test") }
+        let seqs = try await store.append(decoded.accepted.map {
+            EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0)
+        })
+        try await projector.catchUp()
+        let inserted = seqs.compactMap { $0 }.count
+        return IngestResult(accepted: inserted, duplicates: seqs.count - inserted, rejected: decoded.rejected,
+                            source: source)
+    }
+
+    func profile(_ identifier: String) async throws -> ProfileView {
+        let id = try #require(Identifier(parsing: identifier))
+        let wsId = try await defaultWorkspace().id
+        let pid = try #require(await projector.profileId(for: normalize(id), workspaceId: wsId))
+        return try #require(await projector.profile(pid, workspaceId: wsId))
+    }
+}
+
+import RapportIngest

@@ -1,0 +1,293 @@
+import RapportCore
+import RapportIngest
+import Testing
+
+@Suite struct MessageDecodingTests {
+    /// Decodes `message` alone in a batch and returns its rejection code.
+    func rejection(_ message: String) throws -> RapportError.Code? {
+        let request = try decodeBatch("{\"batch\":[\(message)]}")
+        #expect(request.accepted.count + request.rejected.count == 1)
+        return request.rejected.first?.error.code
+    }
+
+    // MARK: Rejections
+
+    @Test(arguments: [
+        ("42", RapportError.Code.invalidMessage),
+        (#""track""#, .invalidMessage),
+        ("[]", .invalidMessage),
+        ("null", .invalidMessage),
+        (#"{"userId":"u","event":"E"}"#, .invalidType),
+        ("{}", .invalidType),
+        (#"{"type":null,"userId":"u","event":"E"}"#, .invalidType),
+        (#"{"type":"purchase","userId":"u"}"#, .invalidType),
+        (#"{"type":"Track","userId":"u","event":"E"}"#, .invalidType),
+        (#"{"type":7,"userId":"u"}"#, .invalidType),
+        (#"{"type":"track","event":"E"}"#, .missingIdentity),
+        (#"{"type":"track","event":"E","userId":"","anonymousId":"  "}"#, .missingIdentity),
+        (#"{"type":"track","event":"E","userId":null,"anonymousId":true}"#, .missingIdentity),
+        (#"{"type":"identify","userId":{"id":1}}"#, .missingIdentity),
+        (#"{"type":"track","userId":"u"}"#, .missingEvent),
+        (#"{"type":"track","userId":"u","event":""}"#, .missingEvent),
+        (#"{"type":"track","userId":"u","event":"   "}"#, .missingEvent),
+        (#"{"type":"track","userId":"u","event":12}"#, .missingEvent),
+        (#"{"type":"track","userId":"u","name":"E"}"#, .missingEvent),
+        (#"{"type":"alias","userId":"u"}"#, .missingPreviousId),
+        (#"{"type":"alias","userId":"u","previousId":""}"#, .missingPreviousId),
+        (#"{"type":"group","userId":"u"}"#, .missingGroupId),
+        (#"{"type":"group","userId":"u","groupId":null}"#, .missingGroupId),
+        (#"{"type":"track","userId":"u","event":"E","timestamp":"yesterday"}"#, .invalidTimestamp),
+        (#"{"type":"track","userId":"u","event":"E","timestamp":1714557620000}"#, .invalidTimestamp),
+        (#"{"type":"track","userId":"u","event":"E","timestamp":"2023-02-29T10:00:00Z"}"#, .invalidTimestamp),
+        (#"{"type":"track","userId":"u","event":"E","originalTimestamp":"2024-13-01"}"#, .invalidTimestamp),
+        (#"{"type":"track","userId":"u","event":"E","sentAt":true}"#, .invalidTimestamp),
+        (#"{"type":"track","userId":"u","event":"E","properties":[1,2]}"#, .invalidMessage),
+        (#"{"type":"track","userId":"u","event":"E","properties":"x"}"#, .invalidMessage),
+        (#"{"type":"track","userId":"u","event":"E","context":"web"}"#, .invalidMessage),
+        (#"{"type":"identify","userId":"u","traits":3}"#, .invalidMessage),
+    ])
+    func everyRejectionCode(message: String, code: RapportError.Code) throws {
+        #expect(try rejection(message) == code, "\(message)")
+    }
+
+    @Test func singleEndpointsThrowTheMessageError() {
+        #expect(requestError(#"{"type":"track","event":"E"}"#, .single(.track))?.code == .missingIdentity)
+        #expect(requestError(#"{"userId":"u"}"#, .single(.track))?.code == .missingEvent)
+        #expect(requestError(#"{"userId":"u"}"#, .single(.alias))?.code == .missingPreviousId)
+        #expect(requestError(#"{"userId":"u"}"#, .single(.group))?.code == .missingGroupId)
+        #expect(requestError(#"{"userId":"u","timestamp":"x"}"#, .single(.identify))?.code == .invalidTimestamp)
+        #expect(requestError(#"[{"userId":"u"}]"#, .single(.identify))?.code == .invalidMessage)
+        #expect(requestError(#"{"userId":"u""#, .single(.identify))?.code == .invalidJSON)
+        #expect(requestError("", .single(.identify))?.code == .invalidJSON)
+        #expect(requestError(#"{"userId":"u"} {}"#, .single(.identify))?.code == .invalidJSON)
+    }
+
+    @Test func singleEndpointTypeMayBeAbsentButMustMatch() throws {
+        #expect(try decodeSingle(#"{"userId":"u","event":"E"}"#, .track).type == .track)
+        #expect(try decodeSingle(#"{"type":"track","userId":"u","event":"E"}"#, .track).type == .track)
+        #expect(try decodeSingle(#"{"type":null,"userId":"u"}"#, .identify).type == .identify)
+        let mismatch = requestError(#"{"type":"identify","userId":"u","event":"E"}"#, .single(.track))
+        #expect(mismatch?.code == .invalidType)
+        #expect(mismatch?.message == "message type 'identify' does not match the track endpoint")
+        #expect(requestError(#"{"type":"bogus","userId":"u","event":"E"}"#, .single(.track))?.code == .invalidType)
+    }
+
+    @Test func singleEndpointWriteKey() throws {
+        let request = try MessageDecoder().decode(
+            body: Array(#"{"writeKey":"wk_1","userId":"u"}"#.utf8), endpoint: .single(.identify), receivedAt: receivedAt)
+        #expect(request.writeKey == "wk_1")
+        #expect(request.accepted.count == 1)
+    }
+
+    @Test func rejectionErrorMessages() throws {
+        let request = try decodeBatch(#"{"batch":[{"type":"purchase","userId":"u"},{"type":"track","userId":"u","event":"E","timestamp":"soon"}]}"#)
+        #expect(request.rejected.map(\.error) == [
+            RapportError(.invalidType, "unknown message type 'purchase'"),
+            RapportError(.invalidTimestamp, "`timestamp` is not an ISO 8601 time: 'soon'"),
+        ])
+    }
+
+    @Test func messageIdIsKnownEvenWhenItComesLast() throws {
+        let request = try decodeBatch(#"{"batch":[{"type":"track","userId":"u","timestamp":"bad","messageId":"late-id"}]}"#)
+        #expect(request.rejected.first?.messageId == "late-id")
+        #expect(request.rejected.first?.error.code == .invalidTimestamp)
+    }
+
+    // MARK: Field mapping
+
+    @Test func identifiersMayBeNumbersAndAreTrimmed() throws {
+        let m = try decodeSingle(#"{"userId":42,"anonymousId":" anon-1\t","groupId":-7,"traits":{}}"#, .group)
+        #expect(m.userId == "42")
+        #expect(m.anonymousId == "anon-1")
+        #expect(m.groupId == "-7")
+        let n = try decodeSingle(#"{"userId":1.5,"previousId":"\n old \n","messageId":123}"#, .alias)
+        #expect(n.userId == "1.5")
+        #expect(n.previousId == "old")
+        #expect(n.messageId == "123")
+        let o = try decodeSingle(#"{"userId":"  ","anonymousId":"a","messageId":"  m-1 "}"#, .identify)
+        #expect(o.userId == nil)
+        #expect(o.messageId == "m-1")
+    }
+
+    @Test func eventAndNames() throws {
+        #expect(try decodeSingle(#"{"userId":"u","event":"  Signed Up "}"#, .track).event == "Signed Up")
+        #expect(try decodeSingle(#"{"userId":"u","name":"Home"}"#, .page).event == "Home")
+        #expect(try decodeSingle(#"{"userId":"u","name":"Cart"}"#, .screen).event == "Cart")
+        #expect(try decodeSingle(#"{"userId":"u"}"#, .page).event == nil)
+        #expect(try decodeSingle(#"{"userId":"u","event":"ignored"}"#, .identify).event == nil)
+        #expect(try decodeSingle(#"{"userId":"u","event":"中文 😀"}"#, .track).event == "中文 😀")
+        #expect(try decodeSingle(#"{"userId":"u","event":"A\u0042C"}"#, .track).event == "ABC")
+    }
+
+    @Test func traitsDependOnTheType() throws {
+        let traits = #""traits":{"email":"a@b.c"},"context":{"traits":{"plan":"pro"}}"#
+        // identify: the top-level traits over context.traits (where RudderStack's SDKs put them).
+        #expect(try decodeSingle(#"{"userId":"u",\#(traits)}"#, .identify).traits
+            == ["email": .string("a@b.c"), "plan": .string("pro")])
+        #expect(try decodeSingle(#"{"userId":"u","groupId":"g",\#(traits)}"#, .group).traits == ["email": .string("a@b.c")])
+        #expect(try decodeSingle(#"{"userId":"u","event":"E",\#(traits)}"#, .track).traits == ["plan": .string("pro")])
+        #expect(try decodeSingle(#"{"userId":"u",\#(traits)}"#, .page).traits == ["plan": .string("pro")])
+        #expect(try decodeSingle(#"{"userId":"u","previousId":"p",\#(traits)}"#, .alias).traits == ["plan": .string("pro")])
+        #expect(try decodeSingle(#"{"userId":"u","event":"E"}"#, .track).traits.isEmpty)
+        #expect(try decodeSingle(#"{"userId":"u","traits":null}"#, .identify).traits.isEmpty)
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","context":{"traits":"x"}}"#, .track).traits.isEmpty)
+    }
+
+    @Test func contextIsDecodedFully() throws {
+        let m = try decodeSingle(
+            #"{"userId":"u","event":"E","context":{"ip":"1.2.3.4","externalIds":[{"id":"x","type":"email"}],"page":{"url":"https://e.x/?a=1"},"active":true}}"#,
+            .track)
+        #expect(m.context["ip"] == .string("1.2.3.4"))
+        #expect(m.context["externalIds"] == .array([.object(["id": .string("x"), "type": .string("email")])]))
+        #expect(m.context["page"]?["url"] == .string("https://e.x/?a=1"))
+        #expect(m.context["active"] == .bool(true))
+    }
+
+    @Test func propertiesRangePointsAtThePropertiesObject() throws {
+        let props = #"{ "revenue" : 12.50, "currency":"EUR", "items":[{"id":"p\"1"}], "nested":{"deep":[[]]} }"#
+        let text = #"{"userId":"u","event":"E","properties" :  \#(props)  , "integrations":{"All":false}}"#
+        let m = try decodeSingle(text, .track)
+        #expect(m.body == Array(text.utf8))
+        let range = try #require(m.propertiesRange)
+        #expect(String(decoding: m.body[range], as: UTF8.self) == props)
+        #expect(try m.properties() == [
+            "revenue": .number(12.5), "currency": .string("EUR"),
+            "items": .array([.object(["id": .string("p\"1")])]), "nested": .object(["deep": .array([.array([])])]),
+        ])
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","properties":null}"#, .track).propertiesRange == nil)
+        #expect(try decodeSingle(#"{"userId":"u","event":"E"}"#, .track).propertiesRange == nil)
+        #expect(try decodeSingle(#"{"userId":"u","event":"E"}"#, .track).properties().isEmpty)
+        let empty = try decodeSingle(#"{"userId":"u","event":"E","properties":{}}"#, .track)
+        #expect(empty.propertiesRange == 39..<41)
+    }
+
+    @Test func propertiesWithBadContentRejectTheRequest() {
+        // Properties are validated even though they are not decoded.
+        #expect(requestError(#"{"userId":"u","event":"E","properties":{"a":"\q"}}"#, .single(.track))?.code == .invalidJSON)
+        #expect(requestError(#"{"userId":"u","event":"E","properties":{"a":1e999}}"#, .single(.track))?.code == .invalidJSON)
+    }
+
+    @Test func escapedKeysAreRecognised() throws {
+        let m = try decodeSingle(#"{"t\u0079pe":"track","\u0075serId":"u","event":"E"}"#, .track)
+        #expect(m.userId == "u")
+    }
+
+    @Test func duplicateKeysKeepTheLastValue() throws {
+        let m = try decodeSingle(#"{"userId":"first","event":"A","userId":"second","event":"B"}"#, .track)
+        #expect(m.userId == "second")
+        #expect(m.event == "B")
+        #expect(try rejection(#"{"type":"bogus","type":"track","userId":"u","event":"E"}"#) == nil)
+    }
+
+    // MARK: Message ids
+
+    @Test func missingMessageIdIsDerivedDeterministically() throws {
+        let text = #"{"type":"track","userId":"u1","event":"E"}"#
+        let a = try decodeSingle(text, .track)
+        let b = try decodeSingle(text, .track)
+        // FNV-1a 128 of the message bytes.
+        #expect(a.messageId == "auto-cd238ed7dfae4e5f5c65787b306d40c7")
+        #expect(b.messageId == a.messageId)
+        // The same bytes inside a batch get the same id.
+        let batch = try decodeBatch("{\"batch\":[ \(text) ], \"sentAt\":\"2024-05-01T10:00:00Z\"}")
+        #expect(batch.accepted.first?.messageId == a.messageId)
+        let other = try decodeSingle(#"{"type":"track","userId":"u1","event":"F"}"#, .track)
+        #expect(other.messageId != a.messageId)
+        #expect(other.messageId.hasPrefix("auto-") && other.messageId.utf8.count == 37)
+        #expect(try decodeSingle(#"{"type":"track","userId":"u1","event":"E","messageId":""}"#, .track)
+            .messageId.hasPrefix("auto-"))
+    }
+
+    // MARK: Times
+
+    @Test func timestampOnlyIsTakenAsSent() throws {
+        let m = try decodeSingle(#"{"userId":"u","timestamp":"2024-05-01T09:00:00.250+02:00"}"#, .identify)
+        #expect(m.timestamp == ms("2024-05-01T07:00:00.250Z"))
+        #expect(m.clientTimestamp == m.timestamp)
+        #expect(m.receivedAt == receivedAt)
+    }
+
+    @Test func originalTimestampWithoutSentAtIsTakenAsSent() throws {
+        let m = try decodeSingle(#"{"userId":"u","originalTimestamp":"2024-05-01T09:00:00Z"}"#, .identify)
+        #expect(m.timestamp == ms("2024-05-01T09:00:00Z"))
+        #expect(m.clientTimestamp == ms("2024-05-01T09:00:00Z"))
+    }
+
+    @Test func noTimesMeansReceivedAt() throws {
+        let m = try decodeSingle(#"{"userId":"u","timestamp":null,"originalTimestamp":null,"sentAt":null}"#, .identify)
+        #expect(m.timestamp == receivedAt)
+        #expect(m.clientTimestamp == nil)
+    }
+
+    @Test func skewCorrection() throws {
+        // The device clock is 1 hour fast: it stamped 11:00:00 and sent at 11:00:02.
+        let m = try decodeSingle(
+            #"{"userId":"u","originalTimestamp":"2024-05-01T11:00:00Z","sentAt":"2024-05-01T11:00:02Z","timestamp":"2024-05-01T11:00:00Z"}"#,
+            .identify)
+        #expect(m.timestamp == receivedAt - 2000)
+        #expect(m.clientTimestamp == ms("2024-05-01T11:00:00Z"))
+        // A message-level sentAt wins over the batch's.
+        let batch = try decodeBatch(
+            #"{"sentAt":"2024-05-01T11:00:30Z","batch":[{"type":"identify","userId":"u","originalTimestamp":"2024-05-01T11:00:00Z","sentAt":"2024-05-01T11:00:10Z"},{"type":"identify","userId":"u","originalTimestamp":"2024-05-01T11:00:00Z"}]}"#)
+        #expect(batch.accepted.map(\.timestamp) == [receivedAt - 10_000, receivedAt - 30_000])
+    }
+
+    @Test func correctedTimestampArithmetic() {
+        let f = MessageDecoder.correctedTimestamp
+        #expect(f(1_000_000, 500_000, 400_000, nil) == 900_000)
+        #expect(f(1_000_000, 400_000, 500_000, nil) == 1_100_000)  // sent "before" the event: as computed
+        #expect(f(1_000_000, nil, 400_000, 300_000) == 300_000)  // timestamp wins without sentAt
+        #expect(f(1_000_000, 500_000, nil, 300_000) == 300_000)
+        #expect(f(1_000_000, nil, 400_000, nil) == 400_000)
+        #expect(f(1_000_000, 500_000, nil, nil) == 1_000_000)
+        #expect(f(1_000_000, nil, nil, nil) == 1_000_000)
+        // Overflow and absurd results fall back to receivedAt.
+        #expect(f(.min, 1000, 0, nil) == .min)
+        #expect(f(0, .max, -1, nil) == 0)
+        #expect(f(0, .min, 1, nil) == 0)
+        #expect(f(253_402_300_799_999, 0, 1, nil) == 253_402_300_799_999)
+        #expect(f(0, 62_167_219_200_001, 0, nil) == 0)  // before year 0
+        #expect(f(0, 62_167_219_200_000, 0, nil) == -62_167_219_200_000)
+    }
+
+    // MARK: Lines and direct calls
+
+    @Test func decodeLine() throws {
+        let decoder = MessageDecoder()
+        let line = Array(#"{"type":"track","userId":"u","event":"E","properties":{"a":1}}"#.utf8)
+        let m = try decoder.decodeLine(line + [0x0D, 0x0A], receivedAt: 5)
+        #expect(m.type == .track)
+        #expect(m.body == line)
+        #expect(m.receivedAt == 5 && m.timestamp == 5)
+        #expect(try m.properties() == ["a": .number(1)])
+        #expect(throws: RapportError(.invalidType, "message has no `type`")) {
+            try decoder.decodeLine(Array(#"{"userId":"u","event":"E"}"#.utf8), receivedAt: 5)
+        }
+        #expect(throws: RapportError.self) { try decoder.decodeLine(Array("{".utf8), receivedAt: 5) }
+        #expect(throws: RapportError.self) { try decoder.decodeLine([], receivedAt: 5) }
+    }
+
+    @Test func decodeMessageWithBatchValues() throws {
+        let m = try MessageDecoder().decodeMessage(
+            Array(#"{"userId":"u","originalTimestamp":"2024-05-01T11:00:00Z","context":{"ip":"x"}}"#.utf8),
+            type: .identify, batchContext: ["library": .string("lib"), "ip": .string("batch")],
+            batchSentAt: ms("2024-05-01T11:00:03Z"), receivedAt: receivedAt)
+        #expect(m.context == ["library": .string("lib"), "ip": .string("x")])
+        #expect(m.timestamp == receivedAt - 3000)
+    }
+
+    @Test func endpointsFromPaths() {
+        #expect(IngestEndpoint(path: "/v1/track") == .single(.track))
+        #expect(IngestEndpoint(path: "/v1/t") == .single(.track))
+        #expect(IngestEndpoint(path: "/v1/identify/") == .single(.identify))
+        #expect(IngestEndpoint(path: "/v1/p") == .single(.page))
+        #expect(IngestEndpoint(path: "/v1/screen") == .single(.screen))
+        #expect(IngestEndpoint(path: "/v1/g") == .single(.group))
+        #expect(IngestEndpoint(path: "/v1/alias") == .single(.alias))
+        #expect(IngestEndpoint(path: "/v1/batch") == .batch)
+        #expect(IngestEndpoint(path: "/v1/import") == .batch)
+        #expect(IngestEndpoint(path: "/v1/bogus") == nil)
+        #expect(IngestEndpoint(path: "/v2/track") == nil)
+        #expect(IngestEndpoint(path: "") == nil)
+    }
+}
