@@ -21,6 +21,8 @@ public final class Engine: Sendable {
     let keyCache = Mutex<[String: Source]>([:])
     let keyHashes = Mutex<[String: Source]>([:])
     let lastKeyReload = Mutex<ContinuousClock.Instant?>(nil)
+    /// The lease owner while a CLI command projects in this process.
+    let localProjection = Mutex<String?>(nil)
 
     public var projector: ProfileProjector { projection.projector }
 
@@ -144,13 +146,25 @@ public final class Engine: Sendable {
     }
 
     /// Decoded messages appended straight to the log in one transaction (the
-    /// importers' path; they batch on their own). Returns (appended, duplicates).
+    /// importers' path; they batch on their own). When this process holds the
+    /// projection (`beginLocalProjection`), the appended events are projected
+    /// right away, as the server's writer does. Returns (appended, duplicates).
     public func appendDirect(_ messages: [Message], source: Source) async throws -> (Int, Int) {
-        let seqs = try await store.append(messages.map {
-            EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0)
-        })
-        let inserted = seqs.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-        return (inserted, seqs.count - inserted)
+        let events = messages.map { EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0) }
+        let seqs = try await store.append(events)
+        var appended: [ProjectableEvent] = []
+        appended.reserveCapacity(events.count)
+        for (e, seq) in zip(events, seqs) {
+            if let seq {
+                appended.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
+                                                 message: e.message))
+            }
+        }
+        if localProjection.withLock({ $0 != nil }), !appended.isEmpty {
+            try await projector.apply(appended)
+            if await projector.pendingEventCount >= 100_000 { try await projector.flush() }
+        }
+        return (appended.count, seqs.count - appended.count)
     }
 }
 

@@ -56,80 +56,73 @@ extension Engine {
 
     /// Generates the demo business and sends it through the pipeline (decode,
     /// validate, append with dedupe, project). Running it twice adds nothing.
+    ///
+    /// The generator is synchronous and can produce tens of millions of
+    /// messages, so it runs on a thread of its own and hands over bounded
+    /// chunks: memory stays flat whatever the size.
     public func loadDemo(workspaceId: WorkspaceID, config: DemoConfig,
                          progress: ((Int) -> Void)? = nil) async throws -> ImportReport {
         var sources: [String: Source] = [:]
         for name in DemoGenerator.sources { sources[name] = try await source(named: name, workspaceId: workspaceId) }
         var report = ImportReport()
-        var batch: [String: [Message]] = [:]
-        var queued = 0
-        let generator = DemoGenerator(config: config)
         let receivedAt = clock.nowMillis()
-        var chunk: [DemoMessage] = []
-        func drain() async throws {
+        for try await chunk in DemoChunks.stream(config: config, chunkSize: 20_000) {
+            var batch: [String: [Message]] = [:]
             for m in chunk {
                 report.rows += 1
                 do {
                     batch[m.source, default: []].append(try decoder.decodeLine(m.json, receivedAt: receivedAt))
-                    queued += 1
                 } catch {
                     report.rejected += 1
                 }
             }
-            chunk.removeAll(keepingCapacity: true)
-            if queued >= 20_000 {
-                try await flush()
-            }
-        }
-        func flush() async throws {
-            for (name, messages) in batch where !messages.isEmpty {
+            for (name, messages) in batch.sorted(by: { $0.key < $1.key }) where !messages.isEmpty {
                 guard let s = sources[name] else { continue }
                 let (a, d) = try await appendDirect(messages, source: s)
                 report.appended += a
                 report.duplicates += d
             }
-            batch.removeAll(keepingCapacity: true)
-            queued = 0
             progress?(report.rows)
         }
-        // The generator calls back synchronously; collect chunks and push them through.
-        var chunks: [[DemoMessage]] = []
-        generator.generate { m in
-            chunk.append(m)
-            if chunk.count >= 20_000 {
-                chunks.append(chunk)
-                chunk.removeAll(keepingCapacity: true)
-            }
-        }
-        if !chunk.isEmpty { chunks.append(chunk) }
-        chunk = []
-        for c in chunks {
-            chunk = c
-            try await drain()
-        }
-        try await flush()
         return report
     }
 
-    /// Brings the profile projection up to date with the log (CLI commands that
-    /// run without a server). Returns whether this process could project: if a
-    /// running server holds the projection lease, that server projects instead.
-    public func projectNow() async throws -> Bool {
+    /// Takes the projection for this process (CLI commands that run without a
+    /// server): loads it and catches up with the log, after which
+    /// `appendDirect` projects what it appends. Returns `false` if a running
+    /// server holds the projection lease; that server then projects instead.
+    public func beginLocalProjection() async throws -> Bool {
         let owner = "cli:\(ProcessInfo.processInfo.processIdentifier)"
         let now = clock.nowMillis()
         guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
-                                           until: now + 600_000)
+                                           until: now + 3_600_000)
         else { return false }
-        defer { }
         do {
             try await projector.load()
             try await projector.catchUp()
-            try await projector.flush()
         } catch {
             try? await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
             throw error
         }
+        localProjection.withLock { $0 = owner }
+        return true
+    }
+
+    /// Flushes the local projection, catching up with anything else appended
+    /// meanwhile, and gives the lease back.
+    public func endLocalProjection() async throws {
+        guard let owner = localProjection.withLock({ $0 }) else { return }
+        defer { localProjection.withLock { $0 = nil } }
+        try await projector.catchUp()
+        try await projector.flush()
         try await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
+    }
+
+    /// Brings the profile projection up to date with the log (CLI commands that
+    /// run without a server). Returns whether this process could project.
+    public func projectNow() async throws -> Bool {
+        guard try await beginLocalProjection() else { return false }
+        try await endLocalProjection()
         return true
     }
 }

@@ -39,17 +39,18 @@ struct Import: AsyncParsableCommand {
             let workspace = try await engine.defaultWorkspace()
             let src = try await engine.source(named: source, workspaceId: workspace.id)
             let start = ContinuousClock.now
+            let projecting = try await engine.beginLocalProjection()
             let importer = Importer(engine: engine, source: src, inputPath: path) { r in
                 Terminal.progress("  \(r.rows) rows, \(r.appended) new, \(r.duplicates) already there, \(r.rejected) rejected")
             }
             let report = try await body(importer)
             Terminal.endProgress()
-            let projected = try await engine.projectNow()
+            try await engine.endLocalProjection()
             let elapsed = start.duration(to: .now)
             print("\(report.rows) rows: \(report.appended) new events, \(report.duplicates) already there, "
                   + "\(report.rejected) rejected, in \(Terminal.seconds(elapsed)).")
             if let r = report.rejectsPath { print("Rejected rows and reasons: \(r)") }
-            if !projected { print("A running server holds the projection; it will project these events.") }
+            if !projecting { print("A running server holds the projection; it will project these events.") }
             try await store.close()
         }
     }

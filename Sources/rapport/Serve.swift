@@ -69,16 +69,17 @@ struct Demo: AsyncParsableCommand {
             print(CredentialsFile.describe(created, url: "http://127.0.0.1:8080"))
         }
         let start = ContinuousClock.now
+        let projecting = try await engine.beginLocalProjection()
         let config = DemoConfig(customers: customers, days: days, seed: seed,
                                 endMillis: Serve.startOfToday(engine.clock.nowMillis()))
         let report = try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
             Terminal.progress("  \(n) messages")
         }
         Terminal.endProgress()
-        let projected = try await engine.projectNow()
+        try await engine.endLocalProjection()
         print("Demo: \(report.rows) messages, \(report.appended) appended, \(report.duplicates) already there, "
               + "\(report.rejected) rejected, in \(Terminal.seconds(start.duration(to: .now))).")
-        if !projected { print("A running server holds the projection; it will project these events.") }
+        if !projecting { print("A running server holds the projection; it will project these events.") }
         try await store.close()
     }
 }

@@ -1,0 +1,137 @@
+import Benchmark
+import Foundation
+import RapportCore
+import RapportDemo
+import RapportEngine
+import RapportIngest
+import RapportStore
+
+/// Demo messages (seeded) grouped into 100-message batch bodies, as the HTTP
+/// load generator sends them.
+struct Workload: Sendable {
+    let bodies: [[UInt8]]
+    let messages: Int
+
+    static func demo(customers: Int) -> Workload {
+        var bodies: [[UInt8]] = []
+        var current: [UInt8] = Array(#"{"batch":["#.utf8)
+        var inBatch = 0
+        var total = 0
+        DemoGenerator(config: DemoConfig(customers: customers, days: 180, seed: 7)).generate { m in
+            if inBatch > 0 { current.append(UInt8(ascii: ",")) }
+            current.append(contentsOf: m.json)
+            inBatch += 1
+            total += 1
+            if inBatch == 100 {
+                current.append(contentsOf: Array("]}".utf8))
+                bodies.append(current)
+                current = Array(#"{"batch":["#.utf8)
+                inBatch = 0
+            }
+        }
+        if inBatch > 0 {
+            current.append(contentsOf: Array("]}".utf8))
+            bodies.append(current)
+        }
+        return Workload(bodies: bodies, messages: total)
+    }
+}
+
+func temporaryDirectory() -> String {
+    let dir = NSTemporaryDirectory() + "rapport-bench-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// The in-process pipeline, as the server runs it: decode each batch body,
+/// append groups of batches in one durable transaction (group commit), hand
+/// the appended events to the identity/profile projection, flush it.
+func runPipeline(_ w: Workload, durability: SQLiteStore.Durability) async throws -> Int {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try SQLiteStore(directory: dir, durability: durability)
+    let engine = Engine(store: store)
+    let (ws, _) = try await engine.setUp(workspaceName: "bench")
+    let source = try await engine.source(named: "web", workspaceId: ws.id)
+    try await engine.projector.load()
+    var group: [EventToAppend] = []
+    var projected = 0
+    func commit() async throws {
+        let seqs = try await store.append(group)
+        var appended: [ProjectableEvent] = []
+        appended.reserveCapacity(group.count)
+        for (e, seq) in zip(group, seqs) {
+            if let seq {
+                appended.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
+                                                 message: e.message))
+            }
+        }
+        try await engine.projector.apply(appended)
+        projected += appended.count
+        group.removeAll(keepingCapacity: true)
+    }
+    for body in w.bodies {
+        let decoded = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_767_225_600_000)
+        for m in decoded.accepted {
+            group.append(EventToAppend(workspaceId: ws.id, sourceId: source.id, message: m))
+        }
+        if group.count >= 5_000 { try await commit() }
+    }
+    if !group.isEmpty { try await commit() }
+    try await engine.projector.flush()
+    try await store.close()
+    return projected
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../Tests/RapportEngineTests/Fixtures").standardized
+    let workload = Workload.demo(customers: 4_000)  // ≈ 200k messages
+    let config = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .peakMemoryResident], timeUnits: .milliseconds,
+        maxDuration: .seconds(60), maxIterations: 5)
+
+    Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability full)",
+              configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let n = try await runPipeline(workload, durability: .full)
+            blackHole(n)
+        }
+    }
+
+    Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability normal)",
+              configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await runPipeline(workload, durability: .normal))
+        }
+    }
+
+    Benchmark("Decode only: 200k demo messages in 100-message batches", configuration: config) { benchmark in
+        let decoder = MessageDecoder()
+        for _ in benchmark.scaledIterations {
+            var n = 0
+            for body in workload.bodies {
+                n += try decoder.decode(body: body, endpoint: .batch, receivedAt: 0).accepted.count
+            }
+            blackHole(n)
+        }
+    }
+
+    Benchmark("Import CDNOW_master (69,659 orders) and project", configuration: config) { benchmark in
+        let path = fixtures.appendingPathComponent("CDNOW_master.txt").path
+        for _ in benchmark.scaledIterations {
+            let dir = temporaryDirectory()
+            let store = try SQLiteStore(directory: dir)
+            let engine = Engine(store: store)
+            let (ws, _) = try await engine.setUp(workspaceName: "bench")
+            let source = try await engine.source(named: "cdnow", workspaceId: ws.id)
+            benchmark.startMeasurement()
+            let report = try await Importer(engine: engine, source: source, inputPath: path).importCDNOW(path: path)
+            _ = try await engine.projectNow()
+            benchmark.stopMeasurement()
+            blackHole(report.appended)
+            try await store.close()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+}
