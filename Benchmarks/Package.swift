@@ -1,5 +1,9 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
+
+// A path dependency is named after its folder, which is whatever the clone is called.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Rapport's benchmarks (ordo-one/benchmark). Run from this folder:
 //   swift package benchmark
@@ -16,8 +20,8 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "RapportEngine", package: "rapport"),
-                .product(name: "RapportDemo", package: "rapport"),
+                .product(name: "RapportEngine", package: root),
+                .product(name: "RapportDemo", package: root),
             ],
             path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -33,7 +33,7 @@ request = function()
       '"properties":{"product_id":"p-%d","price":%d.5,"currency":"CNY","category":"Electronics"},' ..
       '"context":{"library":{"name":"analytics-python","version":"2.3.3"},"ip":"10.0.0.%d","locale":"zh-CN",' ..
       '"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"}}',
-      ev, user, run, counter, counter % 60, (counter // 60) % 60, counter % 1000, counter % 500, counter % 300, counter % 255)
+      ev, user, run, counter, counter % 60, math.floor(counter / 60) % 60, counter % 1000, counter % 500, counter % 300, counter % 255)
   end
   return wrk.format(nil, "/v1/batch", nil, '{"batch":[' .. table.concat(parts, ",") .. '],"sentAt":"2026-11-01T10:00:00Z"}')
 end

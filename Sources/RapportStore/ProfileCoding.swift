@@ -4,11 +4,23 @@ import RapportCore
 /// compact JSON text, so adding a field needs no migration.
 enum ProfileCoding {
     static func encodeTraits(_ traits: [String: TraitValue]) -> String {
-        var members: [String: JSONValue] = [:]
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(64 * traits.count + 2)
+        var first = true
         for (k, t) in traits {
-            members[k] = .object(["v": t.value, "t": .number(Double(t.setAt)), "s": .number(Double(t.seq))])
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONValue.writeString(k, to: &out)
+            out.append(contentsOf: #":{"v":"#.utf8)
+            t.value.write(to: &out)
+            out.append(contentsOf: #","t":"#.utf8)
+            out.append(contentsOf: String(t.setAt).utf8)
+            out.append(contentsOf: #","s":"#.utf8)
+            out.append(contentsOf: String(t.seq).utf8)
+            out.append(UInt8(ascii: "}"))
         }
-        return JSONValue.object(members).jsonString
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodeTraits(_ text: String?) -> [String: TraitValue] {
@@ -23,22 +35,46 @@ enum ProfileCoding {
         return out
     }
 
+    /// Written by hand: this runs for every changed profile at every flush.
     static func encodeAggregates(_ a: ProfileAggregates) -> String {
-        var m: [String: JSONValue] = [
-            "events": .number(Double(a.eventCount)),
-            "orders": .number(Double(a.orders)),
-            "revenue": .number(a.revenue),
-            "refunds": .number(Double(a.refunds)),
-            "refunded": .number(a.refundedAmount),
-            "counts": .object(a.eventCounts.mapValues { .number(Double($0)) }),
-        ]
-        if a.eventCount > 0 {
-            m["first"] = .number(Double(a.firstSeen))
-            m["last"] = .number(Double(a.lastSeen))
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + 24 * a.eventCounts.count)
+        func field(_ name: String, _ value: String) {
+            out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: "\":".utf8)
+            out.append(contentsOf: value.utf8)
         }
-        if let f = a.firstOrderAt { m["firstOrder"] = .number(Double(f)) }
-        if let l = a.lastOrderAt { m["lastOrder"] = .number(Double(l)) }
-        return JSONValue.object(m).jsonString
+        func number(_ d: Double) -> String {
+            var bytes: [UInt8] = []
+            JSONValue.writeNumber(d, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        field("events", String(a.eventCount))
+        field("orders", String(a.orders))
+        field("revenue", number(a.revenue))
+        field("refunds", String(a.refunds))
+        field("refunded", number(a.refundedAmount))
+        if a.eventCount > 0 {
+            field("first", String(a.firstSeen))
+            field("last", String(a.lastSeen))
+        }
+        if let f = a.firstOrderAt { field("firstOrder", String(f)) }
+        if let l = a.lastOrderAt { field("lastOrder", String(l)) }
+        var counts: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+        for (k, v) in a.eventCounts {
+            if !first { counts.append(UInt8(ascii: ",")) }
+            first = false
+            JSONValue.writeString(k, to: &counts)
+            counts.append(UInt8(ascii: ":"))
+            counts.append(contentsOf: String(v).utf8)
+        }
+        counts.append(UInt8(ascii: "}"))
+        field("counts", String(decoding: counts, as: UTF8.self))
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodeAggregates(_ text: String?) -> ProfileAggregates {

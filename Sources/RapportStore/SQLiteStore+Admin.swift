@@ -97,9 +97,9 @@ extension SQLiteStore {
     // MARK: - Statistics
 
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {
-        try await pool.read { db in
-            let ws = workspaceId.map { "workspace_id = \($0)" } ?? "1"
-            let wsE = workspaceId.map { "e.workspace_id = \($0)" } ?? "1"
+        let ws = workspaceId.map { "workspace_id = \($0)" } ?? "1"
+        let wsE = workspaceId.map { "e.workspace_id = \($0)" } ?? "1"
+        let (total, byType, bySource, last) = try await pool.read { db in
             var byType: [String: Int] = [:]
             var total = 0
             for r in try Row.fetchAll(db, sql: "SELECT name, COUNT(*) FROM events WHERE \(ws) GROUP BY name") {
@@ -114,6 +114,10 @@ extension SQLiteStore {
                 """) {
                 bySource[r[0]] = r[1]
             }
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
+            return (total, byType, bySource, last)
+        }
+        return try await projections.read { db in
             var byKind: [String: Int] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM identities WHERE \(ws) GROUP BY kind") {
                 byKind[r[0]] = r[1]
@@ -133,7 +137,6 @@ extension SQLiteStore {
                 db, sql: "SELECT COUNT(*) FROM merges WHERE \(ws) AND undone_at IS NOT NULL") ?? 0
             let warnings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_warnings WHERE \(ws)") ?? 0
             let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
-            let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
             return StoreStats(
                 events: total, eventsByType: byType, eventsBySource: bySource, profiles: profiles,
                 liveProfiles: live, identifiersByKind: byKind, orders: orders, revenue: revenue, merges: merges,

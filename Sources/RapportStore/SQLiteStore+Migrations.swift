@@ -3,7 +3,8 @@ import GRDB
 extension SQLiteStore {
     /// The schema, versioned. Every table leads with the workspace (and the
     /// profile where it has one) so the PostgreSQL schema can distribute by them.
-    static var migrator: DatabaseMigrator {
+    /// The log and credentials database (`rapport.sqlite`).
+    static var logMigrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -54,8 +55,19 @@ extension SQLiteStore {
                   body BLOB NOT NULL
                 );
                 CREATE UNIQUE INDEX events_dedupe ON events (source_id, client_ts, message_id);
-                CREATE TABLE checkpoints (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
                 CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL);
+                """)
+        }
+        return m
+    }
+
+    /// The projections' database (`projection.sqlite`): derived state and the
+    /// checkpoints that say how far into the log it is.
+    static var projectionMigrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE checkpoints (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
                 CREATE TABLE profiles (
                   id INTEGER PRIMARY KEY,
                   workspace_id INTEGER NOT NULL,

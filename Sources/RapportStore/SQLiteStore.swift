@@ -2,11 +2,18 @@ import Foundation
 import GRDB
 import RapportCore
 
-/// The embedded store: one SQLite database file in WAL mode.
+/// The embedded store: SQLite files in WAL mode in a data directory.
 ///
-/// Several processes may open the same file (a server and a CLI import): SQLite
-/// serialises their writes, the log's unique index keeps dedupe exact across
-/// them, and a lease keeps one projection writer at a time.
+/// `rapport.sqlite` holds the event log and the credentials; `projection.sqlite`
+/// holds what the projections derive from the log (profiles, identities,
+/// merges, checkpoints). Two files, two writers: appending to the log never
+/// waits for a projection flush, and the flush runs on the other core. A
+/// projection's state and its checkpoint are always in the same file, so they
+/// commit together.
+///
+/// Several processes may open the same files (a server and a CLI import):
+/// SQLite serialises their writes, the log's unique index keeps dedupe exact
+/// across them, and a lease keeps one projection writer at a time.
 public final class SQLiteStore: RapportStore {
     /// How hard a commit waits for the disk.
     public enum Durability: String, Sendable, CaseIterable {
@@ -16,12 +23,18 @@ public final class SQLiteStore: RapportStore {
         case normal
     }
 
-    public let path: String
+    public let directory: String
     let pool: DatabasePool
+    let projections: DatabasePool
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    public init(path: String, durability: Durability = .full) throws {
-        self.path = path
+    /// Opens (creating if needed) the store in `directory` and migrates it.
+    public init(directory: String, durability: Durability = .full) throws {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RapportError(.storage, "cannot create the data directory \(directory): \(error)")
+        }
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.maximumReaderCount = 4
@@ -29,27 +42,25 @@ public final class SQLiteStore: RapportStore {
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA cache_size = -131072")  // 128 MiB
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Checkpoint the WAL every ~64 MiB rather than every 4 MiB: a checkpoint runs inside the
+            // committing write and stalls group commit while it copies pages.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
+        let logPath = (directory as NSString).appendingPathComponent("rapport.sqlite")
+        let projectionPath = (directory as NSString).appendingPathComponent("projection.sqlite")
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try SQLiteStore.migrator.migrate(pool)
+            pool = try DatabasePool(path: logPath, configuration: config)
+            try SQLiteStore.logMigrator.migrate(pool)
+            projections = try DatabasePool(path: projectionPath, configuration: config)
+            try SQLiteStore.projectionMigrator.migrate(projections)
         } catch {
-            throw RapportError(.storage, "cannot open the database at \(path): \(error)")
+            throw RapportError(.storage, "cannot open the databases in \(directory): \(error)")
         }
-    }
-
-    /// Opens the store of a data directory (creating the directory).
-    public convenience init(directory: String, durability: Durability = .full) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw RapportError(.storage, "cannot create the data directory \(directory): \(error)")
-        }
-        try self.init(path: (directory as NSString).appendingPathComponent("rapport.sqlite"), durability: durability)
     }
 
     public func close() async throws {
         try pool.close()
+        try projections.close()
     }
 
     // MARK: - Event log
@@ -127,7 +138,7 @@ public final class SQLiteStore: RapportStore {
     // MARK: - Projection
 
     public func loadProjection() async throws -> ProjectionSnapshot {
-        try await pool.read { db in
+        try await projections.read { db in
             let checkpoint =
                 try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
             var profiles: [ProfileRecord] = []
@@ -169,7 +180,7 @@ public final class SQLiteStore: RapportStore {
     }
 
     public func saveProjection(_ delta: ProjectionDelta) async throws {
-        try await pool.write { db in
+        try await projections.write { db in
             let profile = try db.cachedStatement(sql: """
                 INSERT INTO profiles (id, workspace_id, created_at, merged_into, aggregates, traits)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -236,7 +247,7 @@ public final class SQLiteStore: RapportStore {
 
     public func eventSeqs(profiles: [ProfileID], before: Int64?, limit: Int) async throws -> [Int64] {
         if profiles.isEmpty { return [] }
-        return try await pool.read { db in
+        return try await projections.read { db in
             let marks = profiles.map { _ in "?" }.joined(separator: ",")
             var args: [any DatabaseValueConvertible] = profiles.map { $0.rawValue }
             args.append(before ?? Int64.max)
@@ -252,14 +263,14 @@ public final class SQLiteStore: RapportStore {
     }
 
     public func markMergeUndone(id: Int64, at: Int64, by: String) async throws {
-        try await pool.write { db in
+        try await projections.write { db in
             try db.execute(
                 sql: "UPDATE merges SET undone_at = ?, undone_by = ? WHERE id = ?", arguments: [at, by, id])
         }
     }
 
     public func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord] {
-        try await pool.read { db in
+        try await projections.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
