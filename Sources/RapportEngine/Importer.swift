@@ -145,18 +145,19 @@ public final class Importer {
     /// dollars`, header line) or the 1/10 sample (`master-id sample-id date cds
     /// dollars`). Each row is an `Order Completed` for user `cdnow-<id>`.
     public func importCDNOW(path: String) async throws -> ImportReport {
-        var rows: [([UInt8], Int)] = []
-        try FileChunks(path: path).forEachLine { line, n in rows.append((line, n)) }
-        for (line, n) in rows {
-            let parts = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { String(decoding: $0, as: UTF8.self) }
-            if parts.isEmpty { continue }
-            if n == 1, parts.first.map({ Int($0) == nil }) ?? false { continue }  // header
-            report.rows += 1
-            do {
-                let row = try CDNOWRow(fields: parts)
-                try await add(engine.decoder.decodeLine(row.message(line: n), receivedAt: engine.clock.nowMillis()))
-            } catch let e as RapportError {
-                try reject(line: n, reason: e, raw: String(decoding: line.prefix(500), as: UTF8.self))
+        try await FileChunks(path: path).forEachLineBatch { rows in
+            for (line, n) in rows {
+                let parts = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+                    .map { String(decoding: $0, as: UTF8.self) }
+                if parts.isEmpty { continue }
+                if n == 1, parts.first.map({ Int($0) == nil }) ?? false { continue }  // header
+                report.rows += 1
+                do {
+                    let row = try CDNOWRow(fields: parts)
+                    try await add(engine.decoder.decodeLine(row.message(line: n), receivedAt: engine.clock.nowMillis()))
+                } catch let e as RapportError {
+                    try reject(line: n, reason: e, raw: String(decoding: line.prefix(500), as: UTF8.self))
+                }
             }
         }
         return try await finish()

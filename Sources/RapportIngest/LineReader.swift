@@ -61,28 +61,4 @@ public struct FileChunks: Sendable {
             if !batch.isEmpty { try await body(batch) }
         }
     }
-
-    /// Calls `body` with each line (without its line end) and its 1-based number.
-    public func forEachLine(_ body: ([UInt8], Int) throws -> Void) throws {
-        var carry: [UInt8] = []
-        var lineNo = 0
-        try forEach { chunk in
-            var start = 0
-            for i in chunk.indices where chunk[i] == 0x0A {
-                lineNo += 1
-                var line = carry
-                line.append(contentsOf: chunk[start..<i])
-                carry.removeAll(keepingCapacity: true)
-                if line.last == 0x0D { line.removeLast() }
-                try body(line, lineNo)
-                start = i + 1
-            }
-            carry.append(contentsOf: chunk[start...])
-        }
-        if !carry.isEmpty {
-            lineNo += 1
-            if carry.last == 0x0D { carry.removeLast() }
-            try body(carry, lineNo)
-        }
-    }
 }

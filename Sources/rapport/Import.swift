@@ -35,7 +35,7 @@ struct Import: AsyncParsableCommand {
         func run(_ path: String, _ body: (Importer) async throws -> ImportReport) async throws {
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no file at \(path)") }
             let store = try options.openStore()
-            let engine = Engine(store: store)
+            let engine = try options.makeEngine(store: store)
             let workspace = try await engine.defaultWorkspace()
             let src = try await engine.source(named: source, workspaceId: workspace.id)
             let start = ContinuousClock.now

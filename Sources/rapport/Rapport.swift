@@ -30,6 +30,19 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Commit durability: full (survives power loss) or normal (survives a process crash).")
     var durability: String = "full"
 
+    @Option(name: .long, help: "A JSON config file (identity rules, order events); default DATA/config.json if present.")
+    var config: String?
+
+    /// The engine on this data directory, with its configuration.
+    func makeEngine(store: SQLiteStore, logger: Logger = Logger(label: "rapport")) throws -> Engine {
+        let path = config ?? (data as NSString).appendingPathComponent("config.json")
+        var settings = RapportConfig()
+        if config != nil || FileManager.default.fileExists(atPath: path) {
+            settings = try RapportConfig.load(path: path)
+        }
+        return Engine(store: store, identityRules: settings.identity, profileRules: settings.profiles, logger: logger)
+    }
+
     func openStore() throws -> SQLiteStore {
         guard let d = SQLiteStore.Durability(rawValue: durability) else {
             throw ValidationError("--durability must be full or normal")

@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "rapport")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try options.openStore()
-        let engine = Engine(store: store, logger: logger)
+        let engine = try options.makeEngine(store: store, logger: logger)
         let (workspace, created) = try await engine.setUp(workspaceName: demo ? "demo" : "default")
         let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
         if let created { try CredentialsFile.save(created, to: options.credentialsPath) }
@@ -62,7 +62,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.openStore()
-        let engine = Engine(store: store)
+        let engine = try options.makeEngine(store: store)
         let (workspace, created) = try await engine.setUp(workspaceName: "demo")
         if let created {
             try CredentialsFile.save(created, to: options.credentialsPath)

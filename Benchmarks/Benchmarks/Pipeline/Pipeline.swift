@@ -53,34 +53,20 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability) async throws
     let engine = Engine(store: store)
     let (ws, _) = try await engine.setUp(workspaceName: "bench")
     let source = try await engine.source(named: "web", workspaceId: ws.id)
-    try await engine.projector.load()
-    var group: [EventToAppend] = []
-    var projected = 0
-    func commit() async throws {
-        let seqs = try await store.append(group)
-        var appended: [ProjectableEvent] = []
-        appended.reserveCapacity(group.count)
-        for (e, seq) in zip(group, seqs) {
-            if let seq {
-                appended.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
-                                                 message: e.message))
-            }
-        }
-        try await engine.projector.apply(appended)
-        projected += appended.count
-        group.removeAll(keepingCapacity: true)
-    }
+    guard try await engine.beginLocalProjection() else { return 0 }
+    var group: [Message] = []
+    var appended = 0
     for body in w.bodies {
-        let decoded = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_767_225_600_000)
-        for m in decoded.accepted {
-            group.append(EventToAppend(workspaceId: ws.id, sourceId: source.id, message: m))
+        group += try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_767_225_600_000).accepted
+        if group.count >= 5_000 {
+            appended += try await engine.appendDirect(group, source: source).0
+            group.removeAll(keepingCapacity: true)
         }
-        if group.count >= 5_000 { try await commit() }
     }
-    if !group.isEmpty { try await commit() }
-    try await engine.projector.flush()
+    if !group.isEmpty { appended += try await engine.appendDirect(group, source: source).0 }
+    try await engine.endLocalProjection()
     try await store.close()
-    return projected
+    return appended
 }
 
 let benchmarks: @Sendable () -> Void = {
