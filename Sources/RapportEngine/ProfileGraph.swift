@@ -17,7 +17,7 @@ struct ProfileNode {
 /// profile combines it with everything merged into it, so undoing a merge is
 /// clearing one pointer, and nothing is lost or recomputed.
 final class ProfileGraph {
-    var nodes: [ProfileID: ProfileNode] = [:]
+    var nodes = ProfileTable()
     var owners: [WorkspaceID: [Identifier: ProfileID]] = [:]
     var blocks: [ProfileID: Set<ProfileID>] = [:]
     var merges: [Int64: MergeRecord] = [:]
@@ -48,7 +48,7 @@ final class ProfileGraph {
         for (id, node) in nodes {
             if let parent = node.record.mergedInto { nodes[parent]?.members.append(id) }
         }
-        for id in Array(nodes.keys) { nodes[id]?.members.sort() }
+        for id in nodes.ids { nodes[id]?.members.sort() }
     }
 
     func addMergeRecord(_ m: MergeRecord) {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import RapportCore
 
 /// The embedded store: SQLite files in WAL mode in a data directory.
@@ -68,23 +69,56 @@ public final class SQLiteStore: RapportStore {
     public func append(_ events: [EventToAppend]) async throws -> [Int64?] {
         if events.isEmpty { return [] }
         return try await pool.write { db in
+            // The hot path of ingestion: bound through SQLite's C API, no argument arrays, no copies of bodies.
             let stmt = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO events
                   (workspace_id, source_id, client_ts, message_id, type, name, timestamp, received_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let raw = stmt.sqliteStatement
+            let connection = db.sqliteConnection
+            defer { sqlite3_reset(raw) }
             var seqs: [Int64?] = []
             seqs.reserveCapacity(events.count)
             for e in events {
                 let m = e.message
-                stmt.setUncheckedArguments([
-                    e.workspaceId, e.sourceId, m.clientTimestamp ?? 0, m.messageId, m.type.rawValue,
-                    m.displayName, m.timestamp, m.receivedAt, Data(m.body),
-                ])
-                try stmt.execute()
-                seqs.append(db.changesCount > 0 ? db.lastInsertedRowID : nil)
+                sqlite3_reset(raw)
+                sqlite3_bind_int64(raw, 1, e.workspaceId)
+                sqlite3_bind_int64(raw, 2, e.sourceId)
+                sqlite3_bind_int64(raw, 3, m.clientTimestamp ?? 0)
+                Self.bindText(raw, 4, m.messageId)
+                Self.bindText(raw, 5, m.type.rawValue)
+                Self.bindText(raw, 6, m.displayName)
+                sqlite3_bind_int64(raw, 7, m.timestamp)
+                sqlite3_bind_int64(raw, 8, m.receivedAt)
+                m.body.withUnsafeBytes { bytes in
+                    _ = sqlite3_bind_blob(raw, 9, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                          Int32(clamping: bytes.count), Self.transient)
+                }
+                let rc = sqlite3_step(raw)
+                guard rc == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc),
+                                        message: String(cString: sqlite3_errmsg(connection)))
+                }
+                seqs.append(sqlite3_changes(connection) > 0 ? sqlite3_last_insert_rowid(connection) : nil)
             }
             return seqs
+        }
+    }
+
+    /// SQLite copies what is bound with this destructor.
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func bindText(_ statement: OpaquePointer?, _ index: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            if let base = bytes.baseAddress {
+                base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
+                    _ = sqlite3_bind_text(statement, index, chars, Int32(clamping: bytes.count), transient)
+                }
+            } else {
+                _ = sqlite3_bind_text(statement, index, "", 0, transient)
+            }
         }
     }
 

@@ -1,0 +1,56 @@
+import RapportCore
+
+/// Profiles in memory, by id. Profile ids are allocated densely from 1, so
+/// the table is an array indexed by id (no hashing on the hot path); an id
+/// outside the dense range (a store written by something else) lands in a
+/// dictionary instead of growing the array without bound.
+struct ProfileTable: Sequence {
+    private var dense: [ProfileNode?] = []
+    private var sparse: [ProfileID: ProfileNode] = [:]
+    private(set) var count = 0
+    static let denseLimit: Int64 = 1 << 31
+
+    private static func index(_ id: ProfileID) -> Int? {
+        id.rawValue >= 0 && id.rawValue < denseLimit ? Int(id.rawValue) : nil
+    }
+
+    subscript(id: ProfileID) -> ProfileNode? {
+        get {
+            guard let i = Self.index(id) else { return sparse[id] }
+            return i < dense.count ? dense[i] : nil  // trap-ok: bounds checked
+        }
+        _modify {
+            guard let i = Self.index(id) else {
+                var value = sparse[id]
+                let had = value != nil
+                yield &value
+                sparse[id] = value
+                count += (value != nil ? 1 : 0) - (had ? 1 : 0)
+                return
+            }
+            if i >= dense.count {
+                dense.reserveCapacity(Swift.max(i + 1, dense.count * 2))
+                dense.append(contentsOf: repeatElement(nil, count: i + 1 - dense.count))
+            }
+            let had = dense[i] != nil  // trap-ok: grown above
+            yield &dense[i]  // trap-ok: grown above
+            count += (dense[i] != nil ? 1 : 0) - (had ? 1 : 0)  // trap-ok: grown above
+        }
+    }
+
+    /// Every (id, profile), dense ids in order first.
+    func makeIterator() -> AnyIterator<(ProfileID, ProfileNode)> {
+        var i = 0
+        var rest = sparse.makeIterator()
+        let dense = self.dense
+        return AnyIterator {
+            while i < dense.count {
+                defer { i += 1 }
+                if let node = dense[i] { return (ProfileID(Int64(i)), node) }  // trap-ok: i < count
+            }
+            return rest.next()
+        }
+    }
+
+    var ids: [ProfileID] { map(\.0) }
+}
