@@ -22,6 +22,23 @@ extension JSONScanner {
         return try value(of: token)
     }
 
+    /// Reads a number value, and its exact integer value if it is written as
+    /// an integer (digits only: no fraction, no exponent) smaller than 2^53 in
+    /// magnitude; `integer` is `nil` otherwise (`42.0`, `1e3`, `2^60`).
+    ///
+    /// Throws like ``parseNumber()``.
+    public mutating func parseNumberAndInteger() throws(RapportError) -> (value: Double, integer: Int64?) {
+        skipWhitespace()
+        let token = try scanNumber()
+        if !token.hasExponentPart, token.exponent == 0, !token.truncated, token.significand < 1 << 53 {
+            // trap-ok: significand < 2^53, so the conversion and negation are exact
+            let magnitude = Int64(token.significand)
+            let integer = token.negative ? -magnitude : magnitude
+            return (Double(integer), integer)
+        }
+        return (try value(of: token), nil)
+    }
+
     /// Scans the number at `position` (after whitespace).
     mutating func scanNumber() throws(RapportError) -> NumberToken {
         let start = position

@@ -6,6 +6,7 @@ extension JSONScanner {
     }
 
     /// Reads and validates a string value without building it.
+    @inlinable
     public mutating func readRawString() throws(RapportError) -> RawString {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -40,11 +41,32 @@ extension JSONScanner {
 
     /// Scans the string whose opening quote is at `position`, validating it,
     /// and moves past its closing quote.
+    ///
+    /// The common case, plain ASCII without escapes, is handled inline; the
+    /// first escape, non-ASCII byte or error continues in ``scanStringSlow(from:)``.
+    @inlinable @inline(__always)
     mutating func scanString() throws(RapportError) -> RawString {
+        let start = position &+ 1  // trap-ok: position < bytes.count (the quote)
+        let end = bytes.count
+        var i = JSONScanner.skipPlainASCIIWords(bytes, from: start)
+        while i < end {
+            let b = bytes[i]
+            if b >= 0x20, b < 0x80, b != 0x22, b != 0x5C { i &+= 1 } else { break }  // trap-ok: i < end
+        }
+        if i < end, bytes[i] == 0x22 {
+            position = i &+ 1  // trap-ok: i < end
+            return RawString(range: start..<i, hasEscapes: false)
+        }
+        return try scanStringSlow(from: i)
+    }
+
+    /// ``scanString()`` from `resume` on, where plain ASCII text ended.
+    @usableFromInline @inline(never)
+    mutating func scanStringSlow(from resume: Int) throws(RapportError) -> RawString {
         let open = position
         let start = open + 1
         let end = bytes.count
-        var i = start
+        var i = resume
         var escaped = false
         while true {
             // Plain ASCII, eight bytes at a time while no byte is special.
@@ -73,7 +95,21 @@ extension JSONScanner {
             } else if b < 0x20 {
                 throw error("unescaped control character in string", at: i)
             } else {
+                // Non-ASCII text (CJK, emoji) comes in runs: validate the run
+                // here, three-byte sequences without E0 and ED (most of the
+                // BMP, all of CJK) inline.
                 i = try validateUTF8Sequence(at: i)
+                while i < end {
+                    let b0 = bytes[i]
+                    guard b0 >= 0x80 else { break }
+                    if b0 >= 0xE1, b0 <= 0xEF, b0 != 0xED, i + 2 < end,
+                       bytes[i + 1] & 0xC0 == 0x80, bytes[i + 2] & 0xC0 == 0x80
+                    {
+                        i += 3
+                    } else {
+                        i = try validateUTF8Sequence(at: i)
+                    }
+                }
             }
         }
         position = i + 1
@@ -84,14 +120,14 @@ extension JSONScanner {
     /// ASCII text (`"`, `\\`, a control character or a byte >= 0x80), found
     /// eight bytes at a time (SWAR); or, near the end of the buffer, the
     /// offset where fewer than eight bytes remain.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func skipPlainASCIIWords(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         guard let base = bytes.baseAddress else { return start }
         let end = bytes.count
         var i = start
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        while i + 8 <= end {
+        while i &+ 8 <= end {  // trap-ok: i <= end, far below Int.max
             let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
             let quote = w ^ (ones &* 0x22)
             let backslash = w ^ (ones &* 0x5C)
@@ -101,9 +137,9 @@ extension JSONScanner {
             if special != 0 {
                 // A borrow can only flag bytes above a truly special one, so
                 // the lowest flagged byte is the first special byte.
-                return i + special.trailingZeroBitCount / 8
+                return i &+ special.trailingZeroBitCount &>> 3  // trap-ok: within the buffer
             }
-            i += 8
+            i &+= 8  // trap-ok: i + 8 <= end
         }
         return i
     }

@@ -31,31 +31,21 @@ extension JSONScanner {
     /// Reads an object's members.
     public mutating func parseObject() throws(RapportError) -> [String: JSONValue] {
         guard try beginObject() else { return [:] }
-        // Members collect on stacks shared by all nesting levels, so the
-        // dictionary is built once at its final size.
-        let keyBase = keyStack.count
-        let valueBase = valueStack.count
-        defer {
-            while keyStack.count > keyBase { keyStack.removeLast() }
-            while valueStack.count > valueBase { valueStack.removeLast() }
-        }
+        // Room for six members in the first allocation (most objects have
+        // fewer); members go straight into the dictionary.
+        var members = [String: JSONValue](minimumCapacity: 6)
         repeat {
             let key = try readKey()
-            let value = try parseValue()
-            keyStack.append(key)
-            valueStack.append(value)
+            members[key] = try parseValue()
         } while try nextMember()
-        let count = keyStack.count - keyBase
-        var members = [String: JSONValue](minimumCapacity: count)
-        for i in 0..<count {
-            members[keyStack[keyBase + i]] = valueStack[valueBase + i]
-        }
         return members
     }
 
     /// Reads an array's elements.
     public mutating func parseArray() throws(RapportError) -> [JSONValue] {
         guard try beginArray() else { return [] }
+        // Elements collect on a stack shared by all nesting levels, so each
+        // array is allocated once at its final size.
         let base = valueStack.count
         defer {
             while valueStack.count > base { valueStack.removeLast() }
@@ -92,27 +82,99 @@ extension JSONScanner {
     /// Validates the next value without building it and returns its byte
     /// range (without surrounding whitespace).
     ///
-    /// Everything ``parseValue()`` would reject is rejected here too: bad
-    /// UTF-8, bad escapes, out-of-range numbers, too deep nesting.
+    /// Everything ``parseValue()`` would reject is rejected here too, with the
+    /// same error: bad UTF-8, bad escapes, out-of-range numbers, too deep
+    /// nesting.
     @discardableResult
     public mutating func skipValue() throws(RapportError) -> Range<Int> {
         skipWhitespace()
         let start = position
-        guard position < bytes.count else { throw expected("a value") }
-        switch bytes[position] {
-        case UInt8(ascii: "{"):
-            if try beginObject() {
-                repeat {
-                    _ = try readRawKey()
+        let end = bytes.count
+        guard position < end else { throw expected("a value") }
+        let first = bytes[position]
+        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+            try skipScalar(first)
+            return start..<position
+        }
+        // Containers are walked in a loop, not by recursion: `objects` has a
+        // bit per container this call opened (1 for an object), innermost
+        // lowest; `open` counts them. Past 64 levels a nested value is skipped
+        // by a recursive call (the depth limit bounds the recursion).
+        var objects: UInt64 = 0
+        var open = 0
+        while true {
+            // A value starts at `position` (after whitespace; not at the end).
+            let b = bytes[position]
+            if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                if open == 64 {
                     try skipValue()
-                } while try nextMember()
+                } else {
+                    guard depth < maxDepth else {
+                        throw error("nesting deeper than \(maxDepth) levels", at: position)
+                    }
+                    let isObject = b == UInt8(ascii: "{")
+                    depth &+= 1  // trap-ok: depth < maxDepth
+                    position &+= 1  // trap-ok: position < end
+                    skipWhitespace()
+                    if position < end, bytes[position] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                        position &+= 1  // trap-ok: position < end
+                        depth &-= 1  // trap-ok: incremented above
+                    } else {
+                        open &+= 1  // trap-ok: open < 64
+                        objects = objects << 1 | (isObject ? 1 : 0)
+                        if isObject { try skipKey() }
+                        skipWhitespace()
+                        guard position < end else { throw expected("a value") }
+                        continue
+                    }
+                }
+            } else {
+                try skipScalar(b)
             }
-        case UInt8(ascii: "["):
-            if try beginArray() {
-                repeat {
-                    try skipValue()
-                } while try nextElement()
+            // After a value: close containers until one continues.
+            while true {
+                if open == 0 { return start..<position }
+                skipWhitespace()
+                let isObject = objects & 1 == 1
+                let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                guard position < end else { throw expected(isObject ? "',' or '}'" : "',' or ']'") }
+                let c = bytes[position]
+                if c == UInt8(ascii: ",") {
+                    position &+= 1  // trap-ok: position < end
+                    if isObject { try skipKey() }
+                    skipWhitespace()
+                    guard position < end else { throw expected("a value") }
+                    break
+                }
+                guard c == close else { throw expected(isObject ? "',' or '}'" : "',' or ']'") }
+                position &+= 1  // trap-ok: position < end
+                depth &-= 1  // trap-ok: this call opened the container
+                open &-= 1  // trap-ok: open > 0
+                objects >>= 1
             }
+        }
+    }
+
+    /// Validates a member's key and the `:` after it (``readRawKey()``
+    /// without the result).
+    @inline(__always)
+    mutating func skipKey() throws(RapportError) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            throw expected("a string key")
+        }
+        _ = try scanString()
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+            throw expected("':'")
+        }
+        position &+= 1  // trap-ok: position < bytes.count
+    }
+
+    /// Validates the string, number or literal starting with `b` at `position`.
+    @inline(__always)
+    mutating func skipScalar(_ b: UInt8) throws(RapportError) {
+        switch b {
         case UInt8(ascii: "\""):
             _ = try scanString()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -127,7 +189,6 @@ extension JSONScanner {
         default:
             throw expected("a value")
         }
-        return start..<position
     }
 
     /// Consumes the literal `word` at `position`.

@@ -45,14 +45,12 @@ public struct JSONScanner {
     /// The offset of the next byte to read.
     public var position: Int
     /// The number of objects and arrays currently open.
-    public private(set) var depth: Int = 0
+    public internal(set) var depth: Int = 0
     /// The deepest nesting of objects and arrays allowed.
     public let maxDepth: Int
     /// Reused buffer for strings with escapes.
     var scratch: [UInt8] = []
-    /// Keys of the objects being parsed, innermost last.
-    var keyStack: [String] = []
-    /// Values of the objects and arrays being parsed, innermost last.
+    /// Elements of the arrays being parsed, innermost last.
     var valueStack: [JSONValue] = []
 
     /// The default nesting limit.
@@ -72,7 +70,7 @@ public struct JSONScanner {
     }
 
     /// Skips spaces, tabs, line feeds and carriage returns.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func skipWhitespace() {
         var i = position
         let end = bytes.count
@@ -94,6 +92,7 @@ public struct JSONScanner {
     }
 
     /// The next byte after whitespace, without consuming it; `nil` at the end.
+    @inlinable @inline(__always)
     public mutating func peek() -> UInt8? {
         skipWhitespace()
         return position < bytes.count ? bytes[position] : nil
@@ -124,14 +123,26 @@ public struct JSONScanner {
 
     /// After a member's value: consumes `,` and returns `true`, or consumes `}`
     /// and returns `false`.
+    @inlinable @inline(__always)
     public mutating func nextMember() throws(RapportError) -> Bool {
-        try next(close: UInt8(ascii: "}"), "',' or '}'")
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
+            position &+= 1  // trap-ok: position < bytes.count
+            return true
+        }
+        return try next(close: UInt8(ascii: "}"), "',' or '}'")
     }
 
     /// After an element: consumes `,` and returns `true`, or consumes `]` and
     /// returns `false`.
+    @inlinable @inline(__always)
     public mutating func nextElement() throws(RapportError) -> Bool {
-        try next(close: UInt8(ascii: "]"), "',' or ']'")
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
+            position &+= 1  // trap-ok: position < bytes.count
+            return true
+        }
+        return try next(close: UInt8(ascii: "]"), "',' or ']'")
     }
 
     /// Reads a member's key and the `:` after it.
@@ -141,17 +152,22 @@ public struct JSONScanner {
     }
 
     /// Reads a member's key and the `:` after it, without building a `String`.
+    @inlinable
     public mutating func readRawKey() throws(RapportError) -> RawString {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
             throw expected("a string key")
         }
         let raw = try scanString()
+        if position < bytes.count, bytes[position] == UInt8(ascii: ":") {
+            position &+= 1  // trap-ok: position < bytes.count
+            return raw
+        }
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
             throw expected("':'")
         }
-        position += 1
+        position &+= 1  // trap-ok: position < bytes.count
         return raw
     }
 
@@ -173,8 +189,10 @@ public struct JSONScanner {
         return true
     }
 
-    @inline(__always)
-    private mutating func next(close: UInt8, _ name: String) throws(RapportError) -> Bool {
+    /// The rest of ``nextMember()`` and ``nextElement()``: the container ends
+    /// at `close`, or `name` was expected.
+    @usableFromInline
+    mutating func next(close: UInt8, _ name: String) throws(RapportError) -> Bool {
         skipWhitespace()
         if position < bytes.count {
             let b = bytes[position]
@@ -198,6 +216,7 @@ public struct JSONScanner {
         RapportError(.invalidJSON, "\(what) at byte \(offset)")
     }
 
+    @usableFromInline
     func expected(_ what: String) -> RapportError {
         error("expected \(what) but found \(describeByte(at: position))", at: position)
     }
@@ -220,5 +239,11 @@ extension JSONScanner {
         public let range: Range<Int>
         /// Whether the text contains backslash escapes.
         public let hasEscapes: Bool
+
+        @usableFromInline
+        init(range: Range<Int>, hasEscapes: Bool) {
+            self.range = range
+            self.hasEscapes = hasEscapes
+        }
     }
 }

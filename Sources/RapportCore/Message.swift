@@ -22,7 +22,15 @@ public struct Message: Sendable {
     public var event: String?
     /// `identify`/`group`: `traits`; other types: `context.traits`.
     public var traits: [String: JSONValue]
-    /// The whole `context` object (device, externalIds, campaign, …).
+    /// The `context` members Rapport acts on, decoded: `device`,
+    /// `externalIds`, `traits`, `campaign`, `channel`, `referrer` and `source`
+    /// (see `MessageDecoder.decodedContextMembers` in RapportIngest).
+    ///
+    /// The ingest decoder validates the other members (`library`, `ip`,
+    /// `userAgent`, `locale`, `page`, `screen`, `os`, `app`, …) but does not
+    /// decode them, so they are absent here; the full `context` is in
+    /// ``body``, which holds the message's exact bytes. For a batch, members
+    /// of the batch-level `context` lie under the message's own.
     public var context: [String: JSONValue]
     /// Where `properties` lies in `body`, if the message has any. Properties are
     /// validated but not decoded on the ingest path; `properties()` decodes them.

@@ -13,6 +13,8 @@ struct MessageFields {
     var name: String?
     var traits: [String: JSONValue]?
     var context: [String: JSONValue]?
+    /// `context.traits`, if `context` has it.
+    var contextTraits: JSONValue?
     /// Offsets in the request body.
     var propertiesRange: Range<Int>?
     var timestamp: Int64?
@@ -24,43 +26,64 @@ struct MessageFields {
 }
 
 /// A batch element or request body scanned as a message, not yet checked.
+///
+/// Scanned and finished in place (``MessageFields`` is a few hundred bytes;
+/// copying it per message shows in profiles).
 struct ScannedMessage {
     /// Where the value lies in the request body.
-    var range: Range<Int>
-    /// The object's fields; `nil` if the value is not an object.
-    var fields: MessageFields?
+    var range: Range<Int> = 0..<0
+    /// Whether the value is an object; only then does `fields` hold anything.
+    var isObject = false
+    /// The object's fields.
+    var fields = MessageFields()
 }
 
 extension MessageDecoder {
-    /// Scans the value at the scanner's position: an object's fields are
-    /// read, anything else is validated and skipped. JSON syntax errors throw.
-    static func scanMessage(_ scanner: inout JSONScanner) throws(RapportError) -> ScannedMessage {
+    /// Scans the value at the scanner's position into `scanned`: an object's
+    /// fields are read, anything else is validated and skipped. JSON syntax
+    /// errors throw.
+    static func scanMessage(_ scanner: inout JSONScanner, into scanned: inout ScannedMessage) throws(RapportError) {
         guard scanner.peek() == UInt8(ascii: "{") else {
-            let range = try scanner.skipValue()
-            return ScannedMessage(range: range, fields: nil)
+            scanned.range = try scanner.skipValue()
+            scanned.isObject = false
+            return
         }
         let start = scanner.position
-        let fields = try scanFields(&scanner)
-        return ScannedMessage(range: start..<scanner.position, fields: fields)
+        try scanFields(&scanner, into: &scanned.fields)
+        scanned.range = start..<scanner.position
+        scanned.isObject = true
     }
 
-    /// Checks a scanned message and builds it.
+    /// Checks a scanned message and builds it. The fields are moved out of
+    /// `scanned` (not copied), which is left without them.
     func finish(
-        _ scanned: ScannedMessage, in buffer: UnsafeBufferPointer<UInt8>, expectedType: MessageType?,
+        _ scanned: inout ScannedMessage, in buffer: UnsafeBufferPointer<UInt8>, expectedType: MessageType?,
         batch: BatchInfo, receivedAt: Int64
     ) throws(MessageFailure) -> (message: Message, writeKey: String?) {
         let range = scanned.range
-        guard let f = scanned.fields, range.lowerBound >= 0, range.upperBound <= buffer.count else {
+        guard scanned.isObject, range.lowerBound >= 0, range.upperBound <= buffer.count else {
             throw MessageFailure(error: RapportError(.invalidMessage, "message must be a JSON object"))
         }
+        return try finish(
+            &scanned.fields, range: range, in: buffer, expectedType: expectedType, batch: batch,
+            receivedAt: receivedAt)
+    }
+
+    /// ``finish(_:in:expectedType:batch:receivedAt:)`` for an object's fields,
+    /// moved out of `f`.
+    private func finish(
+        _ f: inout MessageFields, range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>,
+        expectedType: MessageType?, batch: BatchInfo, receivedAt: Int64
+    ) throws(MessageFailure) -> (message: Message, writeKey: String?) {
+        let messageId = f.messageId
         func failure(_ code: RapportError.Code, _ text: String) -> MessageFailure {
-            MessageFailure(error: RapportError(code, text), messageId: f.messageId)
+            MessageFailure(error: RapportError(code, text), messageId: messageId)
         }
         if range.count > limits.maxMessageBytes {
             throw failure(
                 .messageTooLarge, "message is \(range.count) bytes; the limit is \(limits.maxMessageBytes)")
         }
-        if let typeError = f.typeError { throw MessageFailure(error: typeError, messageId: f.messageId) }
+        if let typeError = f.typeError { throw MessageFailure(error: typeError, messageId: messageId) }
         var type = f.type
         if let expectedType {
             if let type, type != expectedType {
@@ -70,44 +93,56 @@ extension MessageDecoder {
             type = expectedType
         }
         guard let type else { throw failure(.invalidType, "message has no `type`") }
-        if let fieldError = f.fieldError { throw MessageFailure(error: fieldError, messageId: f.messageId) }
+        if let fieldError = f.fieldError { throw MessageFailure(error: fieldError, messageId: messageId) }
         guard f.userId != nil || f.anonymousId != nil else {
             throw failure(.missingIdentity, "message needs a `userId` or an `anonymousId`")
         }
         var event: String?
         switch type {
         case .track:
-            guard let e = f.event else { throw failure(.missingEvent, "track message needs a non-empty string `event`") }
+            guard let e = f.event.take() else {
+                throw failure(.missingEvent, "track message needs a non-empty string `event`")
+            }
             event = e
         case .alias:
             guard f.previousId != nil else { throw failure(.missingPreviousId, "alias message needs a `previousId`") }
         case .group:
             guard f.groupId != nil else { throw failure(.missingGroupId, "group message needs a `groupId`") }
         case .page, .screen:
-            event = f.name
+            event = f.name.take()
         case .identify:
             break
         }
 
-        var context = batch.context
-        if let own = f.context {
-            if context.isEmpty {
+        var context: [String: JSONValue]
+        if let own = f.context.take() {
+            if batch.context.isEmpty {
                 context = own
             } else {
+                context = batch.context
                 for (key, value) in own { context[key] = value }
             }
+        } else {
+            context = batch.context
         }
+        // Without a batch context, the message's own context.traits (no lookup).
+        let contextTraits = batch.context.isEmpty
+            ? f.contextTraits.take()?.objectValue : context["traits"]?.objectValue
         let traits: [String: JSONValue]
         switch type {
         case .identify:
             // RudderStack's SDKs send identify traits in context.traits only; the top level wins per key.
-            traits = (context["traits"]?.objectValue ?? [:]).merging(f.traits ?? [:]) { _, top in top }
-        case .group: traits = f.traits ?? [:]
-        default: traits = context["traits"]?.objectValue ?? [:]
+            if let contextTraits, !contextTraits.isEmpty {
+                traits = contextTraits.merging(f.traits.take() ?? [:]) { _, top in top }
+            } else {
+                traits = f.traits.take() ?? [:]
+            }
+        case .group: traits = f.traits.take() ?? [:]
+        default: traits = contextTraits ?? [:]
         }
 
         let body = UnsafeBufferPointer(rebasing: buffer[range])
-        let messageId = f.messageId ?? "auto-" + MessageHash.fnv1a128Hex(body)
+        let id = f.messageId.take() ?? "auto-" + MessageHash.fnv1a128Hex(body)
         let propertiesRange = f.propertiesRange.map {
             ($0.lowerBound - range.lowerBound)..<($0.upperBound - range.lowerBound)
         }
@@ -115,18 +150,44 @@ extension MessageDecoder {
             receivedAt: receivedAt, sentAt: f.sentAt ?? batch.sentAt,
             originalTimestamp: f.originalTimestamp, timestamp: f.timestamp)
 
-        let message = Message(
-            type: type, messageId: messageId, userId: f.userId, anonymousId: f.anonymousId,
-            previousId: f.previousId, groupId: f.groupId, event: event, traits: traits, context: context,
-            propertiesRange: propertiesRange, timestamp: timestamp,
-            clientTimestamp: f.originalTimestamp ?? f.timestamp, receivedAt: receivedAt, body: Array(body))
-        return (message, f.writeKey)
+        // Copied from an empty message, then filled in: `Message.init` copies
+        // all its arguments (a retain and a release each), a store moves them.
+        var message = Self.emptyMessage
+        message.type = type
+        message.timestamp = timestamp
+        message.receivedAt = receivedAt
+        message.messageId = id
+        message.userId = f.userId.take()
+        message.anonymousId = f.anonymousId.take()
+        message.previousId = f.previousId.take()
+        message.groupId = f.groupId.take()
+        message.event = event
+        message.traits = traits
+        message.context = context
+        message.propertiesRange = propertiesRange
+        message.clientTimestamp = f.originalTimestamp ?? f.timestamp
+        message.body = Self.copy(body)
+        return (message, f.writeKey.take())
     }
 
-    /// Reads the members of the object at the scanner's position.
-    static func scanFields(_ scanner: inout JSONScanner) throws(RapportError) -> MessageFields {
-        var f = MessageFields()
-        guard try scanner.beginObject() else { return f }
+    /// What ``finish(_:in:expectedType:batch:receivedAt:)`` fills in.
+    static let emptyMessage = Message(type: .track, messageId: "", timestamp: 0, receivedAt: 0, body: [])
+
+    /// The bytes in one allocation of exactly their size.
+    @inline(__always)
+    static func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count) { out, initialized in
+            if let source = bytes.baseAddress, let target = out.baseAddress, bytes.count > 0 {
+                target.initialize(from: source, count: bytes.count)
+            }
+            initialized = bytes.count
+        }
+    }
+
+    /// Reads the members of the object at the scanner's position into `f`
+    /// (which is empty).
+    static func scanFields(_ scanner: inout JSONScanner, into f: inout MessageFields) throws(RapportError) {
+        guard try scanner.beginObject() else { return }
         repeat {
             let key = try scanner.readRawKey()
             switch MessageField(key, in: &scanner) {
@@ -135,12 +196,13 @@ extension MessageDecoder {
                     f.type = nil
                     f.typeError = nil
                 } else if scanner.peek() == UInt8(ascii: "\"") {
-                    let text = try scanner.parseString()
-                    if let type = MessageType(rawValue: text) {
+                    let raw = try scanner.readRawString()
+                    if let type = messageType(raw, in: &scanner) {
                         f.type = type
                         f.typeError = nil
                     } else {
                         f.type = nil
+                        let text = scanner.string(raw)
                         f.typeError = RapportError(.invalidType, "unknown message type '\(excerpt(text))'")
                     }
                 } else {
@@ -153,11 +215,13 @@ extension MessageDecoder {
             case .anonymousId: f.anonymousId = try readIdentifier(&scanner)
             case .previousId: f.previousId = try readIdentifier(&scanner)
             case .groupId: f.groupId = try readIdentifier(&scanner)
-            case .event: f.event = try readText(&scanner).flatMap(trimmed)
-            case .name: f.name = try readText(&scanner).flatMap(trimmed)
+            case .event: f.event = try readTrimmedText(&scanner)
+            case .name: f.name = try readTrimmedText(&scanner)
             case .writeKey: f.writeKey = try readText(&scanner)
             case .traits: f.traits = try readObject(&scanner, field: "traits", error: &f.fieldError)
-            case .context: f.context = try readObject(&scanner, field: "context", error: &f.fieldError)
+            case .context:
+                f.contextTraits = nil
+                f.context = try readContext(&scanner, error: &f.fieldError, traits: &f.contextTraits)
             case .properties:
                 switch scanner.peek() {
                 case UInt8(ascii: "{"):
@@ -179,7 +243,6 @@ extension MessageDecoder {
                 try scanner.skipValue()
             }
         } while try scanner.nextMember()
-        return f
     }
 
     // MARK: - Field readers
@@ -189,12 +252,56 @@ extension MessageDecoder {
     static func readIdentifier(_ scanner: inout JSONScanner) throws(RapportError) -> String? {
         switch scanner.peek() {
         case UInt8(ascii: "\""):
-            return trimmed(try scanner.parseString())
+            return trimmedText(try scanner.readRawString(), in: &scanner)
         case UInt8(ascii: "-"), (UInt8(ascii: "0")...UInt8(ascii: "9"))?:
-            return JSONValue.number(try scanner.parseNumber()).identifierString
+            let number = try scanner.parseNumberAndInteger()
+            if let integer = number.integer { return String(integer) }
+            return JSONValue.number(number.value).identifierString
         default:
             try scanner.skipValue()
             return nil
+        }
+    }
+
+    /// A string, trimmed; `nil` if empty or of any other JSON type.
+    static func readTrimmedText(_ scanner: inout JSONScanner) throws(RapportError) -> String? {
+        guard scanner.peek() == UInt8(ascii: "\"") else {
+            try scanner.skipValue()
+            return nil
+        }
+        return trimmedText(try scanner.readRawString(), in: &scanner)
+    }
+
+    /// The text of a string token without surrounding ASCII whitespace; `nil`
+    /// if nothing is left. Text without escapes or surrounding whitespace
+    /// becomes a `String` straight from the buffer.
+    @inline(__always)
+    static func trimmedText(_ raw: JSONScanner.RawString, in scanner: inout JSONScanner) -> String? {
+        let r = raw.range
+        guard !r.isEmpty else { return nil }
+        if !raw.hasEscapes, r.lowerBound >= 0, r.upperBound <= scanner.bytes.count {
+            let bytes = scanner.bytes
+            @inline(__always) func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+            if !isSpace(bytes[r.lowerBound]), !isSpace(bytes[r.upperBound - 1]) {  // trap-ok: r non-empty, in bounds
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[r]), as: UTF8.self)
+            }
+        }
+        return trimmed(scanner.string(raw))
+    }
+
+    /// The message type a string token names exactly, matched on its bytes.
+    @inline(__always)
+    static func messageType(_ raw: JSONScanner.RawString, in scanner: inout JSONScanner) -> MessageType? {
+        if raw.hasEscapes { return MessageType(rawValue: scanner.string(raw)) }
+        let b = scanner.bytes
+        let r = raw.range
+        @inline(__always) func eq(_ s: StaticString) -> Bool { MessageField.equal(b, r, s) }
+        switch r.count {
+        case 4: return eq("page") ? .page : nil
+        case 5: return eq("track") ? .track : eq("group") ? .group : eq("alias") ? .alias : nil
+        case 6: return eq("screen") ? .screen : nil
+        case 8: return eq("identify") ? .identify : nil
+        default: return nil
         }
     }
 

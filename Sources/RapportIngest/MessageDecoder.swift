@@ -32,7 +32,12 @@ import RapportCore
 /// - `traits`: the top-level object for identify (merged over `context.traits`,
 ///   where RudderStack's SDKs put them) and group, `context.traits`
 ///   for the others.
-/// - `context`: decoded; a batch-level `context` lies under it (the
+/// - `context`: only the members in ``decodedContextMembers`` (`device`,
+///   `externalIds`, `traits`, `campaign`, `channel`, `referrer`, `source`)
+///   are decoded into ``Message/context``; the others (`library`, `ip`,
+///   `userAgent`, `page`, `os`, …) are validated (bad JSON in them is still
+///   an error) and skipped, and stay in ``Message/body`` only. A batch-level
+///   `context` lies under the message's, for the selected members only (the
 ///   message's members win, key by key, shallowly).
 /// - `properties`: validated, not decoded; ``Message/propertiesRange`` gives
 ///   its bytes within ``Message/body``.
@@ -87,7 +92,8 @@ public struct MessageDecoder: Sendable {
     /// - Parameters:
     ///   - type: The type the caller expects: the message's `type` may then
     ///     be absent, and must match if present. `nil`: `type` is required.
-    ///   - batchContext: A context the message's own `context` is merged over.
+    ///   - batchContext: A context the message's own `context` is merged over;
+    ///     only its ``decodedContextMembers`` are used.
     ///   - batchSentAt: The `sentAt` to use when the message has none.
     public func decodeMessage(
         _ bytes: [UInt8], type: MessageType?, batchContext: [String: JSONValue] = [:],
@@ -96,7 +102,9 @@ public struct MessageDecoder: Sendable {
         try bytes.withUnsafeBufferPointer { (buffer) throws(RapportError) -> Message in
             do throws(MessageFailure) {
                 return try decodeSingle(
-                    buffer, expectedType: type, batch: BatchInfo(context: batchContext, sentAt: batchSentAt),
+                    buffer, expectedType: type,
+                    batch: BatchInfo(
+                        context: batchContext.isEmpty ? [:] : Self.selectedContext(batchContext), sentAt: batchSentAt),
                     receivedAt: receivedAt, what: "message"
                 ).message
             } catch {
@@ -139,17 +147,17 @@ public struct MessageDecoder: Sendable {
     ) throws(MessageFailure) -> (message: Message, writeKey: String?) {
         var scanner = JSONScanner(buffer)
         scanner.skipByteOrderMark()
-        let scanned: ScannedMessage
+        var scanned = ScannedMessage()
         do throws(RapportError) {
-            scanned = try Self.scanMessage(&scanner)
+            try Self.scanMessage(&scanner, into: &scanned)
             try scanner.expectEnd()
         } catch {
             throw MessageFailure(error: error)
         }
-        guard scanned.fields != nil else {
+        guard scanned.isObject else {
             throw MessageFailure(error: RapportError(.invalidMessage, "\(what) must be a JSON object"))
         }
-        return try finish(scanned, in: buffer, expectedType: expectedType, batch: batch, receivedAt: receivedAt)
+        return try finish(&scanned, in: buffer, expectedType: expectedType, batch: batch, receivedAt: receivedAt)
     }
 
     func decodeBatch(_ buffer: UnsafeBufferPointer<UInt8>, receivedAt: Int64) throws(RapportError) -> DecodedRequest {
@@ -175,13 +183,17 @@ public struct MessageDecoder: Sendable {
                         continue
                     }
                     var found: [ScannedMessage] = []
+                    // Room for messages of ~500 bytes; the array grows if they are smaller.
+                    found.reserveCapacity(min(limits.maxBatchMessages, max(16, buffer.count / 512)))
                     if try scanner.beginArray() {
                         repeat {
                             if found.count == limits.maxBatchMessages {
                                 throw RapportError(
                                     .batchTooLarge, "batch has more than \(limits.maxBatchMessages) messages")
                             }
-                            found.append(try Self.scanMessage(&scanner))
+                            found.append(ScannedMessage())
+                            // trap-ok: the element just appended
+                            try Self.scanMessage(&scanner, into: &found[found.count - 1])
                         } while try scanner.nextElement()
                     }
                     scanned = found
@@ -191,7 +203,8 @@ public struct MessageDecoder: Sendable {
                     if let error { envelopeError = envelopeError ?? error }
                 case .context:
                     var error: RapportError?
-                    batch.context = try Self.readObject(&scanner, field: "context", error: &error) ?? [:]
+                    var traits: JSONValue?
+                    batch.context = try Self.readContext(&scanner, error: &error, traits: &traits) ?? [:]
                     if let error { envelopeError = envelopeError ?? error }
                 case .writeKey:
                     writeKey = try Self.readText(&scanner)
@@ -202,16 +215,16 @@ public struct MessageDecoder: Sendable {
         }
         try scanner.expectEnd()
         if let envelopeError { throw envelopeError }
-        guard let scanned else {
+        guard var pending = scanned.take() else {
             throw RapportError(.invalidMessage, "request body has no `batch` array")
         }
-
         var result = DecodedRequest(writeKey: writeKey)
-        result.accepted.reserveCapacity(scanned.count)
-        for (index, message) in scanned.enumerated() {
+        result.accepted.reserveCapacity(pending.count)
+        // `finish` moves each message's fields out of `pending` in place.
+        for index in pending.indices {
             do throws(MessageFailure) {
                 let (message, _) = try finish(
-                    message, in: buffer, expectedType: nil, batch: batch, receivedAt: receivedAt)
+                    &pending[index], in: buffer, expectedType: nil, batch: batch, receivedAt: receivedAt)
                 result.accepted.append(message)
             } catch {
                 result.rejected.append(Rejection(index: index, messageId: error.messageId, error: error.error))

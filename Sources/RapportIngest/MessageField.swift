@@ -21,8 +21,12 @@ enum MessageField {
 
     @inline(__always)
     init(bytes b: UnsafeBufferPointer<UInt8>, range r: Range<Int>) {
-        @inline(__always) func eq(_ s: StaticString) -> Bool { MessageField.equal(b, r, s) }
-        switch r.count {
+        guard let k = KeyWords(b, range: r) else {
+            self = .other
+            return
+        }
+        @inline(__always) func eq(_ s: StaticString) -> Bool { k == KeyWords(s) }
+        switch k.count {
         case 4: self = eq("type") ? .type : eq("name") ? .name : .other
         case 5: self = eq("event") ? .event : eq("batch") ? .batch : .other
         case 6: self = eq("userId") ? .userId : eq("traits") ? .traits : eq("sentAt") ? .sentAt : .other
@@ -36,16 +40,10 @@ enum MessageField {
         }
     }
 
+    /// Whether the bytes at `r` in `b` are `s`.
     @inline(__always)
     static func equal(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ s: StaticString) -> Bool {
-        let n = s.utf8CodeUnitCount
-        guard r.count == n, r.lowerBound >= 0, r.upperBound <= b.count else { return false }
-        let p = s.utf8Start
-        var i = 0
-        while i < n {
-            if b[r.lowerBound + i] != p[i] { return false }  // trap-ok: i < n == r.count, range checked
-            i += 1
-        }
-        return true
+        guard let k = KeyWords(b, range: r) else { return false }
+        return k == KeyWords(s)
     }
 }

@@ -2,33 +2,36 @@ import RapportCore
 import Testing
 
 @Suite struct JSONFuzzTests {
-    /// Whether the scanner's validating skip accepts `bytes` as one JSON text.
-    func skipAccepts(_ bytes: [UInt8]) -> Bool {
+    /// The error the scanner's validating skip finds in `bytes` as one JSON
+    /// text, or `nil` if it accepts them.
+    func skipError(_ bytes: [UInt8]) -> RapportError? {
         bytes.withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer)
             scanner.skipByteOrderMark()
-            do {
+            do throws(RapportError) {
                 try scanner.skipValue()
                 try scanner.expectEnd()
-                return true
+                return nil
             } catch {
-                return false
+                return error
             }
         }
     }
 
-    /// Parses `bytes`, checks skip agrees, and that a parsed value survives a
-    /// round trip through the writer.
+    /// Parses `bytes`, checks skip agrees (with the same error), and that a
+    /// parsed value survives a round trip through the writer.
     func check(_ bytes: [UInt8]) {
         let parsed: JSONValue?
+        var parseError: RapportError?
         do {
             parsed = try JSONValue.parse(bytes)
         } catch {
             #expect(error.code == .invalidJSON)
             #expect(error.message.contains("at byte "))
             parsed = nil
+            parseError = error
         }
-        #expect(skipAccepts(bytes) == (parsed != nil), "\(bytes)")
+        #expect(skipError(bytes) == parseError, "\(bytes)")
         if let parsed {
             #expect((try? JSONValue.parse(parsed.serialized())) == parsed)
         }

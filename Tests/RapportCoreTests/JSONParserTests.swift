@@ -233,6 +233,26 @@ func jsonError(bytes: [UInt8]) -> RapportError? {
         #expect(error?.message == "invalid UTF-8 in string at byte 2", "\(error?.message ?? "no error")")
     }
 
+    /// Runs of multi-byte text are validated sequence by sequence, also after
+    /// a valid one (the error names the bad sequence's first byte).
+    @Test(arguments: [
+        [0x22, 0xE4, 0xB8, 0xAD, 0xE4, 0xB8, 0x28, 0x22],  // 中 then a bad continuation
+        [0x22, 0xE4, 0xB8, 0xAD, 0xED, 0xA0, 0x80, 0x22],  // 中 then an encoded surrogate
+        [0x22, 0xE4, 0xB8, 0xAD, 0xE0, 0x80, 0x80, 0x22],  // 中 then an overlong form
+        [0x22, 0xE4, 0xB8, 0xAD, 0x80, 0x22],  // 中 then a stray continuation
+        [0x22, 0xE4, 0xB8, 0xAD, 0xEF, 0xBF],  // 中 then a truncated sequence at the end
+        [0x22, 0xE4, 0xB8, 0xAD, 0xF4, 0x90, 0x80, 0x80, 0x22],  // 中 then above U+10FFFF
+    ] as [[UInt8]])
+    func invalidUTF8AfterValidMultibyteText(bytes: [UInt8]) {
+        let error = jsonError(bytes: bytes)
+        #expect(error?.message == "invalid UTF-8 in string at byte 4", "\(error?.message ?? "no error")")
+    }
+
+    @Test func multibyteRunsDecode() throws {
+        let text = "\"中文 éü 😀ｘ\u{FFFD}\u{E000}한국어\""
+        #expect(try JSONValue.parse(text) == .string("中文 éü 😀ｘ\u{FFFD}\u{E000}한국어"))
+    }
+
     @Test func invalidUTF8OutsideStrings() {
         #expect(jsonError(bytes: [0x5B, 0xE4, 0xB8, 0xAD, 0x5D])?.message.hasSuffix("at byte 1") == true)
     }

@@ -110,6 +110,72 @@ import Testing
         }
     }
 
+    /// Skipping walks containers without recursion for 64 levels, then
+    /// recurses; the range, the depth and the errors match parsing.
+    @Test(arguments: [1, 63, 64, 65, 100, 128, 129])
+    func skipDeepMixedNesting(levels: Int) throws {
+        var open = ""
+        var close = ""
+        for level in 0..<levels {
+            if level % 2 == 0 {
+                open += #"{"k\#(level)": "#
+                close = "}" + close
+            } else {
+                open += "[1, "
+                close = "]" + close
+            }
+        }
+        let text = " " + open + #""leaf""# + close + " "
+        if levels > JSONScanner.defaultMaxDepth {
+            let error: RapportError? = try scan(text) { (s) throws in
+                do throws(RapportError) {
+                    try s.skipValue()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            #expect(error?.message.hasPrefix("nesting deeper than 128 levels") == true)
+            #expect(error == jsonError(text))
+            return
+        }
+        try scan(text) { (s) throws in
+            let range = try s.skipValue()
+            #expect(range == 1..<(text.utf8.count - 1))
+            #expect(s.depth == 0)
+            try s.expectEnd()
+        }
+        #expect(jsonError(text) == nil)
+        // Broken at the innermost level: the same error as the parser's.
+        let broken = open + #""leaf",]"# + close
+        let skipError: RapportError? = try scan(broken) { (s) throws in
+            do throws(RapportError) {
+                try s.skipValue()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(skipError != nil)
+        #expect(skipError == jsonError(broken))
+    }
+
+    @Test func numbersWithTheirExactIntegers() throws {
+        let cases: [(String, Double, Int64?)] = [
+            ("0", 0, 0), ("-0", 0, 0), ("42", 42, 42), ("-7", -7, -7),
+            ("9007199254740991", 9_007_199_254_740_991, 9_007_199_254_740_991),
+            ("9007199254740992", 9_007_199_254_740_992, nil),
+            ("42.0", 42, nil), ("1e3", 1000, nil), ("1.5", 1.5, nil),
+        ]
+        for (text, value, integer) in cases {
+            let number = try scan(text) { (s) throws in try s.parseNumberAndInteger() }
+            #expect(number.value == value, "\(text)")
+            #expect(number.integer == integer, "\(text)")
+        }
+        #expect(throws: RapportError.self) { try scan("1e400") { (s) throws in try s.parseNumberAndInteger() } }
+        #expect(throws: RapportError.self) { try scan("01") { (s) throws in try s.parseNumberAndInteger() } }
+    }
+
     @Test func consumeNullAndPeek() throws {
         try scan("  null ,") { (s) throws in
             #expect(s.peek() == UInt8(ascii: "n"))

@@ -104,6 +104,15 @@ import Testing
         #expect(n.userId == "1.5")
         #expect(n.previousId == "old")
         #expect(n.messageId == "123")
+        // Integers below 2^53 exactly; other numbers as `JSONValue.identifierString` gives them.
+        let p = try decodeSingle(
+            #"{"userId":9007199254740991,"anonymousId":42.0,"messageId":-0,"groupId":1e3,"previousId":2.5e-1}"#,
+            .group)
+        #expect(p.userId == "9007199254740991")
+        #expect(p.anonymousId == "42")
+        #expect(p.messageId == "0")
+        #expect(p.groupId == "1000")
+        #expect(p.previousId == "0.25")
         let o = try decodeSingle(#"{"userId":"  ","anonymousId":"a","messageId":"  m-1 "}"#, .identify)
         #expect(o.userId == nil)
         #expect(o.messageId == "m-1")
@@ -133,14 +142,111 @@ import Testing
         #expect(try decodeSingle(#"{"userId":"u","event":"E","context":{"traits":"x"}}"#, .track).traits.isEmpty)
     }
 
-    @Test func contextIsDecodedFully() throws {
+    @Test func contextDecodesTheSelectedMembersOnly() throws {
+        let text = #"{"userId":"u","event":"E","context":{"ip":"1.2.3.4","externalIds":[{"id":"x","type":"email"}],"# +
+            #""page":{"url":"https://e.x/?a=1"},"active":true,"device":{"id":"d-1","type":"ios"},"# +
+            #""campaign":{"name":"spring","source":"newsletter"},"channel":"web","referrer":{"type":"link"},"# +
+            #""source":"crm","library":{"name":"analytics.js"},"userAgent":"Mozilla/5.0","traits":{"plan":"pro"}}}"#
+        let m = try decodeSingle(text, .track)
+        #expect(MessageDecoder.decodedContextMembers
+            == ["device", "externalIds", "traits", "campaign", "channel", "referrer", "source"])
+        #expect(m.context == [
+            "externalIds": .array([.object(["id": .string("x"), "type": .string("email")])]),
+            "device": .object(["id": .string("d-1"), "type": .string("ios")]),
+            "campaign": .object(["name": .string("spring"), "source": .string("newsletter")]),
+            "channel": .string("web"),
+            "referrer": .object(["type": .string("link")]),
+            "source": .string("crm"),
+            "traits": .object(["plan": .string("pro")]),
+        ])
+        #expect(m.traits == ["plan": .string("pro")])
+        // The skipped members stay in the body, which is the exact message bytes.
+        #expect(m.context["ip"] == nil && m.context["page"] == nil && m.context["active"] == nil)
+        #expect(m.body == Array(text.utf8))
+        let full = try JSONValue.parse(m.body)["context"]
+        #expect(full?["page"]?["url"] == .string("https://e.x/?a=1"))
+        #expect(full?["active"] == .bool(true))
+    }
+
+    @Test func everyTypeIsMatchedOnItsBytes() throws {
+        for type in MessageType.allCases {
+            let text = #"{"type":"\#(type.rawValue)","userId":"u","event":"E","previousId":"p","groupId":"g"}"#
+            #expect(try decodeBatch("{\"batch\":[\(text)]}").accepted.first?.type == type)
+        }
+        #expect(try decodeBatch(#"{"batch":[{"type":"tr\u0061ck","userId":"u","event":"E"}]}"#).accepted.first?.type == .track)
+        for wrong in ["trac", "tracks", "Track", "identif", "screem", "", "group "] {
+            let request = try decodeBatch(#"{"batch":[{"type":"\#(wrong)","userId":"u","event":"E"}]}"#)
+            #expect(request.rejected.first?.error.code == .invalidType, "\(wrong)")
+        }
+    }
+
+    /// Member names are matched exactly: a name with any one byte changed is
+    /// an unknown member (skipped), not the field.
+    @Test(arguments: ["type", "traits", "sentAt", "context", "timestamp", "properties", "originalTimestamp"])
+    func memberNamesMatchExactly(name: String) throws {
+        func code(_ key: String) throws -> RapportError.Code? {
+            try rejection(#"{"type":"track","userId":"u","event":"E","\#(key)":5}"#)
+        }
+        #expect(try code(name) != nil)
+        let bytes = Array(name.utf8)
+        for i in bytes.indices {
+            var changed = bytes
+            changed[i] ^= 0x01
+            let key = String(decoding: changed, as: UTF8.self)
+            #expect(try code(key) == nil, "\(key)")
+        }
+        #expect(try code(name + "s") == nil)
+        #expect(try code(String(name.dropLast())) == nil)
+    }
+
+    @Test func contextTraitsAreTheLastTraitsMember() throws {
         let m = try decodeSingle(
-            #"{"userId":"u","event":"E","context":{"ip":"1.2.3.4","externalIds":[{"id":"x","type":"email"}],"page":{"url":"https://e.x/?a=1"},"active":true}}"#,
+            #"{"userId":"u","event":"E","context":{"traits":{"a":1},"ip":"x","traits":{"b":2}}}"#, .track)
+        #expect(m.traits == ["b": .number(2)])
+        #expect(m.context == ["traits": .object(["b": .number(2)])])
+        // A later `context` replaces an earlier one, traits included.
+        let n = try decodeSingle(#"{"userId":"u","event":"E","context":{"traits":{"a":1}},"context":null}"#, .track)
+        #expect(n.traits.isEmpty && n.context.isEmpty)
+        let i = try decodeSingle(#"{"userId":"u","traits":{"a":1},"context":{"traits":{"a":0,"b":2}}}"#, .identify)
+        #expect(i.traits == ["a": .number(1), "b": .number(2)])
+    }
+
+    @Test func contextMemberKeysMatchOnTheirDecodedText() throws {
+        // An escaped key names the same member; duplicate keys keep the last value.
+        let m = try decodeSingle(
+            #"{"userId":"u","event":"E","context":{"dev\u0069ce":{"id":"d-1"},"channel":"a","channel":"b","devices":1}}"#,
             .track)
-        #expect(m.context["ip"] == .string("1.2.3.4"))
-        #expect(m.context["externalIds"] == .array([.object(["id": .string("x"), "type": .string("email")])]))
-        #expect(m.context["page"]?["url"] == .string("https://e.x/?a=1"))
-        #expect(m.context["active"] == .bool(true))
+        #expect(m.context == ["device": .object(["id": .string("d-1")]), "channel": .string("b")])
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","context":{}}"#, .track).context.isEmpty)
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","context":null}"#, .track).context.isEmpty)
+    }
+
+    /// Skipped context members are still validated: the request is not JSON.
+    @Test(arguments: [
+        #"{"page":{"url":"x",}}"#,
+        #"{"page":{"url":"x"}"#,
+        #"{"page":{"title":"\q"}}"#,
+        #"{"library":{"version":01}}"#,
+        #"{"screen":{"width":1e400}}"#,
+        #"{"os":tru}"#,
+        #"{"app":{"name":"\#u{01}"}}"#,
+        #"{"locale":"en" "US"}"#,
+    ])
+    func skippedContextMembersAreValidated(context: String) {
+        let message = #"{"type":"track","userId":"u","event":"E","context":"# + context + "}"
+        #expect(requestError("{\"batch\":[\(message)]}")?.code == .invalidJSON, "\(context)")
+        #expect(requestError(message, .single(.track))?.code == .invalidJSON, "\(context)")
+        #expect(throws: RapportError.self) { try MessageDecoder().decodeLine(Array(message.utf8), receivedAt: 1) }
+    }
+
+    @Test func skippedContextMembersAreValidatedForBadUTF8AndDepth() {
+        var bytes = Array(#"{"type":"track","userId":"u","event":"E","context":{"userAgent":"ab"#.utf8)
+        bytes += [0xC3, 0x28]  // invalid UTF-8
+        bytes += Array(#""}}"#.utf8)
+        #expect(requestError(bytes, .single(.track))?.code == .invalidJSON)
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        let text = #"{"type":"track","userId":"u","event":"E","context":{"page":"# + deep + "}}"
+        #expect(requestError(text, .single(.track))?.message.contains("nesting deeper than") == true)
     }
 
     @Test func propertiesRangePointsAtThePropertiesObject() throws {
@@ -269,10 +375,12 @@ import Testing
 
     @Test func decodeMessageWithBatchValues() throws {
         let m = try MessageDecoder().decodeMessage(
-            Array(#"{"userId":"u","originalTimestamp":"2024-05-01T11:00:00Z","context":{"ip":"x"}}"#.utf8),
-            type: .identify, batchContext: ["library": .string("lib"), "ip": .string("batch")],
+            Array(#"{"userId":"u","originalTimestamp":"2024-05-01T11:00:00Z","context":{"ip":"y","channel":"x"}}"#.utf8),
+            type: .identify,
+            batchContext: ["library": .string("lib"), "channel": .string("batch"), "source": .string("crm")],
             batchSentAt: ms("2024-05-01T11:00:03Z"), receivedAt: receivedAt)
-        #expect(m.context == ["library": .string("lib"), "ip": .string("x")])
+        // Only the selected members of both contexts; the message's win.
+        #expect(m.context == ["channel": .string("x"), "source": .string("crm")])
         #expect(m.timestamp == receivedAt - 3000)
     }
 

@@ -32,10 +32,10 @@ struct TestServer {
         return buildApplication(engine: engine, configuration: ServerConfiguration(port: 0), logger: logger)
     }
 
-    /// Waits until `check` holds (the projection runs just after the acknowledgement), up to 15 s
+    /// Waits until `check` holds (the projection runs just after the acknowledgement), up to 60 s
     /// so that a loaded CI machine does not fail a correct server.
     func eventually(_ check: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(15)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if try await check() { return true }
             try await Task.sleep(for: .milliseconds(10))
