@@ -8,6 +8,8 @@ struct ProfileNode {
     var record: ProfileRecord
     var identifiers: [IdentityRecord] = []
     var members: [ProfileID] = []
+    /// Changed since the projection's last flush.
+    var isDirty = false
 }
 
 /// The identity graph and profile state of every workspace, in memory.

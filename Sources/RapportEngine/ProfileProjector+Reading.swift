@@ -44,7 +44,10 @@ extension ProfileProjector {
     {
         let members = graph.subtree(graph.canonical(id)).filter { graph.nodes[$0]?.record.workspaceId == workspaceId }
         let bound = before ?? .max
-        var seqs = members.flatMap { pendingSeqs[$0] ?? [] }.filter { $0 < bound }
+        let memberSet = Set(members)
+        var seqs: [Int64] = []
+        for (p, s) in newProfileEvents where s < bound && memberSet.contains(p) { seqs.append(s) }
+        for (p, s) in flushingProfileEvents where s < bound && memberSet.contains(p) { seqs.append(s) }
         seqs += try await store.eventSeqs(profiles: members, before: before, limit: limit)
         return Array(Set(seqs).sorted(by: >).prefix(limit))
     }
@@ -108,7 +111,7 @@ extension ProfileProjector {
         m.undoneAt = now
         m.undoneBy = actor
         graph.merges[mergeId] = m
-        dirty.insert(m.from)
+        markDirty(m.from)
         newMerges.append(m)
         newBlocks.append((workspaceId, m.from, m.into))
         try await flush()

@@ -40,13 +40,15 @@ public actor ProfileProjector {
     /// The last log position flushed to the store.
     public private(set) var flushed: Int64 = 0
 
-    var dirty: Set<ProfileID> = []
+    /// Profiles changed since the last flush (each once; `ProfileNode.isDirty` marks them).
+    var dirty: [ProfileID] = []
     var newIdentities: [IdentityRecord] = []
     var newMerges: [MergeRecord] = []
     var newWarnings: [IdentityWarningRecord] = []
     var newProfileEvents: [(ProfileID, Int64)] = []
     var newBlocks: [(WorkspaceID, ProfileID, ProfileID)] = []
-    var pendingSeqs: [ProfileID: [Int64]] = [:]
+    /// Timeline entries being written by a flush in progress (readers see them until the store has them).
+    var flushingProfileEvents: [(ProfileID, Int64)] = []
     /// Counters since start, for metrics and tests.
     public private(set) var counters = Counters()
 
@@ -73,6 +75,13 @@ public actor ProfileProjector {
         graph = ProfileGraph(snapshot: snapshot)
         applied = snapshot.checkpoint
         flushed = snapshot.checkpoint
+        // Anything applied but not flushed is re-derived from the log.
+        dirty.removeAll()
+        newIdentities.removeAll()
+        newMerges.removeAll()
+        newWarnings.removeAll()
+        newProfileEvents.removeAll()
+        newBlocks.removeAll()
     }
 
     /// Reads and applies everything in the log after `applied`. Returns how many
@@ -141,7 +150,7 @@ public actor ProfileProjector {
                 graph.nextProfileId += 1
                 graph.nodes[id] = ProfileNode(record: ProfileRecord(id: id, workspaceId: e.workspaceId,
                                                                      createdAt: m.timestamp))
-                dirty.insert(id)
+                markDirty(id)
                 counters.profilesCreated += 1
                 created = id
                 return id
@@ -158,7 +167,7 @@ public actor ProfileProjector {
             graph.nodes[target]?.members.sort()
             graph.addMergeRecord(record)
             newMerges.append(record)
-            dirty.insert(merge.from)
+            markDirty(merge.from)
             counters.merges += 1
         }
         for identifier in plan.attach {
@@ -177,8 +186,7 @@ public actor ProfileProjector {
         let owner = resolve(plan.eventOwner)
         updateProfile(owner, with: m, seq: e.seq)
         newProfileEvents.append((owner, e.seq))
-        pendingSeqs[owner, default: []].append(e.seq)
-        dirty.insert(owner)
+        markDirty(owner)
     }
 
     func updateProfile(_ id: ProfileID, with m: Message, seq: Int64) {
@@ -226,12 +234,23 @@ public actor ProfileProjector {
         return value
     }
 
+    /// Notes that a profile changed and must be written at the next flush.
+    func markDirty(_ id: ProfileID) {
+        guard let isDirty = graph.nodes[id]?.isDirty, !isDirty else { return }
+        graph.nodes[id]?.isDirty = true
+        dirty.append(id)
+    }
+
     /// Writes what changed since the last flush, with the checkpoint, in one
     /// transaction.
     public func flush() async throws {
         if applied == flushed && dirty.isEmpty && newMerges.isEmpty && newBlocks.isEmpty { return }
         var delta = ProjectionDelta(checkpoint: applied)
-        delta.profiles = dirty.compactMap { graph.nodes[$0]?.record }
+        delta.profiles.reserveCapacity(dirty.count)
+        for id in dirty {
+            graph.nodes[id]?.isDirty = false
+            if let record = graph.nodes[id]?.record { delta.profiles.append(record) }
+        }
         delta.identities = newIdentities
         delta.merges = newMerges
         delta.warnings = newWarnings
@@ -244,17 +263,14 @@ public actor ProfileProjector {
         newWarnings.removeAll(keepingCapacity: true)
         newProfileEvents.removeAll(keepingCapacity: true)
         newBlocks.removeAll()
+        flushingProfileEvents = delta.profileEvents
+        defer { flushingProfileEvents = [] }
         do {
             try await store.saveProjection(delta)
             flushed = checkpoint
-            // Unflushed timeline entries are served from memory until the store has them.
-            pendingSeqs = pendingSeqs.compactMapValues { seqs in
-                let rest = seqs.filter { $0 > checkpoint }
-                return rest.isEmpty ? nil : rest
-            }
         } catch {
             // Put everything back so the next flush retries it.
-            for p in delta.profiles { dirty.insert(p.id) }
+            for p in delta.profiles { markDirty(p.id) }
             newIdentities.insert(contentsOf: delta.identities, at: 0)
             newMerges.insert(contentsOf: delta.merges, at: 0)
             newWarnings.insert(contentsOf: delta.warnings, at: 0)
