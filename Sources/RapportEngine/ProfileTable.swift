@@ -29,7 +29,6 @@ struct ProfileTable: Sequence {
                 return
             }
             if i >= dense.count {
-                dense.reserveCapacity(Swift.max(i + 1, dense.count * 2))
                 dense.append(contentsOf: repeatElement(nil, count: i + 1 - dense.count))
             }
             let had = dense[i] != nil  // trap-ok: grown above
