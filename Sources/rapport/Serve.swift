@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
             if created != nil && !demo { print("These credentials are shown once; a copy is in \(options.credentialsPath).") }
         }
         print("Rapport is serving \(options.data) on \(url)  (Ctrl-C to stop)")
-        fflush(stdout)  // when stdout is a file or a pipe (systemd, docker), show this now, not at exit
+        fflush(nil)  // all output streams: when stdout is a file or a pipe (systemd, docker), show this now, not at exit
         let app = buildApplication(engine: engine, configuration: ServerConfiguration(host: host, port: port),
                                    logger: logger)
         try await app.runService()
