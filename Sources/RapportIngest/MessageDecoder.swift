@@ -204,7 +204,10 @@ public struct MessageDecoder: Sendable {
                 case .context:
                     var error: RapportError?
                     var traits: JSONValue?
+                    scanner.skipWhitespace()
+                    let start = scanner.position
                     batch.context = try Self.readContext(&scanner, error: &error, traits: &traits) ?? [:]
+                    batch.contextBytes = Array(UnsafeBufferPointer(rebasing: buffer[start..<scanner.position]))
                     if let error { envelopeError = envelopeError ?? error }
                 case .writeKey:
                     writeKey = try Self.readText(&scanner)
@@ -223,8 +226,9 @@ public struct MessageDecoder: Sendable {
         // `finish` moves each message's fields out of `pending` in place.
         for index in pending.indices {
             do throws(MessageFailure) {
-                let (message, _) = try finish(
+                var (message, _) = try finish(
                     &pending[index], in: buffer, expectedType: nil, batch: batch, receivedAt: receivedAt)
+                if let batchContext = batch.contextBytes { Self.embedBatchContext(batchContext, in: &message) }
                 result.accepted.append(message)
             } catch {
                 result.rejected.append(Rejection(index: index, messageId: error.messageId, error: error.error))
@@ -237,7 +241,39 @@ public struct MessageDecoder: Sendable {
 /// What a batch passes on to its messages.
 struct BatchInfo {
     var context: [String: JSONValue] = [:]
+    /// The batch-level `context` as it arrived, if the batch had one.
+    var contextBytes: [UInt8]?
     var sentAt: Int64?
+}
+
+extension MessageDecoder {
+    /// Writes a batch-level `context` into a message's body (the message's own
+    /// members win, key by key), so that the log holds everything the message
+    /// meant and a replay of the log sees what the live projection saw.
+    /// `propertiesRange` is moved to the new body. Runs only for batches that
+    /// carry a context; a body that cannot be rebuilt is left as it was.
+    static func embedBatchContext(_ batchContext: [UInt8], in message: inout Message) {
+        guard case .object(let outer)? = try? JSONValue.parse(batchContext), !outer.isEmpty,
+            case .object(var members)? = try? JSONValue.parse(message.body)
+        else { return }
+        var context = outer
+        for (k, v) in members["context"]?.objectValue ?? [:] { context[k] = v }
+        members["context"] = .object(context)
+        var body: [UInt8] = [UInt8(ascii: "{")]
+        body.reserveCapacity(message.body.count + batchContext.count)
+        var propertiesRange: Range<Int>?
+        for (i, key) in members.keys.sorted().enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, to: &body)
+            body.append(UInt8(ascii: ":"))
+            let start = body.count
+            members[key, default: .null].write(to: &body)
+            if key == "properties" && message.propertiesRange != nil { propertiesRange = start..<body.count }
+        }
+        body.append(UInt8(ascii: "}"))
+        message.body = body
+        message.propertiesRange = propertiesRange
+    }
 }
 
 /// A message's error, with its id if it had one.
