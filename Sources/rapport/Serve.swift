@@ -18,8 +18,14 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Set up a demo workspace and load the demo business on first start.") var demo = false
     @Option(help: "Customers in the demo data set.") var demoCustomers = 2_000
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Log format: text, or json (one JSON object per line on standard error).") var logFormat = "text"
 
     func run() async throws {
+        switch logFormat {
+        case "text": break
+        case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        default: throw ValidationError("--log-format must be text or json")
+        }
         var logger = Logger(label: "rapport")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try options.openStore()
