@@ -23,6 +23,7 @@ public final class Engine: Sendable {
     let lastKeyReload = Mutex<ContinuousClock.Instant?>(nil)
     /// The lease owner while a CLI command projects in this process.
     let localProjection = Mutex<String?>(nil)
+    let localLeaseRenewed = Mutex<ContinuousClock.Instant>(.now)
 
     public var projector: ProfileProjector { projection.projector }
 
@@ -163,6 +164,7 @@ public final class Engine: Sendable {
         if localProjection.withLock({ $0 != nil }), !appended.isEmpty {
             try await projector.apply(appended)
             if await projector.pendingEventCount >= 100_000 { try await projector.flush() }
+            try await renewLocalLease()
         }
         return (appended.count, seqs.count - appended.count)
     }

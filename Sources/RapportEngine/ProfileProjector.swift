@@ -87,7 +87,8 @@ public actor ProfileProjector {
     /// Reads and applies everything in the log after `applied`. Returns how many
     /// events it applied.
     @discardableResult
-    public func catchUp(batchSize: Int = 5_000) async throws -> Int {
+    public func catchUp(batchSize: Int = 5_000,
+                        afterBatch: (@Sendable () async throws -> Void)? = nil) async throws -> Int {
         var total = 0
         while true {
             let events = try await store.events(after: applied, limit: batchSize)
@@ -95,6 +96,7 @@ public actor ProfileProjector {
             for e in events { applyStored(e) }
             total += events.count
             if pendingEventCount >= 50_000 { try await flush() }
+            try await afterBatch?()
         }
     }
 
