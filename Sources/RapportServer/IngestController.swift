@@ -12,17 +12,16 @@ struct IngestController {
     let engine: Engine
     let limits: IngestLimits
 
-    static let endpoints: [(String, IngestEndpoint)] = [
-        ("identify", .single(.identify)), ("track", .single(.track)), ("page", .single(.page)),
-        ("screen", .single(.screen)), ("group", .single(.group)), ("alias", .single(.alias)),
-        ("batch", .batch), ("import", .batch),
-        ("i", .single(.identify)), ("t", .single(.track)), ("p", .single(.page)), ("s", .single(.screen)),
-        ("g", .single(.group)), ("a", .single(.alias)), ("b", .batch),
-    ]
+    /// The paths served; `IngestEndpoint(path:)` says what each one takes.
+    static let paths = [
+        "identify", "track", "page", "screen", "group", "alias", "batch", "import",
+        "i", "t", "p", "s", "g", "a", "b",
+    ].map { "/v1/" + $0 }
 
     func addRoutes(to router: Router<RapportRequestContext>) {
-        for (path, endpoint) in Self.endpoints {
-            router.post("/v1/\(path)") { request, context in
+        for path in Self.paths {
+            guard let endpoint = IngestEndpoint(path: path) else { continue }
+            router.post(RouterPath(path)) { request, context in
                 try await handle(request, endpoint: endpoint)
             }
         }

@@ -296,13 +296,6 @@ public final class SQLiteStore: RapportStore {
         }
     }
 
-    public func markMergeUndone(id: Int64, at: Int64, by: String) async throws {
-        try await projections.write { db in
-            try db.execute(
-                sql: "UPDATE merges SET undone_at = ?, undone_by = ? WHERE id = ?", arguments: [at, by, id])
-        }
-    }
-
     public func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord] {
         try await projections.read { db in
             try Row.fetchAll(
