@@ -153,14 +153,7 @@ public final class Engine: Sendable {
     public func appendDirect(_ messages: [Message], source: Source) async throws -> (Int, Int) {
         let events = messages.map { EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0) }
         let seqs = try await store.append(events)
-        var appended: [ProjectableEvent] = []
-        appended.reserveCapacity(events.count)
-        for (e, seq) in zip(events, seqs) {
-            if let seq {
-                appended.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
-                                                 message: e.message))
-            }
-        }
+        let appended = ProjectableEvent.stored(events, positions: seqs)
         if localProjection.withLock({ $0 != nil }), !appended.isEmpty {
             try await projector.apply(appended)
             if await projector.pendingEventCount >= 100_000 { try await projector.flush() }

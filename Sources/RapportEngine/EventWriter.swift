@@ -89,19 +89,11 @@ public final class EventWriter: Service, Sendable {
             do {
                 let seqs = try await store.append(all)
                 var offset = 0
-                var appended: [ProjectableEvent] = []
-                appended.reserveCapacity(all.count)
                 for p in group {
-                    let slice = Array(seqs[offset..<(offset + p.events.count)])
-                    for (e, seq) in zip(p.events, slice) {
-                        if let seq {
-                            appended.append(ProjectableEvent(
-                                seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId, message: e.message))
-                        }
-                    }
+                    p.continuation.resume(returning: Array(seqs[offset..<(offset + p.events.count)]))
                     offset += p.events.count
-                    p.continuation.resume(returning: slice)
                 }
+                let appended = ProjectableEvent.stored(all, positions: seqs)
                 if !appended.isEmpty { onAppended(appended) }
             } catch {
                 logger.error("event log append failed", metadata: ["error": "\(error)", "events": "\(all.count)"])

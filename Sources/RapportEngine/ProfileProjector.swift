@@ -19,6 +19,23 @@ public struct ProjectableEvent: Sendable {
     }
 }
 
+extension ProjectableEvent {
+    /// The events the log stored, with their positions, in log order;
+    /// `positions` is what `EventLog.append` returned for `events` (`nil` for
+    /// a duplicate, which is left out).
+    static func stored(_ events: [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
+        var out: [ProjectableEvent] = []
+        out.reserveCapacity(events.count)
+        for (e, seq) in zip(events, positions) {
+            if let seq {
+                out.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
+                                            message: e.message))
+            }
+        }
+        return out
+    }
+}
+
 /// The identity and profile projection: resolves each logged event to a
 /// profile, merging profiles when the event proves they are one person, and
 /// keeps each profile's traits and aggregates.
@@ -49,17 +66,6 @@ public actor ProfileProjector {
     var newBlocks: [(WorkspaceID, ProfileID, ProfileID)] = []
     /// Timeline entries being written by a flush in progress (readers see them until the store has them).
     var flushingProfileEvents: [(ProfileID, Int64)] = []
-    /// Counters since start, for metrics and tests.
-    public private(set) var counters = Counters()
-
-    public struct Counters: Sendable {
-        public var events = 0
-        public var profilesCreated = 0
-        public var merges = 0
-        public var warnings = 0
-        public var unattributed = 0
-    }
-
     public init(store: any RapportStore, identityRules: IdentityRules = IdentityRules(),
                 profileRules: ProfileRules = ProfileRules(), logger: Logger = Logger(label: "rapport.projector")) {
         self.store = store
@@ -128,13 +134,11 @@ public actor ProfileProjector {
 
     func applyOne(_ e: ProjectableEvent) {
         applied = e.seq
-        counters.events += 1
         let m = e.message
         let extraction = extractor.extract(from: m)
         let lookup = WorkspaceLookup(graph: graph, workspaceId: e.workspaceId)
         let plan = planner.plan(extraction, lookup: lookup)
         if extraction.identifiers.isEmpty && extraction.aliasPreviousId == nil {
-            counters.unattributed += 1
             newWarnings.append(IdentityWarningRecord(
                 workspaceId: e.workspaceId, seq: e.seq, messageId: m.messageId, identifier: "",
                 code: "no_usable_identifier", detail: "every identifier of the message is blocked or invalid",
@@ -153,7 +157,6 @@ public actor ProfileProjector {
                 graph.nodes[id] = ProfileNode(record: ProfileRecord(id: id, workspaceId: e.workspaceId,
                                                                      createdAt: m.timestamp))
                 markDirty(id)
-                counters.profilesCreated += 1
                 created = id
                 return id
             }
@@ -170,7 +173,6 @@ public actor ProfileProjector {
             graph.addMergeRecord(record)
             newMerges.append(record)
             markDirty(merge.from)
-            counters.merges += 1
         }
         for identifier in plan.attach {
             let record = IdentityRecord(
@@ -180,7 +182,6 @@ public actor ProfileProjector {
             newIdentities.append(record)
         }
         for w in plan.warnings {
-            counters.warnings += 1
             newWarnings.append(IdentityWarningRecord(
                 workspaceId: e.workspaceId, seq: e.seq, messageId: m.messageId, identifier: w.identifier.description,
                 code: w.code.rawValue, detail: w.detail, at: m.receivedAt))
