@@ -156,8 +156,10 @@ public final class Engine: Sendable {
         let appended = ProjectableEvent.stored(events, positions: seqs)
         if localProjection.withLock({ $0 != nil }), !appended.isEmpty {
             try await projector.apply(appended)
-            if await projector.pendingEventCount >= 100_000 { try await projector.flush() }
-            try await renewLocalLease()
+            let flushDue = await projector.pendingEventCount >= 100_000
+            // Never write projection state without holding the lease: check it before a flush.
+            try await renewLocalLease(force: flushDue)
+            if flushDue { try await projector.flush() }
         }
         return (appended.count, seqs.count - appended.count)
     }
