@@ -79,7 +79,9 @@ let package = Package(
         .testTarget(name: "RapportCoreTests", dependencies: ["RapportCore"]),
         .testTarget(name: "RapportIngestTests", dependencies: ["RapportIngest"]),
         .testTarget(name: "RapportIdentityTests", dependencies: ["RapportIdentity"]),
-        .testTarget(name: "RapportStoreTests", dependencies: ["RapportStore"]),
+        .testTarget(
+            name: "RapportStoreTests",
+            dependencies: ["RapportStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
         .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine"], resources: [.copy("Fixtures")]),
         .testTarget(

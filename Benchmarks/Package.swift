@@ -25,6 +25,15 @@ let package = Package(
             ],
             path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // Stage timings for profiling with perf; not a benchmark.
+        .executableTarget(
+            name: "pipeline-profile",
+            dependencies: [
+                .product(name: "RapportEngine", package: root),
+                .product(name: "RapportDemo", package: root),
+            ],
+            path: "Benchmarks/Profile"
+        ),
     ]
 )

@@ -29,13 +29,13 @@ request = function()
     local user = "u" .. tostring((counter * 7919) % 200000)
     local ev = events[(counter % #events) + 1]
     parts[i] = string.format(
-      '{"type":"track","event":"%s","userId":"%s","messageId":"%s-%d","timestamp":"2026-11-01T10:%02d:%02d.%03dZ",' ..
+      '{"type":"track","event":"%s","userId":"%s","messageId":"%s-%d","timestamp":"%s.%03dZ",' ..
       '"properties":{"product_id":"p-%d","price":%d.5,"currency":"CNY","category":"Electronics"},' ..
       '"context":{"library":{"name":"analytics-python","version":"2.3.3"},"ip":"10.0.0.%d","locale":"zh-CN",' ..
       '"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"}}',
-      ev, user, run, counter, counter % 60, math.floor(counter / 60) % 60, counter % 1000, counter % 500, counter % 300, counter % 255)
+      ev, user, run, counter, os.date("!%Y-%m-%dT%H:%M:%S"), counter % 1000, counter % 500, counter % 300, counter % 255)
   end
-  return wrk.format(nil, "/v1/batch", nil, '{"batch":[' .. table.concat(parts, ",") .. '],"sentAt":"2026-11-01T10:00:00Z"}')
+  return wrk.format(nil, "/v1/batch", nil, '{"batch":[' .. table.concat(parts, ",") .. '],"sentAt":"' .. os.date("!%Y-%m-%dT%H:%M:%SZ") .. '"}')
 end
 
 local non200 = 0

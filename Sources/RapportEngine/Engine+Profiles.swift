@@ -32,7 +32,7 @@ extension Engine {
     public func timeline(_ id: ProfileID, workspaceId: WorkspaceID, before: Int64?, limit: Int) async throws
         -> TimelinePage
     {
-        let seqs = try await projector.timelineSeqs(id, workspaceId: workspaceId, before: before, limit: limit + 1)
+        let seqs = await projector.timelineSeqs(id, workspaceId: workspaceId, before: before, limit: limit + 1)
         let page = Array(seqs.prefix(limit))
         let sources = Dictionary(try await store.sources(workspaceId: workspaceId).map { ($0.id, $0.name) },
                                  uniquingKeysWith: { a, _ in a })

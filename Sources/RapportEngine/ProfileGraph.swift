@@ -8,6 +8,9 @@ struct ProfileNode {
     var record: ProfileRecord
     var identifiers: [IdentityRecord] = []
     var members: [ProfileID] = []
+    /// Log positions of the events that landed on this profile, ascending
+    /// (the timeline; the store keeps them as `event_owners` blobs).
+    var events: [Int64] = []
     /// Changed since the projection's last flush.
     var isDirty = false
 }
@@ -47,6 +50,9 @@ final class ProfileGraph {
             }
         }
         for (_, a, b) in snapshot.mergeBlocks { addBlock(a, b) }
+        for blob in snapshot.eventOwners {
+            EventOwnerCoding.decode(blob) { profile, seq in nodes[profile]?.events.append(seq) }
+        }
         for (id, node) in nodes {
             if let parent = node.record.mergedInto { nodes[parent]?.members.append(id) }
         }

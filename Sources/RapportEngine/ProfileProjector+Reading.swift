@@ -37,19 +37,25 @@ extension ProfileProjector {
         return graph.canonical(owner)
     }
 
-    /// Log positions of a live profile's events, newest first: the store's and
-    /// those not flushed yet.
-    public func timelineSeqs(_ id: ProfileID, workspaceId: WorkspaceID, before: Int64?, limit: Int) async throws
-        -> [Int64]
-    {
-        let members = graph.subtree(graph.canonical(id)).filter { graph.nodes[$0]?.record.workspaceId == workspaceId }
+    /// Log positions of a live profile's events (its own and those of every
+    /// profile merged into it), newest first, before `before` if given.
+    public func timelineSeqs(_ id: ProfileID, workspaceId: WorkspaceID, before: Int64?, limit: Int) -> [Int64] {
         let bound = before ?? .max
-        let memberSet = Set(members)
         var seqs: [Int64] = []
-        for (p, s) in newProfileEvents where s < bound && memberSet.contains(p) { seqs.append(s) }
-        for (p, s) in flushingProfileEvents where s < bound && memberSet.contains(p) { seqs.append(s) }
-        seqs += try await store.eventSeqs(profiles: members, before: before, limit: limit)
-        return Array(Set(seqs).sorted(by: >).prefix(limit))
+        for p in graph.subtree(graph.canonical(id)) {
+            guard let node = graph.nodes[p], node.record.workspaceId == workspaceId else { continue }
+            // Each list is ascending: take at most `limit` from below the bound.
+            let events = node.events
+            var low = 0
+            var high = events.count
+            while low < high {  // the first index whose position is >= bound
+                let mid = low + (high - low) / 2
+                if events[mid] < bound { low = mid + 1 } else { high = mid }  // trap-ok: low <= mid < high <= count
+            }
+            seqs.append(contentsOf: events[max(0, low - max(0, limit))..<low])
+        }
+        seqs.sort(by: >)
+        return Array(seqs.prefix(max(0, limit)))
     }
 
     /// Live profiles (id, combined view) matching a text: an identifier value

@@ -23,7 +23,7 @@ extension ProjectableEvent {
     /// The events the log stored, with their positions, in log order;
     /// `positions` is what `EventLog.append` returned for `events` (`nil` for
     /// a duplicate, which is left out).
-    static func stored(_ events: [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
+    public static func stored(_ events: [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
         var out: [ProjectableEvent] = []
         out.reserveCapacity(events.count)
         for (e, seq) in zip(events, positions) {
@@ -64,8 +64,11 @@ public actor ProfileProjector {
     var newWarnings: [IdentityWarningRecord] = []
     var newProfileEvents: [(ProfileID, Int64)] = []
     var newBlocks: [(WorkspaceID, ProfileID, ProfileID)] = []
-    /// Timeline entries being written by a flush in progress (readers see them until the store has them).
-    var flushingProfileEvents: [(ProfileID, Int64)] = []
+    /// A flush is writing; others wait in `flushWaiters`.
+    var isFlushing = false
+    /// While catching up on the log, flush after this many events.
+    let catchUpFlushThreshold = 500_000
+    var flushWaiters: [CheckedContinuation<Void, Never>] = []
     public init(store: any RapportStore, identityRules: IdentityRules = IdentityRules(),
                 profileRules: ProfileRules = ProfileRules(), logger: Logger = Logger(label: "rapport.projector")) {
         self.store = store
@@ -77,6 +80,9 @@ public actor ProfileProjector {
 
     /// Loads the last flushed state.
     public func load() async throws {
+        while isFlushing {
+            await withCheckedContinuation { flushWaiters.append($0) }
+        }
         let snapshot = try await store.loadProjection()
         graph = ProfileGraph(snapshot: snapshot)
         applied = snapshot.checkpoint
@@ -90,30 +96,37 @@ public actor ProfileProjector {
         newBlocks.removeAll()
     }
 
-    /// Reads and applies everything in the log after `applied`. Returns how many
-    /// events it applied.
+    /// Reads and applies what the log holds after `applied`, up to and
+    /// including `through` (everything, if `nil`). Returns how many events it
+    /// applied.
+    ///
+    /// With a bound, a catch-up under constant load ends: the writer's
+    /// hand-over carries on from there, instead of the log being read (and
+    /// decoded) a second time for as long as events keep arriving.
     @discardableResult
-    public func catchUp(batchSize: Int = 5_000,
+    public func catchUp(through: Int64? = nil, batchSize: Int = 5_000,
                         afterBatch: (@Sendable () async throws -> Void)? = nil) async throws -> Int {
         var total = 0
-        while true {
-            let events = try await store.events(after: applied, limit: batchSize)
+        let bound = through ?? .max
+        while applied < bound {
+            let limit = Int(clamping: min(Int64(batchSize), bound - applied))
+            let events = try await store.events(after: applied, limit: limit)
             if events.isEmpty { return total }
-            for e in events { applyStored(e) }
+            for e in events where e.seq <= bound { applyStored(e) }
             total += events.count
-            if pendingEventCount >= 50_000 { try await flush() }
+            if pendingEventCount >= catchUpFlushThreshold { try await flush() }
             try await afterBatch?()
         }
+        return total
     }
 
     /// Applies events the writer just appended. If they do not follow what was
-    /// applied (another process wrote to the log in between), reads the gap
-    /// from the log instead.
+    /// applied (another process wrote to the log in between, or a hand-over
+    /// was dropped), reads the gap from the log first.
     public func apply(_ events: [ProjectableEvent]) async throws {
         guard let first = events.first else { return }
         if first.seq > applied + 1 {
-            try await catchUp()
-            return
+            try await catchUp(through: first.seq - 1)
         }
         for e in events where e.seq > applied { applyOne(e) }
     }
@@ -195,6 +208,7 @@ public actor ProfileProjector {
     func updateProfile(_ id: ProfileID, with m: Message, seq: Int64) {
         guard var node = graph.nodes[id] else { return }
         graph.nodes[id] = nil  // keep the node uniquely referenced while it changes
+        node.events.append(seq)
         var a = node.record.aggregates
         a.firstSeen = min(a.firstSeen, m.timestamp)
         a.lastSeen = max(a.lastSeen, m.timestamp)
@@ -246,8 +260,24 @@ public actor ProfileProjector {
 
     /// Writes what changed since the last flush, with the checkpoint, in one
     /// transaction.
+    ///
+    /// Events keep being applied while the write is in progress (the actor is
+    /// reentrant); what they change goes to the next flush. Flushes never
+    /// overlap: a flush that starts while another is writing waits for it, so
+    /// checkpoints reach the store in order and a profile row is never
+    /// overwritten by an older state.
     public func flush() async throws {
+        while isFlushing {
+            await withCheckedContinuation { flushWaiters.append($0) }
+        }
         if applied == flushed && dirty.isEmpty && newMerges.isEmpty && newBlocks.isEmpty { return }
+        isFlushing = true
+        defer {
+            isFlushing = false
+            let waiters = flushWaiters
+            flushWaiters.removeAll()
+            for w in waiters { w.resume() }
+        }
         var delta = ProjectionDelta(checkpoint: applied)
         delta.profiles.reserveCapacity(dirty.count)
         for id in dirty {
@@ -266,13 +296,11 @@ public actor ProfileProjector {
         newWarnings.removeAll(keepingCapacity: true)
         newProfileEvents.removeAll(keepingCapacity: true)
         newBlocks.removeAll()
-        flushingProfileEvents = delta.profileEvents
-        defer { flushingProfileEvents = [] }
         do {
             try await store.saveProjection(delta)
             flushed = checkpoint
         } catch {
-            // Put everything back so the next flush retries it.
+            // Put everything back so the next flush retries it, ahead of what was applied meanwhile.
             for p in delta.profiles { markDirty(p.id) }
             newIdentities.insert(contentsOf: delta.identities, at: 0)
             newMerges.insert(contentsOf: delta.merges, at: 0)

@@ -15,7 +15,8 @@ public final class ProjectionService: Service, Sendable {
     let clock: any RapportClock
     let logger: Logger
     let owner: String
-    /// Flush at least this often.
+    /// Flush at least this often. The log is the source of truth: a crash
+    /// replays at most this much of it.
     let flushInterval: Duration
     /// Flush when this many events are applied but not flushed.
     let flushThreshold: Int
@@ -31,11 +32,15 @@ public final class ProjectionService: Service, Sendable {
     let signal: AsyncStream<Void>
     let signalContinuation: AsyncStream<Void>.Continuation
     let leaseHeld = Atomic<Bool>(false)
+    /// A background flush is in progress.
+    let flushRunning = Atomic<Bool>(false)
+    /// The service is shutting down.
+    let stopping = Atomic<Bool>(false)
 
     public static let leaseName = "projection"
 
     public init(projector: ProfileProjector, store: any RapportStore, clock: any RapportClock = SystemClock(),
-                flushInterval: Duration = .seconds(1), flushThreshold: Int = 50_000,
+                flushInterval: Duration = .seconds(5), flushThreshold: Int = 500_000,
                 logger: Logger = Logger(label: "rapport.projection")) {
         self.projector = projector
         self.store = store
@@ -68,9 +73,9 @@ public final class ProjectionService: Service, Sendable {
         try await projector.load()
         let ticker = signalContinuation
         try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
-                    while !Task.isCancelled {
+                    while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(250))
                         ticker.yield()
                     }
@@ -88,12 +93,18 @@ public final class ProjectionService: Service, Sendable {
                     }
                     await step()
                     let pending = await projector.pendingEventCount
-                    if ContinuousClock.now - lastFlush >= flushInterval || pending >= flushThreshold {
-                        await flushLogged()
+                    let due = ContinuousClock.now - lastFlush >= flushInterval || pending >= flushThreshold
+                    // The flush writes in the background while events keep being applied.
+                    if due, !flushRunning.exchange(true, ordering: .acquiringAndReleasing) {
                         lastFlush = ContinuousClock.now
+                        group.addTask {
+                            await self.flushLogged()
+                            self.flushRunning.store(false, ordering: .releasing)
+                        }
                     }
                 }
-                group.cancelAll()
+                // Let a flush in progress finish rather than cancel it half-way; stop the ticker.
+                self.stopping.store(true, ordering: .relaxed)
             }
         } onGracefulShutdown: {
             self.signalContinuation.finish()
@@ -116,7 +127,7 @@ public final class ProjectionService: Service, Sendable {
         do {
             if overflowed || events.isEmpty {
                 let last = try await store.lastSeq()
-                if last > (await projector.applied) { try await projector.catchUp() }
+                if last > (await projector.applied) { try await projector.catchUp(through: last) }
             } else {
                 try await projector.apply(events)
             }

@@ -4,8 +4,15 @@ import RapportCore
 /// compact JSON text, so adding a field needs no migration.
 enum ProfileCoding {
     static func encodeTraits(_ traits: [String: TraitValue]) -> String {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(64 * traits.count + 2)
+        var out: [UInt8] = []
+        encodeTraits(traits, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes the traits' JSON into `out` (replacing its contents).
+    static func encodeTraits(_ traits: [String: TraitValue], into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.append(UInt8(ascii: "{"))
         var first = true
         for (k, t) in traits {
             if !first { out.append(UInt8(ascii: ",")) }
@@ -14,13 +21,37 @@ enum ProfileCoding {
             out.append(contentsOf: #":{"v":"#.utf8)
             t.value.write(to: &out)
             out.append(contentsOf: #","t":"#.utf8)
-            out.append(contentsOf: String(t.setAt).utf8)
+            writeInteger(t.setAt, to: &out)
             out.append(contentsOf: #","s":"#.utf8)
-            out.append(contentsOf: String(t.seq).utf8)
+            writeInteger(t.seq, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes an integer's decimal digits, without making a string.
+    static func writeInteger<T: BinaryInteger>(_ value: T, to out: inout [UInt8]) {
+        if value == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0, count < buffer.count {
+                buffer[count] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)  // trap-ok: count < buffer.count
+                magnitude /= 10
+                count += 1
+            }
+            while count > 0 {
+                count -= 1
+                out.append(buffer[count])  // trap-ok: 0 <= count < buffer.count
+            }
+        }
     }
 
     static func decodeTraits(_ text: String?) -> [String: TraitValue] {
@@ -38,43 +69,56 @@ enum ProfileCoding {
     /// Written by hand: this runs for every changed profile at every flush.
     static func encodeAggregates(_ a: ProfileAggregates) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(160 + 24 * a.eventCounts.count)
-        func field(_ name: String, _ value: String) {
+        encodeAggregates(a, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes the aggregates' JSON into `out` (replacing its contents).
+    static func encodeAggregates(_ a: ProfileAggregates, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        func key(_ name: StaticString) {
             out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: "\":".utf8)
-            out.append(contentsOf: value.utf8)
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
-        func number(_ d: Double) -> String {
-            var bytes: [UInt8] = []
-            JSONValue.writeNumber(d, to: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        field("events", String(a.eventCount))
-        field("orders", String(a.orders))
-        field("revenue", number(a.revenue))
-        field("refunds", String(a.refunds))
-        field("refunded", number(a.refundedAmount))
+        key("events")
+        writeInteger(a.eventCount, to: &out)
+        key("orders")
+        writeInteger(a.orders, to: &out)
+        key("revenue")
+        JSONValue.writeNumber(a.revenue, to: &out)
+        key("refunds")
+        writeInteger(a.refunds, to: &out)
+        key("refunded")
+        JSONValue.writeNumber(a.refundedAmount, to: &out)
         if a.eventCount > 0 {
-            field("first", String(a.firstSeen))
-            field("last", String(a.lastSeen))
+            key("first")
+            writeInteger(a.firstSeen, to: &out)
+            key("last")
+            writeInteger(a.lastSeen, to: &out)
         }
-        if let f = a.firstOrderAt { field("firstOrder", String(f)) }
-        if let l = a.lastOrderAt { field("lastOrder", String(l)) }
-        var counts: [UInt8] = [UInt8(ascii: "{")]
+        if let f = a.firstOrderAt {
+            key("firstOrder")
+            writeInteger(f, to: &out)
+        }
+        if let l = a.lastOrderAt {
+            key("lastOrder")
+            writeInteger(l, to: &out)
+        }
+        key("counts")
+        out.append(UInt8(ascii: "{"))
         var first = true
         for (k, v) in a.eventCounts {
-            if !first { counts.append(UInt8(ascii: ",")) }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            JSONValue.writeString(k, to: &counts)
-            counts.append(UInt8(ascii: ":"))
-            counts.append(contentsOf: String(v).utf8)
+            JSONValue.writeString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+            writeInteger(v, to: &out)
         }
-        counts.append(UInt8(ascii: "}"))
-        field("counts", String(decoding: counts, as: UTF8.self))
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        out.append(UInt8(ascii: "}"))
     }
 
     static func decodeAggregates(_ text: String?) -> ProfileAggregates {

@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import RapportCore
 
 extension SQLiteStore {
     /// The schema, versioned. Every table leads with the workspace (and the
@@ -117,6 +119,45 @@ extension SQLiteStore {
                   PRIMARY KEY (profile_id, seq)
                 ) WITHOUT ROWID;
                 """)
+        }
+        // v2: nothing on the flush path is keyed at random any more. Identities are appended in the
+        // order they were first seen (the projection looks them up in memory, never by SQL), and
+        // the owner of each event is kept in one blob per flush (`EventOwnerCoding`) instead of a
+        // (profile, position) row per event, which rewrote pages all over the table at every flush.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE identities_v2 (
+                  workspace_id INTEGER NOT NULL,
+                  kind TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  profile_id INTEGER NOT NULL,
+                  first_seen INTEGER NOT NULL
+                );
+                INSERT INTO identities_v2 (workspace_id, kind, value, profile_id, first_seen)
+                  SELECT workspace_id, kind, value, profile_id, first_seen FROM identities ORDER BY first_seen;
+                DROP TABLE identities;
+                ALTER TABLE identities_v2 RENAME TO identities;
+                CREATE TABLE event_owners (
+                  first_seq INTEGER PRIMARY KEY,
+                  last_seq INTEGER NOT NULL,
+                  owners BLOB NOT NULL
+                );
+                """)
+            var pairs: [(ProfileID, Int64)] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT profile_id, seq FROM profile_events ORDER BY seq")
+            func writeChunk() throws {
+                guard let first = pairs.first?.1, let last = pairs.last?.1 else { return }
+                try db.execute(
+                    sql: "INSERT INTO event_owners (first_seq, last_seq, owners) VALUES (?, ?, ?)",
+                    arguments: [first, last, Data(EventOwnerCoding.encode(pairs))])
+                pairs.removeAll(keepingCapacity: true)
+            }
+            while let r = try rows.next() {
+                pairs.append((ProfileID(r[0]), r[1]))
+                if pairs.count == 100_000 { try writeChunk() }
+            }
+            try writeChunk()
+            try db.execute(sql: "DROP TABLE profile_events")
         }
         return m
     }

@@ -27,6 +27,10 @@ public final class SQLiteStore: RapportStore {
     public let directory: String
     let pool: DatabasePool
     let projections: DatabasePool
+    /// Copies committed WAL pages into each database file on connections of
+    /// their own, so that the writers' commits do not stop to do it.
+    let logCheckpointer: WALCheckpointer
+    let projectionCheckpointer: WALCheckpointer
 
     /// Opens (creating if needed) the store in `directory` and migrates it.
     public init(directory: String, durability: Durability = .full) throws {
@@ -43,9 +47,10 @@ public final class SQLiteStore: RapportStore {
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA cache_size = -131072")  // 128 MiB
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // Checkpoint the WAL every ~64 MiB rather than every 4 MiB: a checkpoint runs inside the
-            // committing write and stalls group commit while it copies pages.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            // The background checkpointers copy the WAL into the database as it grows. A commit only
+            // checkpoints (and stalls group commit while it does) past 256 MiB of WAL, which happens
+            // when the checkpointers cannot keep up; what they already copied is not copied again.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 65536")
         }
         let logPath = (directory as NSString).appendingPathComponent("rapport.sqlite")
         let projectionPath = (directory as NSString).appendingPathComponent("projection.sqlite")
@@ -54,12 +59,16 @@ public final class SQLiteStore: RapportStore {
             try SQLiteStore.logMigrator.migrate(pool)
             projections = try DatabasePool(path: projectionPath, configuration: config)
             try SQLiteStore.projectionMigrator.migrate(projections)
+            logCheckpointer = try WALCheckpointer(path: logPath, durability: durability)
+            projectionCheckpointer = try WALCheckpointer(path: projectionPath, durability: durability)
         } catch {
             throw RapportError(.storage, "cannot open the databases in \(directory): \(error)")
         }
     }
 
     public func close() async throws {
+        try logCheckpointer.close()
+        try projectionCheckpointer.close()
         try pool.close()
         try projections.close()
     }
@@ -68,58 +77,33 @@ public final class SQLiteStore: RapportStore {
 
     public func append(_ events: [EventToAppend]) async throws -> [Int64?] {
         if events.isEmpty { return [] }
-        return try await pool.write { db in
+        let positions = try await pool.write { db in
             // The hot path of ingestion: bound through SQLite's C API, no argument arrays, no copies of bodies.
-            let stmt = try db.cachedStatement(sql: """
+            let insert = try RawStatement(db, sql: """
                 INSERT OR IGNORE INTO events
                   (workspace_id, source_id, client_ts, message_id, type, name, timestamp, received_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let raw = stmt.sqliteStatement
-            let connection = db.sqliteConnection
-            defer { sqlite3_reset(raw) }
             var seqs: [Int64?] = []
             seqs.reserveCapacity(events.count)
             for e in events {
                 let m = e.message
-                sqlite3_reset(raw)
-                sqlite3_bind_int64(raw, 1, e.workspaceId)
-                sqlite3_bind_int64(raw, 2, e.sourceId)
-                sqlite3_bind_int64(raw, 3, m.clientTimestamp ?? 0)
-                Self.bindText(raw, 4, m.messageId)
-                Self.bindText(raw, 5, m.type.rawValue)
-                Self.bindText(raw, 6, m.displayName)
-                sqlite3_bind_int64(raw, 7, m.timestamp)
-                sqlite3_bind_int64(raw, 8, m.receivedAt)
-                m.body.withUnsafeBytes { bytes in
-                    _ = sqlite3_bind_blob(raw, 9, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
-                                          Int32(clamping: bytes.count), Self.transient)
-                }
-                let rc = sqlite3_step(raw)
-                guard rc == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc),
-                                        message: String(cString: sqlite3_errmsg(connection)))
-                }
-                seqs.append(sqlite3_changes(connection) > 0 ? sqlite3_last_insert_rowid(connection) : nil)
+                insert.bind(1, e.workspaceId)
+                insert.bind(2, e.sourceId)
+                insert.bind(3, m.clientTimestamp ?? 0)
+                insert.bind(4, m.messageId)
+                insert.bind(5, m.type.rawValue)
+                insert.bind(6, m.displayName)
+                insert.bind(7, m.timestamp)
+                insert.bind(8, m.receivedAt)
+                insert.bindBlob(9, m.body)
+                try insert.step()
+                seqs.append(insert.insertedRowID)
             }
             return seqs
         }
-    }
-
-    /// SQLite copies what is bound with this destructor.
-    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    static func bindText(_ statement: OpaquePointer?, _ index: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            if let base = bytes.baseAddress {
-                base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
-                    _ = sqlite3_bind_text(statement, index, chars, Int32(clamping: bytes.count), transient)
-                }
-            } else {
-                _ = sqlite3_bind_text(statement, index, "", 0, transient)
-            }
-        }
+        logCheckpointer.wrote(bytes: events.reduce(0) { $0 + $1.message.body.count + 100 })
+        return positions
     }
 
     static func decodeEvent(_ row: Row) -> StoredEvent? {
@@ -198,9 +182,15 @@ public final class SQLiteStore: RapportStore {
             for r in try Row.fetchAll(db, sql: "SELECT workspace_id, a, b FROM merge_blocks") {
                 blocks.append((r[0], ProfileID(r[1]), ProfileID(r[2])))
             }
+            var owners: [[UInt8]] = []
+            let orows = try Row.fetchCursor(db, sql: "SELECT owners FROM event_owners ORDER BY first_seq")
+            while let r = try orows.next() {
+                let blob: Data = r[0]
+                owners.append([UInt8](blob))
+            }
             return ProjectionSnapshot(
                 checkpoint: checkpoint, profiles: profiles, identities: identities, merges: merges,
-                mergeBlocks: blocks)
+                mergeBlocks: blocks, eventOwners: owners)
         }
     }
 
@@ -215,28 +205,37 @@ public final class SQLiteStore: RapportStore {
 
     public func saveProjection(_ delta: ProjectionDelta) async throws {
         try await projections.write { db in
-            let profile = try db.cachedStatement(sql: """
+            // The flush's hot loops (a row per changed profile and per new identifier) bind through
+            // SQLite's C API into reused buffers: no argument arrays, no intermediate strings.
+            let profile = try RawStatement(db, sql: """
                 INSERT INTO profiles (id, workspace_id, created_at, merged_into, aggregates, traits)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET merged_into = excluded.merged_into,
                   aggregates = excluded.aggregates, traits = excluded.traits
                 """)
+            var aggregates: [UInt8] = []
+            var traits: [UInt8] = []
             for p in delta.profiles {
-                profile.setUncheckedArguments([
-                    p.id.rawValue, p.workspaceId, p.createdAt, p.mergedInto?.rawValue,
-                    ProfileCoding.encodeAggregates(p.aggregates), ProfileCoding.encodeTraits(p.traits),
-                ])
-                try profile.execute()
+                ProfileCoding.encodeAggregates(p.aggregates, into: &aggregates)
+                ProfileCoding.encodeTraits(p.traits, into: &traits)
+                profile.bind(1, p.id.rawValue)
+                profile.bind(2, p.workspaceId)
+                profile.bind(3, p.createdAt)
+                profile.bind(4, p.mergedInto?.rawValue)
+                profile.bindText(5, aggregates)
+                profile.bindText(6, traits)
+                try profile.step()
             }
-            let identity = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO identities (workspace_id, kind, value, profile_id, first_seen)
-                VALUES (?, ?, ?, ?, ?)
+            let identity = try RawStatement(db, sql: """
+                INSERT INTO identities (workspace_id, kind, value, profile_id, first_seen) VALUES (?, ?, ?, ?, ?)
                 """)
             for i in delta.identities {
-                identity.setUncheckedArguments([
-                    i.workspaceId, i.identifier.kind, i.identifier.value, i.profileId.rawValue, i.firstSeen,
-                ])
-                try identity.execute()
+                identity.bind(1, i.workspaceId)
+                identity.bind(2, i.identifier.kind)
+                identity.bind(3, i.identifier.value)
+                identity.bind(4, i.profileId.rawValue)
+                identity.bind(5, i.firstSeen)
+                try identity.step()
             }
             let merge = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO merges
@@ -258,11 +257,17 @@ public final class SQLiteStore: RapportStore {
                 warning.setUncheckedArguments([w.workspaceId, w.seq, w.messageId, w.identifier, w.code, w.detail, w.at])
                 try warning.execute()
             }
-            let pe = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO profile_events (profile_id, seq) VALUES (?, ?)")
-            for (p, s) in delta.profileEvents.sorted(by: { ($0.0.rawValue, $0.1) < ($1.0.rawValue, $1.1) }) {
-                pe.setUncheckedArguments([p.rawValue, s])
-                try pe.execute()
+            if !delta.profileEvents.isEmpty {
+                let owners = EventOwnerCoding.encode(delta.profileEvents)
+                let first = delta.profileEvents.lazy.map(\.1).min() ?? 0
+                let last = delta.profileEvents.lazy.map(\.1).max() ?? 0
+                let chunk = try RawStatement(db, sql: """
+                    INSERT OR REPLACE INTO event_owners (first_seq, last_seq, owners) VALUES (?, ?, ?)
+                    """)
+                chunk.bind(1, first)
+                chunk.bind(2, last)
+                chunk.bindBlob(3, owners)
+                try chunk.step()
             }
             let block = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO merge_blocks (workspace_id, a, b) VALUES (?, ?, ?)")
@@ -277,23 +282,8 @@ public final class SQLiteStore: RapportStore {
                     """,
                 arguments: [delta.checkpoint])
         }
-    }
-
-    public func eventSeqs(profiles: [ProfileID], before: Int64?, limit: Int) async throws -> [Int64] {
-        if profiles.isEmpty { return [] }
-        return try await projections.read { db in
-            let marks = profiles.map { _ in "?" }.joined(separator: ",")
-            var args: [any DatabaseValueConvertible] = profiles.map { $0.rawValue }
-            args.append(before ?? Int64.max)
-            args.append(limit)
-            return try Int64.fetchAll(
-                db,
-                sql: """
-                    SELECT seq FROM profile_events WHERE profile_id IN (\(marks)) AND seq < ?
-                    ORDER BY seq DESC LIMIT ?
-                    """,
-                arguments: StatementArguments(args))
-        }
+        projectionCheckpointer.wrote(bytes: delta.profiles.count * 600 + delta.profileEvents.count * 4
+                                     + delta.identities.count * 80)
     }
 
     public func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord] {

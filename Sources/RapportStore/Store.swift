@@ -22,8 +22,6 @@ public protocol ProjectionStore: Sendable {
     func loadProjection() async throws -> ProjectionSnapshot
     /// Writes a projection's changes and its checkpoint atomically.
     func saveProjection(_ delta: ProjectionDelta) async throws
-    /// Log positions of the events of these (direct) profiles, newest first.
-    func eventSeqs(profiles: [ProfileID], before: Int64?, limit: Int) async throws -> [Int64]
     /// Warnings recorded for identifiers of these profiles' events, newest first.
     func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord]
     /// Tries to take (or renew) the named lease for `owner` until `until`

@@ -247,13 +247,17 @@ public struct ProjectionSnapshot: Sendable {
     public var identities: [IdentityRecord]
     public var merges: [MergeRecord]
     public var mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)]
+    /// Which profile each projected event landed on, as `EventOwnerCoding`
+    /// blobs in log order.
+    public var eventOwners: [[UInt8]]
     public init(checkpoint: Int64, profiles: [ProfileRecord], identities: [IdentityRecord], merges: [MergeRecord],
-                mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)]) {
+                mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)], eventOwners: [[UInt8]] = []) {
         self.checkpoint = checkpoint
         self.profiles = profiles
         self.identities = identities
         self.merges = merges
         self.mergeBlocks = mergeBlocks
+        self.eventOwners = eventOwners
     }
 }
 

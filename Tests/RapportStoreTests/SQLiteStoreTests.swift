@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RapportCore
 import Testing
 
@@ -95,8 +96,54 @@ func message(_ id: String, user: String? = "u1", ts: Int64 = 1_700_000_000_000, 
         #expect(snap.profiles.first { $0.id == ProfileID(2) }?.mergedInto == ProfileID(1))
         #expect(snap.identities.count == 1)
         #expect(snap.merges.first?.identifier == "email:a@b.com")
-        #expect(try await store.eventSeqs(profiles: [ProfileID(1), ProfileID(2)], before: nil, limit: 10) == [7, 5, 3])
-        #expect(try await store.eventSeqs(profiles: [ProfileID(1)], before: 7, limit: 10) == [5])
+        var owners: [(ProfileID, Int64)] = []
+        for blob in snap.eventOwners { EventOwnerCoding.decode(blob) { owners.append(($0, $1)) } }
+        #expect(owners.map(\.0) == [ProfileID(2), ProfileID(1), ProfileID(1)])
+        #expect(owners.map(\.1) == [3, 5, 7])
+    }
+
+    @Test func eventOwnerBlobsRoundTripAndRejectGarbage() {
+        let pairs: [(ProfileID, Int64)] = [(ProfileID(9), 1 << 40), (ProfileID(1), 1), (ProfileID(300), 128)]
+        let blob = EventOwnerCoding.encode(pairs)
+        var decoded: [(ProfileID, Int64)] = []
+        #expect(EventOwnerCoding.decode(blob) { decoded.append(($0, $1)) })
+        #expect(decoded.map(\.1) == [1, 128, 1 << 40])
+        #expect(decoded.map(\.0) == [ProfileID(1), ProfileID(300), ProfileID(9)])
+        // A truncated varint, an endless one, and a position that overflows stop decoding without trapping.
+        var count = 0
+        #expect(!EventOwnerCoding.decode(Array(blob.dropLast())) { _, _ in count += 1 })
+        #expect(count == 2)
+        #expect(!EventOwnerCoding.decode([UInt8](repeating: 0xFF, count: 20)) { _, _ in })
+        let huge = EventOwnerCoding.encode([(ProfileID(1), Int64.max)]) + EventOwnerCoding.encode([(ProfileID(1), Int64.max)])
+        #expect(!EventOwnerCoding.decode(huge) { _, _ in })
+    }
+
+    @Test func version1ProjectionIsMigratedInPlace() async throws {
+        let dir = temporaryDirectory()
+        do {
+            // A projection database as version 1 wrote it.
+            let queue = try DatabaseQueue(path: (dir as NSString).appendingPathComponent("projection.sqlite"))
+            var v1 = SQLiteStore.projectionMigrator
+            try v1.migrate(queue, upTo: "v1")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO identities (workspace_id, kind, value, profile_id, first_seen)
+                      VALUES (1, 'email', 'a@b.com', 1, 10), (1, 'user_id', 'u1', 1, 5);
+                    INSERT INTO profile_events (profile_id, seq) VALUES (1, 4), (2, 2), (1, 9);
+                    INSERT INTO checkpoints (name, seq) VALUES ('profiles', 9);
+                    """)
+            }
+            try queue.close()
+        }
+        let store = try SQLiteStore(directory: dir)
+        let snap = try await store.loadProjection()
+        #expect(snap.checkpoint == 9)
+        #expect(Set(snap.identities.map(\.identifier.value)) == ["a@b.com", "u1"])
+        var owners: [(ProfileID, Int64)] = []
+        for blob in snap.eventOwners { EventOwnerCoding.decode(blob) { owners.append(($0, $1)) } }
+        #expect(owners.map(\.1) == [2, 4, 9])
+        #expect(owners.map(\.0) == [ProfileID(2), ProfileID(1), ProfileID(1)])
+        try await store.close()
     }
 
     @Test func leasesAreExclusiveUntilTheyExpire() async throws {

@@ -1,0 +1,56 @@
+import GRDB
+import Synchronization
+
+/// Checkpoints a WAL-mode database on a connection of its own.
+///
+/// In WAL mode every commit appends pages to the `-wal` file, and a
+/// checkpoint copies them into the database file. SQLite's automatic
+/// checkpoint runs inside the commit that crosses the threshold, so the
+/// writer (and every request waiting on its group commit) stops while pages
+/// are copied. This runs a passive checkpoint instead, on its own serial
+/// queue, each time about ``threshold`` bytes have been written: it copies
+/// what is committed without blocking the writer or readers.
+final class WALCheckpointer: Sendable {
+    private let queue: DatabaseQueue
+    /// Bytes written since the last checkpoint was started, and whether one is queued or running.
+    private let state = Mutex<(written: Int, running: Bool)>((0, false))
+    let threshold: Int
+
+    init(path: String, durability: SQLiteStore.Durability, threshold: Int = 4 << 20) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.label = "rapport.checkpointer"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        queue = try DatabaseQueue(path: path, configuration: config)
+        self.threshold = threshold
+    }
+
+    /// Notes that about `bytes` were committed; starts a checkpoint in the
+    /// background when enough have been since the last one.
+    func wrote(bytes: Int) {
+        let start = state.withLock { s -> Bool in
+            s.written &+= bytes
+            guard s.written >= threshold, !s.running else { return false }
+            s.written = 0
+            s.running = true
+            return true
+        }
+        guard start else { return }
+        queue.asyncWriteWithoutTransaction { db in
+            // A failed passive checkpoint loses nothing: the pages stay in the WAL for the next one.
+            _ = try? db.checkpoint(.passive)
+            self.state.withLock { $0.running = false }
+        }
+    }
+
+    /// Runs a checkpoint now and waits for it.
+    func checkpoint() throws {
+        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+    }
+
+    func close() throws {
+        try queue.close()
+    }
+}
