@@ -52,6 +52,12 @@ public final class ProjectionService: Service, Sendable {
         (signal, signalContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Stops the service as a graceful shutdown does: what was handed over is
+    /// applied and flushed, the lease released, and `run()` returns.
+    public func stop() {
+        signalContinuation.finish()
+    }
+
     /// Whether this process holds the projection lease.
     public var isLeader: Bool { leaseHeld.load(ordering: .relaxed) }
 
@@ -107,7 +113,7 @@ public final class ProjectionService: Service, Sendable {
                 self.stopping.store(true, ordering: .relaxed)
             }
         } onGracefulShutdown: {
-            self.signalContinuation.finish()
+            self.stop()
         }
         if isLeader {
             await step()

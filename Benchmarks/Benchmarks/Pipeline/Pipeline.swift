@@ -46,13 +46,15 @@ func temporaryDirectory() -> String {
 /// The in-process pipeline, as the server runs it: decode each batch body,
 /// append groups of batches in one durable transaction (group commit), hand
 /// the appended events to the identity/profile projection, flush it.
-func runPipeline(_ w: Workload, durability: SQLiteStore.Durability) async throws -> Int {
+func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark: Benchmark) async throws -> Int {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = try SQLiteStore(directory: dir, durability: durability)
     let engine = Engine(store: store)
     let (ws, _) = try await engine.setUp(workspaceName: "bench")
     let source = try await engine.source(named: "web", workspaceId: ws.id)
+    benchmark.startMeasurement()
+    defer { benchmark.stopMeasurement() }
     guard try await engine.beginLocalProjection() else { return 0 }
     var group: [Message] = []
     var appended = 0
@@ -69,6 +71,48 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability) async throws
     return appended
 }
 
+/// The pipeline as the server runs it: 32 concurrent clients each send the
+/// next batch body through `Engine.ingest` (write key, decode, validate, wait
+/// for the group commit), while the `EventWriter` and the `ProjectionService`
+/// run as they do in `rapport serve`. Done when the projection has applied
+/// every appended event.
+func runServerPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark: Benchmark) async throws
+    -> Int
+{
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try SQLiteStore(directory: dir, durability: durability)
+    let engine = Engine(store: store)
+    let (_, created) = try await engine.setUp(workspaceName: "bench")
+    guard let key = created?.writeKeys["web"] else { return 0 }
+    benchmark.startMeasurement()
+    defer { benchmark.stopMeasurement() }
+    let appended = try await withThrowingTaskGroup(of: Int.self) { group in
+        group.addTask { try await engine.writer.run(); return 0 }
+        group.addTask { try await engine.projection.run(); return 0 }
+        let total = try await withThrowingTaskGroup(of: Int.self) { clients in
+            for client in 0..<32 {
+                clients.addTask {
+                    var n = 0
+                    for i in stride(from: client, to: w.bodies.count, by: 32) {
+                        n += try await engine.ingest(body: w.bodies[i], endpoint: .batch, headerKey: key).accepted
+                    }
+                    return n
+                }
+            }
+            return try await clients.reduce(0, +)
+        }
+        let last = try await store.lastSeq()
+        while await engine.projector.applied < last { try await Task.sleep(for: .milliseconds(5)) }
+        engine.writer.close()
+        engine.projection.stop()
+        try await group.waitForAll()
+        return total
+    }
+    try await store.close()
+    return appended
+}
+
 let benchmarks: @Sendable () -> Void = {
     let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../../Tests/RapportEngineTests/Fixtures").standardized
@@ -80,7 +124,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability full)",
               configuration: config) { benchmark in
         for _ in benchmark.scaledIterations {
-            let n = try await runPipeline(workload, durability: .full)
+            let n = try await runPipeline(workload, durability: .full, benchmark)
             blackHole(n)
         }
     }
@@ -88,7 +132,14 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability normal)",
               configuration: config) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try await runPipeline(workload, durability: .normal))
+            blackHole(try await runPipeline(workload, durability: .normal, benchmark))
+        }
+    }
+
+    Benchmark("Pipeline as the server runs it: 32 clients, group commit, projection service, 200k demo messages (durability full)",
+              configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await runServerPipeline(workload, durability: .full, benchmark))
         }
     }
 
