@@ -206,40 +206,8 @@ public actor ProfileProjector {
     }
 
     func updateProfile(_ id: ProfileID, with m: Message, seq: Int64) {
-        guard var node = graph.nodes[id] else { return }
-        graph.nodes[id] = nil  // keep the node uniquely referenced while it changes
-        node.events.append(seq)
-        var a = node.record.aggregates
-        a.firstSeen = min(a.firstSeen, m.timestamp)
-        a.lastSeen = max(a.lastSeen, m.timestamp)
-        a.eventCount += 1
-        a.eventCounts[m.displayName, default: 0] += 1
-        if m.type == .track, let name = m.event {
-            let isOrder = rules.orderEvents.contains(name)
-            let isRefund = rules.refundEvents.contains(name)
-            if isOrder || isRefund {
-                let amount = rules.amount(of: Self.properties(of: m))
-                if isOrder {
-                    a.orders += 1
-                    a.revenue += amount
-                    a.firstOrderAt = min(a.firstOrderAt ?? m.timestamp, m.timestamp)
-                    a.lastOrderAt = max(a.lastOrderAt ?? m.timestamp, m.timestamp)
-                } else {
-                    a.refunds += 1
-                    a.refundedAmount += amount
-                }
-            }
-        }
-        node.record.aggregates = a
-        if m.type != .group {
-            for (key, value) in m.traits {
-                let candidate = TraitValue(value: value, setAt: m.timestamp, seq: seq)
-                if node.record.traits[key].map({ candidate.isNewer(than: $0) }) ?? true {
-                    node.record.traits[key] = candidate
-                }
-            }
-        }
-        graph.nodes[id] = node
+        // A mutating call through the table's `_modify`: the node changes in place, uncopied.
+        graph.nodes[id]?.add(m, seq: seq, rules: rules)
     }
 
     /// The decoded `properties` of a message (an empty object if it has none or
@@ -308,6 +276,41 @@ public actor ProfileProjector {
             newProfileEvents.insert(contentsOf: delta.profileEvents, at: 0)
             newBlocks.insert(contentsOf: delta.mergeBlocks, at: 0)
             throw error
+        }
+    }
+}
+
+extension ProfileNode {
+    /// Adds an event to the profile's timeline, aggregates and traits.
+    mutating func add(_ m: Message, seq: Int64, rules: ProfileRules) {
+        events.append(seq)
+        record.aggregates.firstSeen = min(record.aggregates.firstSeen, m.timestamp)
+        record.aggregates.lastSeen = max(record.aggregates.lastSeen, m.timestamp)
+        record.aggregates.eventCount += 1
+        record.aggregates.eventCounts[m.displayName, default: 0] += 1
+        if m.type == .track, let name = m.event {
+            let isOrder = rules.orderEvents.contains(name)
+            let isRefund = rules.refundEvents.contains(name)
+            if isOrder || isRefund {
+                let amount = rules.amount(of: ProfileProjector.properties(of: m))
+                if isOrder {
+                    record.aggregates.orders += 1
+                    record.aggregates.revenue += amount
+                    record.aggregates.firstOrderAt = min(record.aggregates.firstOrderAt ?? m.timestamp, m.timestamp)
+                    record.aggregates.lastOrderAt = max(record.aggregates.lastOrderAt ?? m.timestamp, m.timestamp)
+                } else {
+                    record.aggregates.refunds += 1
+                    record.aggregates.refundedAmount += amount
+                }
+            }
+        }
+        if m.type != .group {
+            for (key, value) in m.traits {
+                let candidate = TraitValue(value: value, setAt: m.timestamp, seq: seq)
+                if record.traits[key].map({ candidate.isNewer(than: $0) }) ?? true {
+                    record.traits[key] = candidate
+                }
+            }
         }
     }
 }

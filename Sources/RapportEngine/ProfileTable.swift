@@ -15,9 +15,16 @@ struct ProfileTable: Sequence {
     }
 
     subscript(id: ProfileID) -> ProfileNode? {
-        get {
-            guard let i = Self.index(id) else { return sparse[id] }
-            return i < dense.count ? dense[i] : nil  // trap-ok: bounds checked
+        // A borrow, not a copy: reading one field (`nodes[id]?.isDirty`) must not retain and
+        // release every array and dictionary of the node.
+        _read {
+            if let i = Self.index(id), i < dense.count {
+                yield dense[i]  // trap-ok: bounds checked
+            } else if Self.index(id) == nil {
+                yield sparse[id]
+            } else {
+                yield nil
+            }
         }
         _modify {
             guard let i = Self.index(id) else {
