@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -31,6 +32,7 @@ let package = Package(
             name: "pipeline-profile",
             dependencies: [
                 .product(name: "RapportEngine", package: root),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "RapportDemo", package: root),
             ],
             path: "Benchmarks/Profile"

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RapportCore
 import RapportDemo
 import RapportEngine
@@ -76,3 +77,104 @@ print("append  \(rate(appendTime))")
 print("apply   \(rate(applyTime))")
 print("flush   \(rate(flushTime))")
 print("total   \(rate(decodeTime + appendTime + projectTime))")
+
+// Experiments on the log's shape (not the product's code): how fast SQLite takes the same
+// events as one row each, without the dedupe index, or as one block per commit.
+if CommandLine.arguments.contains("--log-shapes") {
+    let all = messages.flatMap { $0 }
+    func measure(_ label: String, setup: String, write: (Database, ArraySlice<EventToAppend>) throws -> Void) throws {
+        let path = NSTemporaryDirectory() + "rapport-shape-\(UUID().uuidString).sqlite"
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -131072")
+        }
+        let pool = try DatabasePool(path: path, configuration: config)
+        try pool.write { try $0.execute(sql: setup) }
+        let start = clock.now
+        var i = 0
+        while i < all.count {
+            let slice = all[i..<min(i + 5_000, all.count)]
+            try pool.write { db in try write(db, slice) }
+            i += 5_000
+        }
+        let d = clock.now - start
+        try pool.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        print("\(label.padding(toLength: 34, withPad: " ", startingAt: 0)) \(rate(d))")
+    }
+    let rowSQL = """
+        CREATE TABLE events (seq INTEGER PRIMARY KEY, workspace_id INTEGER NOT NULL, source_id INTEGER NOT NULL,
+          client_ts INTEGER NOT NULL, message_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+          timestamp INTEGER NOT NULL, received_at INTEGER NOT NULL, body BLOB NOT NULL);
+        """
+    func rows(_ db: Database, _ slice: ArraySlice<EventToAppend>) throws {
+        let s = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO events (workspace_id, source_id, client_ts, message_id, type, name, timestamp,
+              received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for e in slice {
+            try s.execute(arguments: [e.workspaceId, e.sourceId, e.message.clientTimestamp ?? 0, e.message.messageId,
+                                      e.message.type.rawValue, e.message.displayName, e.message.timestamp,
+                                      e.message.receivedAt, Data(e.message.body)])
+        }
+    }
+    try measure("row per event, unique index", setup: rowSQL + "CREATE UNIQUE INDEX d ON events (source_id, client_ts, message_id);", write: rows)
+    try measure("row per event, no index", setup: rowSQL, write: rows)
+    try measure("row per event, unique (src, ts, hash)", setup: rowSQL.replacingOccurrences(of: "body BLOB NOT NULL", with: "body BLOB NOT NULL, mid_hash INTEGER NOT NULL") + "CREATE UNIQUE INDEX d ON events (source_id, client_ts, mid_hash);") { db, slice in
+        let s = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO events (workspace_id, source_id, client_ts, message_id, type, name, timestamp,
+              received_at, body, mid_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for e in slice {
+            var h: UInt64 = 0xcbf29ce484222325
+            for b in e.message.messageId.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+            try s.execute(arguments: [e.workspaceId, e.sourceId, e.message.clientTimestamp ?? 0, e.message.messageId,
+                                      e.message.type.rawValue, e.message.displayName, e.message.timestamp,
+                                      e.message.receivedAt, Data(e.message.body), Int64(bitPattern: h)])
+        }
+    }
+    try measure("block per commit + dedupe rows", setup: """
+        CREATE TABLE blocks (first_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+        CREATE TABLE dedupe (source_id INTEGER NOT NULL, client_ts INTEGER NOT NULL, message_id TEXT NOT NULL,
+          PRIMARY KEY (source_id, client_ts, message_id)) WITHOUT ROWID;
+        """) { db, slice in
+        let d = try db.cachedStatement(sql: "INSERT OR IGNORE INTO dedupe VALUES (?, ?, ?)")
+        var block: [UInt8] = []
+        for e in slice {
+            try d.execute(arguments: [e.sourceId, e.message.clientTimestamp ?? 0, e.message.messageId])
+            block.append(contentsOf: e.message.body)
+        }
+        try db.execute(sql: "INSERT INTO blocks (bytes) VALUES (?)", arguments: [Data(block)])
+    }
+    try measure("block per commit only", setup: "CREATE TABLE blocks (first_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);") { db, slice in
+        var block: [UInt8] = []
+        for e in slice { block.append(contentsOf: e.message.body) }
+        try db.execute(sql: "INSERT INTO blocks (bytes) VALUES (?)", arguments: [Data(block)])
+    }
+}
+
+if CommandLine.arguments.contains("--log-shapes") {
+    // The floor of writing each byte once: an append-only file, one write and one fsync per commit.
+    let all = messages.flatMap { $0 }
+    let path = NSTemporaryDirectory() + "rapport-shape-\(UUID().uuidString).log"
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+    let start = clock.now
+    var i = 0
+    var block: [UInt8] = []
+    while i < all.count {
+        block.removeAll(keepingCapacity: true)
+        for e in all[i..<min(i + 5_000, all.count)] {
+            var n = UInt32(e.message.body.count).littleEndian
+            withUnsafeBytes(of: &n) { block.append(contentsOf: $0) }
+            block.append(contentsOf: e.message.body)
+        }
+        _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        i += 5_000
+    }
+    let d = clock.now - start
+    close(fd)
+    try? FileManager.default.removeItem(atPath: path)
+    print("\("append-only file, fsync per commit".padding(toLength: 34, withPad: " ", startingAt: 0)) \(rate(d))")
+}
