@@ -22,10 +22,16 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RapportEngine", package: root),
-                .product(name: "RapportDemo", package: root),
+                "Workload",
             ],
             path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The seeded demo workload both executables use.
+        .target(
+            name: "Workload",
+            dependencies: [.product(name: "RapportDemo", package: root)],
+            path: "Benchmarks/Workload"
         ),
         // Stage timings for profiling with perf; not a benchmark.
         .executableTarget(
@@ -33,7 +39,7 @@ let package = Package(
             dependencies: [
                 .product(name: "RapportEngine", package: root),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "RapportDemo", package: root),
+                "Workload",
             ],
             path: "Benchmarks/Profile"
         ),

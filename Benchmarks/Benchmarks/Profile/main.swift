@@ -5,27 +5,14 @@ import RapportDemo
 import RapportEngine
 import RapportIngest
 import RapportStore
+import Workload
 
 // Stage timings of the in-process pipeline, for profiling (`perf record`) rather than for figures:
 //   swift build -c release --product pipeline-profile && .build/release/pipeline-profile [customers]
 let customers = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 4_000
-var bodies: [[UInt8]] = []
-var current: [UInt8] = Array(#"{"batch":["#.utf8)
-var inBatch = 0
-DemoGenerator(config: DemoConfig(customers: customers, days: 180, seed: 7)).generate { m in
-    if inBatch > 0 { current.append(UInt8(ascii: ",")) }
-    current.append(contentsOf: m.json)
-    inBatch += 1
-    if inBatch == 100 {
-        current.append(contentsOf: Array("]}".utf8))
-        bodies.append(current)
-        current = Array(#"{"batch":["#.utf8)
-        inBatch = 0
-    }
-}
-if inBatch > 0 { current.append(contentsOf: Array("]}".utf8)); bodies.append(current) }
+let bodies = Workload.demo(customers: customers).bodies
 
-let dir = NSTemporaryDirectory() + "rapport-profile-\(UUID().uuidString)"
+let dir = temporaryDirectory()
 let store = try SQLiteStore(directory: dir, durability: .normal)
 let engine = Engine(store: store)
 let (ws, _) = try await engine.setUp(workspaceName: "bench")
