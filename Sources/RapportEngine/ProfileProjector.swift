@@ -134,7 +134,9 @@ public actor ProfileProjector {
     var pendingEventCount: Int { newProfileEvents.count }
 
     func applyStored(_ e: StoredEvent) {
-        guard var message = try? decoder.decodeLine(e.body, receivedAt: e.receivedAt) else {
+        // The type comes from the log's column: a message sent to a typed endpoint (`/v1/identify`)
+        // need not carry `type` in its body.
+        guard var message = try? decoder.decodeMessage(e.body, type: e.type, receivedAt: e.receivedAt) else {
             // Logged messages were valid when they arrived; one that no longer decodes is skipped, not fatal.
             logger.warning("skipping log entry that no longer decodes", metadata: ["seq": "\(e.seq)"])
             applied = max(applied, e.seq)

@@ -91,4 +91,24 @@ import Testing
         #expect(await engine.projector.timelineSeqs(live, workspaceId: ws.id, before: 1, limit: 2) == [])
         #expect(await engine.projector.timelineSeqs(live, workspaceId: ws.id, before: nil, limit: 0) == [])
     }
+
+    @Test func messagesFromTypedEndpointsReplayFromTheLog() async throws {
+        // `/v1/identify` and `/v1/track` bodies need not carry `type`; the log's column has it.
+        let (engine, key, ws) = try await makeEngine()
+        try await engine.send(#"{"userId":"t-1","traits":{"email":"T1@Example.com","plan":"gold"},"messageId":"i1","timestamp":"2025-01-01T00:00:01Z"}"#,
+                              key: key, endpoint: .single(.identify))
+        try await engine.send(#"{"userId":"t-1","event":"Order Completed","properties":{"revenue":30},"messageId":"t1","timestamp":"2025-01-01T00:00:02Z"}"#,
+                              key: key, endpoint: .single(.track))
+        let replay = ProfileProjector(store: engine.store)
+        try await replay.load()
+        #expect(try await replay.catchUp() == 2)
+        let id = Identifier(kind: "email", value: "t1@example.com")
+        let a = try #require(await engine.projector.profileId(for: id, workspaceId: ws.id))
+        let b = try #require(await replay.profileId(for: id, workspaceId: ws.id), "the identify was replayed")
+        let va = try #require(await engine.projector.profile(a, workspaceId: ws.id))
+        let vb = try #require(await replay.profile(b, workspaceId: ws.id))
+        #expect(vb.aggregates == va.aggregates)
+        #expect(vb.aggregates.orders == 1)
+        #expect(vb.traits["plan"]?.value == .string("gold"))
+    }
 }
