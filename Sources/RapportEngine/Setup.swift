@@ -104,6 +104,7 @@ extension Engine {
         else { return false }
         localProjection.withLock { $0 = owner }
         localLeaseRenewed.withLock { $0 = .now }
+        pendingDirect.withLock { $0 = [] }
         do {
             try await projector.load()
             try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
@@ -140,7 +141,11 @@ extension Engine {
     /// meanwhile, and gives the lease back.
     public func endLocalProjection() async throws {
         guard let owner = localProjection.withLock({ $0 }) else { return }
-        defer { localProjection.withLock { $0 = nil } }
+        defer {
+            localProjection.withLock { $0 = nil }
+            pendingDirect.withLock { $0 = [] }
+        }
+        try await projectDirect(pendingDirect.withLock { $0 })
         try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
         try await renewLocalLease(force: true)  // never write projection state without holding the lease
         try await projector.flush()

@@ -111,4 +111,30 @@ import Testing
         #expect(vb.aggregates.orders == 1)
         #expect(vb.traits["plan"]?.value == .string("gold"))
     }
+
+    @Test func directAppendsProjectEachBatchWhileTheNextIsWritten() async throws {
+        let (engine, key, ws) = try await makeEngine()
+        let source = try #require(engine.source(forWriteKey: key))
+        #expect(try await engine.beginLocalProjection())
+        var logged: Int64 = 0
+        for round in 0..<3 {
+            let body = Array(batch(start: round * 100, count: 100, users: 9).utf8)
+            let messages = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_750_000_000_000).accepted
+            let (appended, duplicates) = try await engine.appendDirect(messages, source: source)
+            #expect(appended == 100 && duplicates == 0)
+            // The batch before this one was projected while this one was written.
+            #expect(await engine.projector.applied == logged)
+            logged += 100
+        }
+        try await engine.endLocalProjection()
+        #expect(await engine.projector.applied == 300, "the last batch is projected when the command ends")
+        #expect(await engine.projector.flushed == 300)
+        var events = 0
+        for u in 0..<9 {
+            let id = try #require(await engine.projector.profileId(for: Identifier(kind: "user_id", value: "u\(u)"),
+                                                                    workspaceId: ws.id))
+            events += try #require(await engine.projector.profile(id, workspaceId: ws.id)).aggregates.eventCount
+        }
+        #expect(events == 300)
+    }
 }
