@@ -165,3 +165,38 @@ if CommandLine.arguments.contains("--log-shapes") {
     try? FileManager.default.removeItem(atPath: path)
     print("\("append-only file, fsync per commit".padding(toLength: 34, withPad: " ", startingAt: 0)) \(rate(d))")
 }
+
+if CommandLine.arguments.contains("--server") {
+    // The pipeline as `rapport serve` runs it, for perf: 32 clients through `Engine.ingest`.
+    let dir = temporaryDirectory()
+    let store = try SQLiteStore(directory: dir, durability: .full)
+    let engine = Engine(store: store)
+    let (_, created) = try await engine.setUp(workspaceName: "bench")
+    let key = created?.writeKeys["web"] ?? ""
+    let start = clock.now
+    var acknowledged = Duration.zero
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await engine.writer.run() }
+        group.addTask { try await engine.projection.run() }
+        try await withThrowingTaskGroup(of: Void.self) { clients in
+            for client in 0..<32 {
+                clients.addTask {
+                    for i in stride(from: client, to: bodies.count, by: 32) {
+                        _ = try await engine.ingest(body: bodies[i], endpoint: .batch, headerKey: key)
+                    }
+                }
+            }
+            try await clients.waitForAll()
+        }
+        acknowledged = clock.now - start
+        let last = try await store.lastSeq()
+        while await engine.projector.applied < last { try await Task.sleep(for: .milliseconds(5)) }
+        engine.writer.close()
+        engine.projection.stop()
+        try await group.waitForAll()
+    }
+    print("server: all acknowledged \(rate(acknowledged))")
+    print("server: all projected    \(rate(clock.now - start))")
+    try await store.close()
+    try? FileManager.default.removeItem(atPath: dir)
+}
