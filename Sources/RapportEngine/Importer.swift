@@ -210,13 +210,18 @@ public final class Importer {
     func reject(line: Int, reason: RapportError, raw: String) throws {
         report.rejected += 1
         if rejects == nil {
-            FileManager.default.createFile(atPath: rejectsPath, contents: Data("line,code,reason,row\n".utf8))
-            rejects = FileHandle(forWritingAtPath: rejectsPath)
-            rejects?.seekToEndOfFile()
+            // A rejected row that cannot be written down would be lost silently: stop the import instead.
+            guard FileManager.default.createFile(atPath: rejectsPath, contents: Data("line,code,reason,row\n".utf8)),
+                let handle = FileHandle(forWritingAtPath: rejectsPath)
+            else {
+                throw RapportError(.storage, "cannot write the rejects file \(rejectsPath); rejected rows would be lost")
+            }
+            try handle.seekToEnd()
+            rejects = handle
             report.rejectsPath = rejectsPath
         }
         let fields = ["\(line)", reason.code.rawValue, reason.message, raw].map(Self.csvField)
-        rejects?.write(Data((fields.joined(separator: ",") + "\n").utf8))
+        try rejects?.write(contentsOf: Data((fields.joined(separator: ",") + "\n").utf8))
     }
 
     func finish() async throws -> ImportReport {

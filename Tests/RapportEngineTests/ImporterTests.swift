@@ -40,6 +40,20 @@ import Testing
         #expect(abs(stats.revenue - 244_091.94) < 0.01)
     }
 
+    @Test func anImportStopsWhenItCannotWriteDownARejectedRow() async throws {
+        let (engine, _, ws) = try await makeEngine()
+        let dir = temporaryDirectory()
+        let path = dir + "/events.jsonl"
+        try "{\"type\":\"track\",\"event\":\"A\",\"userId\":\"u\",\"messageId\":\"1\"}\nnot json\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        // Where the rejects file would go there is a directory: the rejected line cannot be recorded.
+        try FileManager.default.createDirectory(atPath: path + ".rejects.csv", withIntermediateDirectories: false)
+        let source = try await engine.source(named: "web", workspaceId: ws.id)
+        await #expect(throws: RapportError.self) {
+            _ = try await Importer(engine: engine, source: source, inputPath: path).importJSONL(path: path)
+        }
+    }
+
     @Test func contactsCSVWithMappingAndRejects() async throws {
         let (engine, _, ws) = try await makeEngine()
         let dir = temporaryDirectory()
