@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # HTTP ingestion benchmark: a release `rapport serve` on a fresh data directory (durability full),
 # wrk sending 100-message batches to /v1/batch. Prints acknowledged events/s and latency percentiles.
-#   Benchmarks/http/run.sh [seconds=20] [connections=24]
+#   Benchmarks/http/run.sh [seconds=20] [connections=32]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_TO_RUN=${1:-20}
-CONNECTIONS=${2:-24}
+CONNECTIONS=${2:-32}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 swift build -c release --product rapport >/dev/null
 DATA=$(mktemp -d /tmp/rapport-http-bench.XXXXXX)
