@@ -18,8 +18,9 @@ import Synchronization
 /// throughput.
 final class WALCheckpointer: Sendable {
     private let queue: DatabaseQueue
-    /// Bytes written since the last checkpoint was started, and whether one is queued or running.
-    private let state = Mutex<(written: Int, running: Bool)>((0, false))
+    /// Bytes written since the last checkpoint was started, whether one is queued or running, and
+    /// whether the connection is closed.
+    private let state = Mutex<(written: Int, running: Bool, closed: Bool)>((0, false, false))
     let threshold: Int
 
     init(path: String, durability: SQLiteStore.Durability, threshold: Int = 1 << 20) throws {
@@ -36,27 +37,24 @@ final class WALCheckpointer: Sendable {
     /// Notes that about `bytes` were committed; starts a checkpoint in the
     /// background when enough have been since the last one.
     func wrote(bytes: Int) {
-        let start = state.withLock { s -> Bool in
+        state.withLock { s in
             s.written &+= bytes
-            guard s.written >= threshold, !s.running else { return false }
+            guard s.written >= threshold, !s.running, !s.closed else { return }
             s.written = 0
             s.running = true
-            return true
-        }
-        guard start else { return }
-        queue.asyncWriteWithoutTransaction { db in
-            // A failed passive checkpoint loses nothing: the pages stay in the WAL for the next one.
-            _ = try? db.checkpoint(.passive)
-            self.state.withLock { $0.running = false }
+            // Queued under the lock: `close()` marks the checkpointer closed under the same lock before it
+            // closes the connection, so a checkpoint queued here always runs before the connection closes.
+            queue.asyncWriteWithoutTransaction { db in
+                // A failed passive checkpoint loses nothing: the pages stay in the WAL for the next one.
+                _ = try? db.checkpoint(.passive)
+                self.state.withLock { $0.running = false }
+            }
         }
     }
 
-    /// Runs a checkpoint now and waits for it.
-    func checkpoint() throws {
-        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
-    }
-
+    /// Closes the connection after any checkpoint in progress; later writes start none.
     func close() throws {
+        state.withLock { $0.closed = true }
         try queue.close()
     }
 }

@@ -146,6 +146,38 @@ func message(_ id: String, user: String? = "u1", ts: Int64 = 1_700_000_000_000, 
         try await store.close()
     }
 
+    @Test func theLogIsCheckpointedIntoItsFileInTheBackground() async throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteStore(directory: dir)
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        let padding = String(repeating: "x", count: 900)
+        for batch in 0..<8 {
+            _ = try await store.append((0..<500).map { i in
+                var m = message("m\(batch)-\(i)", client: 1_700_000_000_000 + Int64(batch * 500 + i))
+                m.body = Array(#"{"type":"track","event":"Viewed","userId":"u1","pad":"\#(padding)"}"#.utf8)
+                return EventToAppend(workspaceId: ws.id, sourceId: src.id, message: m)
+            })
+        }
+        // About 4 MB were committed; SQLite alone would keep them in the WAL up to 256 MiB. The
+        // checkpointer copies them into the database file while the writer goes on.
+        let file = (dir as NSString).appendingPathComponent("rapport.sqlite")
+        var size = 0
+        for _ in 0..<200 {
+            size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+            if size > 2_000_000 { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(size > 2_000_000)
+        try await store.close()
+        // Writes after the store closed start no checkpoint on the closed connection.
+        store.logCheckpointer.wrote(bytes: 1 << 30)
+        store.projectionCheckpointer.wrote(bytes: 1 << 30)
+        let reopened = try SQLiteStore(directory: dir)
+        #expect(try await reopened.lastSeq() == 4_000)
+        try await reopened.close()
+    }
+
     @Test func leasesAreExclusiveUntilTheyExpire() async throws {
         let store = try SQLiteStore(directory: temporaryDirectory())
         #expect(try await store.acquireLease(name: "p", owner: "a", now: 0, until: 100))
