@@ -202,14 +202,10 @@ public actor ProfileProjector {
                 code: w.code.rawValue, detail: w.detail, at: m.receivedAt))
         }
         let owner = resolve(plan.eventOwner)
-        updateProfile(owner, with: m, seq: e.seq)
+        // A mutating call through the table's `_modify`: the node changes in place, uncopied.
+        graph.nodes[owner]?.add(m, seq: e.seq, rules: rules)
         newProfileEvents.append((owner, e.seq))
         markDirty(owner)
-    }
-
-    func updateProfile(_ id: ProfileID, with m: Message, seq: Int64) {
-        // A mutating call through the table's `_modify`: the node changes in place, uncopied.
-        graph.nodes[id]?.add(m, seq: seq, rules: rules)
     }
 
     /// The decoded `properties` of a message (an empty object if it has none or

@@ -3,12 +3,6 @@ import RapportCore
 /// How profile state is kept in the `profiles` table: aggregates and traits as
 /// compact JSON text, so adding a field needs no migration.
 enum ProfileCoding {
-    static func encodeTraits(_ traits: [String: TraitValue]) -> String {
-        var out: [UInt8] = []
-        encodeTraits(traits, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// Writes the traits' JSON into `out` (replacing its contents).
     static func encodeTraits(_ traits: [String: TraitValue], into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
@@ -66,14 +60,8 @@ enum ProfileCoding {
         return out
     }
 
-    /// Written by hand: this runs for every changed profile at every flush.
-    static func encodeAggregates(_ a: ProfileAggregates) -> String {
-        var out: [UInt8] = []
-        encodeAggregates(a, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Writes the aggregates' JSON into `out` (replacing its contents).
+    /// Writes the aggregates' JSON into `out` (replacing its contents). Written
+    /// by hand: this runs for every changed profile at every flush.
     static func encodeAggregates(_ a: ProfileAggregates, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         func key(_ name: StaticString) {
