@@ -30,7 +30,10 @@ let package = Package(
         // The seeded demo workload both executables use.
         .target(
             name: "Workload",
-            dependencies: [.product(name: "RapportDemo", package: root)],
+            dependencies: [
+                .product(name: "RapportDemo", package: root),
+                .product(name: "RapportEngine", package: root),
+            ],
             path: "Benchmarks/Workload"
         ),
         // Stage timings for profiling with perf; not a benchmark.

@@ -23,15 +23,23 @@ extension ProjectableEvent {
     /// The events the log stored, with their positions, in log order;
     /// `positions` is what `EventLog.append` returned for `events` (`nil` for
     /// a duplicate, which is left out).
-    public static func stored(_ events: [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
+    ///
+    /// The messages are moved, not copied (a copy retains each of a message's
+    /// strings, arrays and dictionaries): pass `events` as its last use.
+    public static func stored(_ events: consuming [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
+        var events = events
         var out: [ProjectableEvent] = []
         out.reserveCapacity(events.count)
-        for (e, seq) in zip(events, positions) {
-            if let seq {
+        // Back to front: `popLast` moves an element out of the array.
+        var i = events.count - 1
+        while let e = events.popLast() {
+            if i >= 0, i < positions.count, let seq = positions[i] {  // trap-ok: bounds checked
                 out.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
                                             message: e.message))
             }
+            i -= 1
         }
+        out.reverse()
         return out
     }
 }
@@ -128,7 +136,10 @@ public actor ProfileProjector {
         if first.seq > applied + 1 {
             try await catchUp(through: first.seq - 1)
         }
-        for e in events where e.seq > applied { applyOne(e) }
+        // Through a buffer pointer: its elements are borrowed, where `for e in events` copies each.
+        events.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where buffer[i].seq > applied { applyOne(buffer[i]) }  // trap-ok: i in indices
+        }
     }
 
     var pendingEventCount: Int { newProfileEvents.count }
@@ -147,17 +158,16 @@ public actor ProfileProjector {
         applyOne(ProjectableEvent(seq: e.seq, workspaceId: e.workspaceId, sourceId: e.sourceId, message: message))
     }
 
-    func applyOne(_ e: ProjectableEvent) {
+    func applyOne(_ e: borrowing ProjectableEvent) {
         applied = e.seq
-        let m = e.message
-        let extraction = extractor.extract(from: m)
+        let extraction = extractor.extract(from: e.message)
         let lookup = WorkspaceLookup(graph: graph, workspaceId: e.workspaceId)
         let plan = planner.plan(extraction, lookup: lookup)
         if extraction.identifiers.isEmpty && extraction.aliasPreviousId == nil {
             newWarnings.append(IdentityWarningRecord(
-                workspaceId: e.workspaceId, seq: e.seq, messageId: m.messageId, identifier: "",
+                workspaceId: e.workspaceId, seq: e.seq, messageId: e.message.messageId, identifier: "",
                 code: "no_usable_identifier", detail: "every identifier of the message is blocked or invalid",
-                at: m.receivedAt))
+                at: e.message.receivedAt))
             return
         }
         // The profile the event lands on.
@@ -170,7 +180,7 @@ public actor ProfileProjector {
                 let id = ProfileID(graph.nextProfileId)
                 graph.nextProfileId += 1
                 graph.nodes[id] = ProfileNode(record: ProfileRecord(id: id, workspaceId: e.workspaceId,
-                                                                     createdAt: m.timestamp))
+                                                                     createdAt: e.message.timestamp))
                 markDirty(id)
                 created = id
                 return id
@@ -180,7 +190,7 @@ public actor ProfileProjector {
         for merge in plan.merges {
             let record = MergeRecord(
                 id: graph.nextMergeId, workspaceId: e.workspaceId, from: merge.from, into: target,
-                identifier: merge.via.description, messageId: m.messageId, seq: e.seq, at: m.timestamp)
+                identifier: merge.via.description, messageId: e.message.messageId, seq: e.seq, at: e.message.timestamp)
             graph.nextMergeId += 1
             graph.nodes[merge.from]?.record.mergedInto = target
             graph.nodes[target]?.members.append(merge.from)
@@ -191,19 +201,19 @@ public actor ProfileProjector {
         }
         for identifier in plan.attach {
             let record = IdentityRecord(
-                workspaceId: e.workspaceId, identifier: identifier, profileId: target, firstSeen: m.timestamp)
+                workspaceId: e.workspaceId, identifier: identifier, profileId: target, firstSeen: e.message.timestamp)
             graph.owners[e.workspaceId, default: [:]][identifier] = target
             graph.nodes[target]?.identifiers.append(record)
             newIdentities.append(record)
         }
         for w in plan.warnings {
             newWarnings.append(IdentityWarningRecord(
-                workspaceId: e.workspaceId, seq: e.seq, messageId: m.messageId, identifier: w.identifier.description,
-                code: w.code.rawValue, detail: w.detail, at: m.receivedAt))
+                workspaceId: e.workspaceId, seq: e.seq, messageId: e.message.messageId, identifier: w.identifier.description,
+                code: w.code.rawValue, detail: w.detail, at: e.message.receivedAt))
         }
         let owner = resolve(plan.eventOwner)
         // A mutating call through the table's `_modify`: the node changes in place, uncopied.
-        graph.nodes[owner]?.add(m, seq: e.seq, rules: rules)
+        graph.nodes[owner]?.add(e.message, seq: e.seq, rules: rules)
         newProfileEvents.append((owner, e.seq))
         markDirty(owner)
     }

@@ -18,8 +18,8 @@ public enum EventOwnerCoding {
         for (profile, seq) in sorted {
             let (delta, overflow) = seq.subtractingReportingOverflow(previous)
             guard !overflow, delta >= 0, profile.rawValue >= 0 else { continue }
-            writeVarint(UInt64(delta), to: &out)
-            writeVarint(UInt64(profile.rawValue), to: &out)
+            Varint.write(UInt64(delta), to: &out)
+            Varint.write(UInt64(profile.rawValue), to: &out)
             previous = seq
         }
         return out
@@ -33,7 +33,7 @@ public enum EventOwnerCoding {
         var i = 0
         var seq: Int64 = 0
         while i < blob.count {
-            guard let delta = readVarint(blob, &i), let profile = readVarint(blob, &i),
+            guard let delta = Varint.read(blob, &i), let profile = Varint.read(blob, &i),
                 let d = Int64(exactly: delta), let p = Int64(exactly: profile)
             else { return false }
             let (next, overflow) = seq.addingReportingOverflow(d)
@@ -42,27 +42,5 @@ public enum EventOwnerCoding {
             body(ProfileID(p), seq)
         }
         return true
-    }
-
-    static func writeVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(truncatingIfNeeded: v))
-    }
-
-    static func readVarint(_ bytes: [UInt8], _ i: inout Int) -> UInt64? {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < bytes.count, shift < 64 {
-            let b = bytes[i]  // trap-ok: i < count
-            i += 1
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-        }
-        return nil
     }
 }

@@ -98,24 +98,25 @@ extension SQLiteStore {
 
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {
         let ws = workspaceId.map { "workspace_id = \($0)" } ?? "1"
-        let wsE = workspaceId.map { "e.workspace_id = \($0)" } ?? "1"
+        let wsC = workspaceId.map { "c.workspace_id = \($0)" } ?? "1"
         let (total, byType, bySource, last) = try await pool.read { db in
             var byType: [String: Int] = [:]
             var total = 0
-            for r in try Row.fetchAll(db, sql: "SELECT name, COUNT(*) FROM events WHERE \(ws) GROUP BY name") {
+            for r in try Row.fetchAll(
+                db, sql: "SELECT name, SUM(count) FROM event_counts WHERE \(ws) GROUP BY name")
+            {
                 let n: Int = r[1]
                 byType[r[0]] = n
                 total += n
             }
             var bySource: [String: Int] = [:]
             for r in try Row.fetchAll(db, sql: """
-                SELECT s.name, COUNT(*) FROM events e JOIN sources s ON s.id = e.source_id
-                WHERE \(wsE) GROUP BY s.name
+                SELECT s.name, SUM(c.count) FROM event_counts c JOIN sources s ON s.id = c.source_id
+                WHERE \(wsC) GROUP BY s.name
                 """) {
                 bySource[r[0]] = r[1]
             }
-            let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
-            return (total, byType, bySource, last)
+            return (total, byType, bySource, try Self.logEnd(db) - 1)
         }
         return try await projections.read { db in
             var byKind: [String: Int] = [:]
@@ -144,15 +145,16 @@ extension SQLiteStore {
         }
     }
 
+    /// Events per UTC day of their time and source, from the day `days` before `now` on.
     public func dailyCounts(workspaceId: WorkspaceID, days: Int, now: Int64) async throws -> [DailyCount] {
-        let from = now - Int64(max(1, min(days, 3650))) * 86_400_000
+        let from = EventCountKey.day(of: now) - Int64(max(1, min(days, 3650)))
         return try await pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT date(e.timestamp / 1000, 'unixepoch') AS day, s.name, COUNT(*)
-                    FROM events e JOIN sources s ON s.id = e.source_id
-                    WHERE e.workspace_id = ? AND e.timestamp >= ? GROUP BY day, s.name ORDER BY day
+                    SELECT date(c.day * 86400, 'unixepoch') AS day, s.name, SUM(c.count)
+                    FROM event_counts c JOIN sources s ON s.id = c.source_id
+                    WHERE c.workspace_id = ? AND c.day >= ? GROUP BY c.day, s.name ORDER BY c.day, s.name
                     """,
                 arguments: [workspaceId, from]
             ).map { DailyCount(day: $0[0], source: $0[1], count: $0[2]) }

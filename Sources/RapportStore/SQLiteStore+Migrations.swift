@@ -60,6 +60,35 @@ extension SQLiteStore {
                 CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL);
                 """)
         }
+        // v2: the log is stored as blocks of consecutive events (`LogBlock`), one row per ~32 KiB,
+        // not a row per event with a unique index. Dedupe is by (source, messageId) fingerprint
+        // within a window kept in memory (`DedupeWindow`), from the fingerprints every block
+        // carries. Counts per day, source and name are kept as the log is appended, for the
+        // dashboard and the statistics, which no longer scan the log.
+        // Erasure must rewrite a block with the body redacted, never delete a block, so a
+        // position is never reused.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE log_blocks (
+                  first_seq INTEGER PRIMARY KEY,
+                  count INTEGER NOT NULL,
+                  received_at INTEGER NOT NULL,
+                  fingerprints BLOB NOT NULL,
+                  records BLOB NOT NULL
+                );
+                CREATE INDEX log_blocks_received ON log_blocks (received_at);
+                CREATE TABLE event_counts (
+                  workspace_id INTEGER NOT NULL,
+                  day INTEGER NOT NULL,
+                  source_id INTEGER NOT NULL,
+                  name TEXT NOT NULL,
+                  count INTEGER NOT NULL,
+                  PRIMARY KEY (workspace_id, day, source_id, name)
+                ) WITHOUT ROWID;
+                """)
+            try migrateRowsToBlocks(db)
+            try db.execute(sql: "DROP TABLE events")
+        }
         return m
     }
 
@@ -160,5 +189,44 @@ extension SQLiteStore {
             try db.execute(sql: "DROP TABLE profile_events")
         }
         return m
+    }
+
+    /// Moves a version 1 log (a row per event) into blocks, keeping every
+    /// position: a gap in the positions starts a new block.
+    static func migrateRowsToBlocks(_ db: Database) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT seq, workspace_id, source_id, message_id, type, name, timestamp, received_at, body
+            FROM events ORDER BY seq
+            """)
+        var events: [EventToAppend] = []
+        var prints: [MessageFingerprint] = []
+        var start: Int64 = 0
+        var received: Int64 = 0
+        func write() throws {
+            guard !events.isEmpty else { return }
+            _ = try writeBlocks(db, events, prints: prints, fresh: Array(repeating: true, count: events.count),
+                                start: start, now: received)
+            events.removeAll(keepingCapacity: true)
+            prints.removeAll(keepingCapacity: true)
+        }
+        var scratch: [UInt8] = []
+        while let r = try rows.next() {
+            let seq: Int64 = r[0]
+            if events.isEmpty || seq != start + Int64(events.count) || events.count >= LogBlock.maxRecords {
+                try write()
+                start = seq
+                received = 0
+            }
+            let messageId: String = r[3]
+            let type = MessageType(rawValue: r[4]) ?? .track
+            let name: String = r[5]
+            let body: Data = r[8]
+            var message = Message(type: type, messageId: messageId, timestamp: r[6], receivedAt: r[7], body: [UInt8](body))
+            if type == .track { message.event = name }
+            events.append(EventToAppend(workspaceId: r[1], sourceId: r[2], message: message))
+            prints.append(MessageFingerprint(sourceId: r[2], messageId: messageId, scratch: &scratch))
+            received = max(received, r[7])
+        }
+        try write()
     }
 }

@@ -31,10 +31,28 @@ public final class SQLiteStore: RapportStore {
     /// their own, so that the writers' commits do not stop to do it.
     let logCheckpointer: WALCheckpointer
     let projectionCheckpointer: WALCheckpointer
+    /// The fingerprints of the messages appended within the dedupe window.
+    let dedupe: DedupeWindow
+    /// Now, in milliseconds since 1970: when blocks are appended, for the dedupe window.
+    let clock: @Sendable () -> Int64
+
+    /// A day: how long a retried message is recognised at least, by default.
+    public static let defaultDedupeWindow: Int64 = 86_400_000
+
+    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Opens (creating if needed) the store in `directory` and migrates it.
-    public init(directory: String, durability: Durability = .full) throws {
+    ///
+    /// - Parameters:
+    ///   - dedupeWindow: milliseconds for which a message's id is remembered
+    ///     after it is appended, at least: a retry within it is not stored
+    ///     again. Memory grows with the messages of two windows (about 40
+    ///     bytes each).
+    ///   - clock: the time blocks are stamped with, for the window.
+    public init(directory: String, durability: Durability = .full, dedupeWindow: Int64 = defaultDedupeWindow,
+                clock: @escaping @Sendable () -> Int64 = wallClock) throws {
         self.directory = directory
+        self.clock = clock
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -61,6 +79,7 @@ public final class SQLiteStore: RapportStore {
             try SQLiteStore.projectionMigrator.migrate(projections)
             logCheckpointer = try WALCheckpointer(path: logPath, durability: durability)
             projectionCheckpointer = try WALCheckpointer(path: projectionPath, durability: durability)
+            dedupe = try pool.read { db in try Self.loadDedupe(db, window: max(1, dedupeWindow), now: clock()) }
         } catch {
             throw RapportError(.storage, "cannot open the databases in \(directory): \(error)")
         }
@@ -73,57 +92,24 @@ public final class SQLiteStore: RapportStore {
         try projections.close()
     }
 
-    // MARK: - Event log
+    // MARK: - Event log (the reads; the append is in SQLiteStore+Append.swift)
 
-    public func append(_ events: [EventToAppend]) async throws -> [Int64?] {
-        if events.isEmpty { return [] }
-        let positions = try await pool.write { db in
-            // The hot path of ingestion: bound through SQLite's C API, no argument arrays, no copies of bodies.
-            let insert = try RawStatement(db, sql: """
-                INSERT OR IGNORE INTO events
-                  (workspace_id, source_id, client_ts, message_id, type, name, timestamp, received_at, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            var seqs: [Int64?] = []
-            seqs.reserveCapacity(events.count)
-            for e in events {
-                let m = e.message
-                insert.bind(1, e.workspaceId)
-                insert.bind(2, e.sourceId)
-                insert.bind(3, m.clientTimestamp ?? 0)
-                insert.bind(4, m.messageId)
-                insert.bind(5, m.type.rawValue)
-                insert.bind(6, m.displayName)
-                insert.bind(7, m.timestamp)
-                insert.bind(8, m.receivedAt)
-                insert.bindBlob(9, m.body)
-                try insert.step()
-                seqs.append(insert.insertedRowID)
-            }
-            return seqs
-        }
-        logCheckpointer.wrote(bytes: events.reduce(0) { $0 + $1.message.body.count + 100 })
-        return positions
-    }
-
-    static func decodeEvent(_ row: Row) -> StoredEvent? {
-        guard let type = MessageType(rawValue: row[4]) else { return nil }
-        let body: Data = row[8]
-        return StoredEvent(
-            seq: row[0], workspaceId: row[1], sourceId: row[2], messageId: row[3], type: type, name: row[5],
-            timestamp: row[6], receivedAt: row[7], body: [UInt8](body))
-    }
-
-    static let eventColumns = "seq, workspace_id, source_id, message_id, type, name, timestamp, received_at, body"
-
+    /// `SELECT` of the blocks that may hold positions after `seq`: a block
+    /// holds at most `LogBlock.maxRecords` events.
     public func events(after seq: Int64, limit: Int) async throws -> [StoredEvent] {
-        try await pool.read { db in
+        if limit <= 0 { return [] }
+        return try await pool.read { db in
             var out: [StoredEvent] = []
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT \(Self.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [seq, limit])
-            while let row = try rows.next() {
-                if let e = Self.decodeEvent(row) { out.append(e) }
+                db, sql: "SELECT first_seq, records FROM log_blocks WHERE first_seq > ? ORDER BY first_seq",
+                arguments: [seq.subtractingReportingOverflow(Int64(LogBlock.maxRecords)).partialValue])
+            while out.count < limit, let row = try rows.next() {
+                let first: Int64 = row[0]
+                _ = try row.withUnsafeData(atIndex: 1) { data in
+                    (data ?? Data()).withUnsafeBytes { b in
+                        LogBlock.decode(b, firstSeq: first, into: &out, limit: limit) { $0 > seq }
+                    }
+                }
             }
             return out
         }
@@ -133,23 +119,52 @@ public final class SQLiteStore: RapportStore {
         if seqs.isEmpty { return [] }
         return try await pool.read { db in
             var out: [StoredEvent] = []
-            let stmt = try db.cachedStatement(sql: "SELECT \(Self.eventColumns) FROM events WHERE seq = ?")
-            for s in seqs.sorted() {
-                if let row = try Row.fetchOne(stmt, arguments: [s]), let e = Self.decodeEvent(row) { out.append(e) }
+            let wanted = Set(seqs)
+            let block = try db.cachedStatement(sql: """
+                SELECT first_seq, count, records FROM log_blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1
+                """)
+            var covered: Range<Int64> = 0..<0
+            for s in wanted.sorted() where !covered.contains(s) {
+                guard let row = try Row.fetchOne(block, arguments: [s]) else { continue }
+                let first: Int64 = row[0]
+                let count: Int64 = row[1]
+                covered = first..<first.addingReportingOverflow(count).partialValue
+                guard covered.contains(s) else { continue }
+                _ = try row.withUnsafeData(atIndex: 2) { data in
+                    (data ?? Data()).withUnsafeBytes { b in
+                        LogBlock.decode(b, firstSeq: first, into: &out) { wanted.contains($0) }
+                    }
+                }
             }
             return out
         }
     }
 
     public func lastSeq() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0 }
+        try await pool.read { db in try Self.logEnd(db) - 1 }
     }
 
+    /// The position after the log's last event (1 for an empty log).
+    static func logEnd(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT first_seq + count FROM log_blocks ORDER BY first_seq DESC LIMIT 1") ?? 1
+    }
+
+    /// Looks in the dedupe window first, then through every block's fingerprints.
     public func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool {
-        try await pool.read { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS(SELECT 1 FROM events WHERE source_id = ? AND message_id = ?)",
-                arguments: [sourceId, messageId]) ?? false
+        let print = MessageFingerprint(sourceId: sourceId, messageId: messageId)
+        if dedupe.contains(print) { return true }
+        return try await pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT fingerprints FROM log_blocks")
+            while let row = try rows.next() {
+                var found = false
+                try row.withUnsafeData(atIndex: 0) { data in
+                    (data ?? Data()).withUnsafeBytes { b in
+                        MessageFingerprint.forEach(in: b) { if $0 == print { found = true } }
+                    }
+                }
+                if found { return true }
+            }
+            return false
         }
     }
 

@@ -3,9 +3,9 @@ import RapportCore
 /// The append-only event log: the source of truth.
 public protocol EventLog: Sendable {
     /// Appends events in one durable transaction. Returns, per event in order,
-    /// its log position, or `nil` if the same message (source, client time,
-    /// messageId) is already in the log. Returns only once the transaction is
-    /// durable.
+    /// its log position, or `nil` if it is a retry: a message with the same
+    /// (source, messageId) was appended within the dedupe window, or earlier
+    /// in `events`. Returns only once the transaction is durable.
     func append(_ events: [EventToAppend]) async throws -> [Int64?]
     /// Events after `seq`, in log order, at most `limit`.
     func events(after seq: Int64, limit: Int) async throws -> [StoredEvent]
@@ -13,7 +13,8 @@ public protocol EventLog: Sendable {
     func lastSeq() async throws -> Int64
     /// Events with these positions, in log order.
     func events(at seqs: [Int64]) async throws -> [StoredEvent]
-    /// Whether a message with this id from this source is in the log.
+    /// Whether a message with this id from this source is in the log, however
+    /// long ago it was appended.
     func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool
 }
 

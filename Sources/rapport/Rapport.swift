@@ -30,6 +30,11 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Commit durability: full (survives power loss) or normal (survives a process crash).")
     var durability: String = "full"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Hours a message's id is remembered after it is logged: a retry within them is not stored again.",
+        discussion: "Memory grows with the messages of two windows, about 40 bytes each."))
+    var dedupeHours: Int = 24
+
     @Option(name: .long, help: "A JSON config file (identity rules, order events); default DATA/config.json if present.")
     var config: String?
 
@@ -47,7 +52,10 @@ struct DataOptions: ParsableArguments {
         guard let d = SQLiteStore.Durability(rawValue: durability) else {
             throw ValidationError("--durability must be full or normal")
         }
-        return try SQLiteStore(directory: data, durability: d)
+        guard dedupeHours >= 1, dedupeHours <= 24 * 366 else {
+            throw ValidationError("--dedupe-hours must be between 1 and 8784")
+        }
+        return try SQLiteStore(directory: data, durability: d, dedupeWindow: Int64(dedupeHours) * 3_600_000)
     }
 
     var credentialsPath: String { (data as NSString).appendingPathComponent("credentials.json") }

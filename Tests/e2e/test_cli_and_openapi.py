@@ -49,3 +49,7 @@ def test_rejects_file_and_help(workdir):
         assert word in help_text
     bad = run_cli("tokens", "create", "--data", data, "--role", "king", check=False)
     assert bad.returncode != 0 and "role" in bad.stderr
+    bad = run_cli("stats", "--data", data, "--dedupe-hours", "0", check=False)
+    assert bad.returncode != 0 and "--dedupe-hours" in bad.stderr
+    serve_help = run_cli("serve", "--help").stdout
+    assert "--dedupe-hours" in serve_help

@@ -7,9 +7,11 @@ import RapportIngest
 import RapportStore
 import Workload
 
-/// The in-process pipeline, as the server runs it: decode each batch body,
-/// append groups of batches in one durable transaction (group commit), hand
-/// the appended events to the identity/profile projection, flush it.
+/// The in-process pipeline: decode batch bodies, append groups of ~5,000
+/// messages in one durable transaction each (group commit), resolve and
+/// project them. Three stages overlap, as they do in the server: the next
+/// group is decoded while the current one is appended and the previous one
+/// is projected (`Engine.appendDirect`).
 func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark: Benchmark) async throws -> Int {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -20,16 +22,16 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark:
     benchmark.startMeasurement()
     defer { benchmark.stopMeasurement() }
     guard try await engine.beginLocalProjection() else { return 0 }
-    var group: [Message] = []
+    let groups = w.groups(ofAbout: 5_000)
+    let decoder = engine.decoder
     var appended = 0
-    for body in w.bodies {
-        group += try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_767_225_600_000).accepted
-        if group.count >= 5_000 {
-            appended += try await engine.appendDirect(group, source: source).0
-            group.removeAll(keepingCapacity: true)
-        }
+    var current = try decodeGroup(groups, 0, decoder)
+    for g in 1...groups.count {
+        if current.isEmpty { break }
+        async let next = decodeGroup(groups, g, decoder)
+        appended += try await engine.appendDirect(current, source: source).0
+        current = try await next
     }
-    if !group.isEmpty { appended += try await engine.appendDirect(group, source: source).0 }
     try await engine.endLocalProjection()
     try await store.close()
     return appended

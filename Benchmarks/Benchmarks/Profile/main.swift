@@ -10,7 +10,38 @@ import Workload
 // Stage timings of the in-process pipeline, for profiling (`perf record`) rather than for figures:
 //   swift build -c release --product pipeline-profile && .build/release/pipeline-profile [customers]
 let customers = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 4_000
-let bodies = Workload.demo(customers: customers).bodies
+let generated = Workload.demo(customers: customers)
+let bodies = generated.bodies
+
+if CommandLine.arguments.contains("--pipeline") {
+    // Only this, then exit: for `perf stat` and `perf record` of the pipeline alone.
+    // The overlapped in-process pipeline, as the Pipeline benchmark runs it, outside the harness.
+    let dir = temporaryDirectory()
+    let store = try SQLiteStore(directory: dir, durability: .full)
+    let engine = Engine(store: store)
+    let (ws, _) = try await engine.setUp(workspaceName: "bench")
+    let source = try await engine.source(named: "web", workspaceId: ws.id)
+    let workload = generated
+    let groups = workload.groups(ofAbout: 5_000)
+    let clock = ContinuousClock()
+    let start = clock.now
+    guard try await engine.beginLocalProjection() else { fatalError("no lease") }
+    var current = try decodeGroup(groups, 0, engine.decoder)
+    for g in 1...groups.count {
+        if current.isEmpty { break }
+        async let next = decodeGroup(groups, g, engine.decoder)
+        _ = try await engine.appendDirect(current, source: source)
+        current = try await next
+    }
+    try await engine.endLocalProjection()
+    let d = clock.now - start
+    let secs = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    print(String(format: "pipeline (overlapped)  %.3f s  %.0f msg/s", secs, Double(workload.messages) / secs))
+    try await store.close()
+    try? FileManager.default.removeItem(atPath: dir)
+    exit(0)
+}
+
 
 let dir = temporaryDirectory()
 let store = try SQLiteStore(directory: dir, durability: .normal)
@@ -58,7 +89,7 @@ func rate(_ d: Duration) -> String {
     let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     return String(format: "%7.3f s  %9.0f msg/s  %6.2f µs/msg", s, Double(total) / s, s * 1e6 / Double(total))
 }
-print("messages \(total)")
+print("messages \(total), body bytes \(messages.reduce(0) { $0 + $1.reduce(0) { $0 + $1.message.body.count } }), request bytes \(bodies.reduce(0) { $0 + $1.count })")
 print("decode  \(rate(decodeTime))")
 print("append  \(rate(appendTime))")
 print("apply   \(rate(applyTime))")

@@ -1,11 +1,18 @@
 import Foundation
+import RapportCore
 import RapportDemo
+import RapportIngest
 
 /// Demo messages (seeded) grouped into 100-message batch bodies, as the HTTP
 /// load generator sends them.
 public struct Workload: Sendable {
     public let bodies: [[UInt8]]
     public let messages: Int
+
+    public init(bodies: [[UInt8]], messages: Int) {
+        self.bodies = bodies
+        self.messages = messages
+    }
 
     public static func demo(customers: Int) -> Workload {
         var bodies: [[UInt8]] = []
@@ -30,10 +37,26 @@ public struct Workload: Sendable {
         }
         return Workload(bodies: bodies, messages: total)
     }
+
+    /// The bodies in consecutive groups of about `messages` messages each.
+    public func groups(ofAbout messages: Int) -> [ArraySlice<[UInt8]>] {
+        let per = max(1, messages / 100)
+        return stride(from: 0, to: bodies.count, by: per).map { bodies[$0..<min($0 + per, bodies.count)] }
+    }
 }
 
 public func temporaryDirectory() -> String {
     let dir = NSTemporaryDirectory() + "rapport-bench-\(UUID().uuidString)"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
+}
+
+/// Decodes the bodies of group `g` (none past the last group), as `/v1/batch` would.
+public func decodeGroup(_ groups: [ArraySlice<[UInt8]>], _ g: Int, _ decoder: MessageDecoder) throws -> [Message] {
+    guard g < groups.count else { return [] }
+    var out: [Message] = []
+    for body in groups[g] {
+        out += try decoder.decode(body: body, endpoint: .batch, receivedAt: 1_767_225_600_000).accepted
+    }
+    return out
 }

@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+import RapportCore
+import Synchronization
+import Testing
+
+@testable import RapportStore
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    let now = Mutex<Int64>(1_700_000_000_000)
+    var read: @Sendable () -> Int64 { { [self] in now.withLock { $0 } } }
+    func advance(_ ms: Int64) { now.withLock { $0 += ms } }
+}
+
+func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, padding: Int = 0) -> [EventToAppend] {
+    ids.map { id in
+        var m = message(id)
+        if padding > 0 {
+            m.body = Array(#"{"type":"track","event":"Viewed","messageId":"\#(id)","pad":"\#(String(repeating: "p", count: padding))"}"#.utf8)
+        }
+        return EventToAppend(workspaceId: workspace, sourceId: source, message: m)
+    }
+}
+
+@Suite struct EventLogTests {
+    @Test func fingerprintsAreXXH64AsPublished() {
+        // Vectors from the reference implementation (python-xxhash 3.x).
+        func h(_ s: String, _ seed: UInt64) -> UInt64 { Array(s.utf8).withUnsafeBytes { XXH64.hash($0, seed: seed) } }
+        #expect(h("", 0) == 0xEF46_DB37_51D8_E999)
+        #expect(h("abc", 0) == 0x44BC_2CF5_AD77_0999)
+        #expect(h("abc", 1) == 0xBEA9_CA81_9932_8908)
+        let long = "0123456789abcdef0123456789abcdef0123456789"
+        #expect(h(long, 0) == 0xA761_90C3_ACF0_8A1C)
+        #expect(h(long, 0x9E37_79B9_7F4A_7C15) == 0x3862_7FEA_513E_A7A4)
+        // The source is part of what is fingerprinted.
+        #expect(MessageFingerprint(sourceId: 1, messageId: "a") != MessageFingerprint(sourceId: 2, messageId: "a"))
+        #expect(MessageFingerprint(sourceId: 1, messageId: "a") == MessageFingerprint(sourceId: 1, messageId: "a"))
+    }
+
+    @Test func blocksRoundTripAndDamageNeverTraps() throws {
+        var m = message("m-1")
+        m.timestamp = -86_400_001  // before 1970
+        let block = events(["m-0"], source: 3, workspace: 2) + [EventToAppend(workspaceId: 2, sourceId: 3, message: m)]
+        var bytes: [UInt8] = []
+        for e in block { LogBlock.append(e, to: &bytes) }
+        var out: [StoredEvent] = []
+        #expect(bytes.withUnsafeBytes { LogBlock.decode($0, firstSeq: 41, into: &out) { _ in true } })
+        #expect(out.map(\.seq) == [41, 42])
+        #expect(out.map(\.messageId) == ["m-0", "m-1"])
+        #expect(out.last?.timestamp == -86_400_001)
+        #expect(out.last?.body == m.body)
+        #expect(out.first?.workspaceId == 2 && out.first?.sourceId == 3 && out.first?.type == .track)
+        #expect(out.first?.name == "Viewed")
+        // Every truncation decodes what came before the damage and reports it.
+        var one: [UInt8] = []
+        LogBlock.append(block[0], to: &one)  // trap-ok: two events
+        for cut in 0..<bytes.count {
+            var partial: [StoredEvent] = []
+            let ok = Array(bytes[0..<cut]).withUnsafeBytes { LogBlock.decode($0, firstSeq: 1, into: &partial) { _ in true } }
+            #expect(ok == (cut == 0 || cut == one.count), "cut at \(cut)")
+            #expect(partial.count == (cut < one.count ? 0 : 1))
+        }
+        // A bad type byte and a length past the end.
+        var badType = bytes
+        badType[2] = 200
+        var none: [StoredEvent] = []
+        #expect(!badType.withUnsafeBytes { LogBlock.decode($0, firstSeq: 1, into: &none) { _ in true } })
+        #expect(!([0x02, 0x02, 0x00, 0x00, 0x00, 0x05, 0x61, 0x62] as [UInt8]).withUnsafeBytes {
+            LogBlock.decode($0, firstSeq: 1, into: &none) { _ in true }
+        })
+        #expect(none.isEmpty)
+    }
+
+    @Test func positionsAreReadAcrossBlocks() async throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        // 300 events of ~1 KB: about ten blocks of 32 KiB, in two commits.
+        let ids = (0..<300).map { "e\($0)" }
+        _ = try await store.append(events(Array(ids[0..<150]), source: src.id, workspace: ws.id, padding: 1_000))
+        _ = try await store.append(events(Array(ids[150...]), source: src.id, workspace: ws.id, padding: 1_000))
+        let blocks = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_blocks") }
+        #expect((blocks ?? 0) >= 8)
+        #expect(try await store.lastSeq() == 300)
+        let all = try await store.events(after: 0, limit: 1_000)
+        #expect(all.map(\.seq) == Array(1...300))
+        #expect(all.map(\.messageId) == ids)
+        let page = try await store.events(after: 95, limit: 70)
+        #expect(page.map(\.seq) == Array(96...165))
+        #expect(try await store.events(after: 300, limit: 10).isEmpty)
+        #expect(try await store.events(after: 10, limit: 0).isEmpty)
+        let picked = try await store.events(at: [300, 1, 33, 34, 151, 999, -4, 1])
+        #expect(picked.map(\.seq) == [1, 33, 34, 151, 300])
+        #expect(picked.map(\.messageId) == ["e0", "e32", "e33", "e150", "e299"])
+        try await store.close()
+    }
+
+    @Test func retriesAreRecognisedAfterARestartAndFromAnotherProcess() async throws {
+        let dir = temporaryDirectory()
+        let clock = TestClock()
+        let a = try SQLiteStore(directory: dir, clock: clock.read)
+        let ws = try await a.createWorkspace(name: "w")
+        let src = try await a.createSource(workspaceId: ws.id, name: "web")
+        #expect(try await a.append(events(["x", "y"], source: src.id)) == [1, 2])
+        // Another process on the same files (a CLI import while the server runs).
+        let b = try SQLiteStore(directory: dir, clock: clock.read)
+        #expect(try await b.append(events(["y", "z"], source: src.id)) == [nil, 3])
+        #expect(try await a.append(events(["z", "w", "x"], source: src.id)) == [nil, 4, nil])
+        #expect(try await b.append(events(["w", "v"], source: src.id)) == [nil, 5])
+        try await a.close()
+        try await b.close()
+        let reopened = try SQLiteStore(directory: dir, clock: clock.read)
+        #expect(try await reopened.append(events(["v", "x", "u", "u"], source: src.id)) == [nil, nil, 6, nil])
+        #expect(try await reopened.events(after: 0, limit: 10).map(\.messageId) == ["x", "y", "z", "w", "v", "u"])
+        try await reopened.close()
+    }
+
+    @Test func theDedupeWindowForgetsOnlyAfterTheWindow() async throws {
+        let dir = temporaryDirectory()
+        let clock = TestClock()
+        let hour: Int64 = 3_600_000
+        let store = try SQLiteStore(directory: dir, dedupeWindow: 10 * hour, clock: clock.read)
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        _ = try await store.append(events(["old"], source: src.id))
+        clock.advance(9 * hour)
+        #expect(try await store.append(events(["old", "mid"], source: src.id)) == [nil, 2])
+        clock.advance(2 * hour)  // "old" is 11 hours old: the window rotates, it is still remembered
+        #expect(try await store.append(events(["old", "new"], source: src.id)) == [nil, 3])
+        clock.advance(10 * hour)  // 21 hours: a second rotation drops it
+        #expect(try await store.append(events(["mid"], source: src.id)) == [nil])
+        #expect(try await store.append(events(["old"], source: src.id)) == [4])
+        // containsMessage looks past the window, in the blocks.
+        clock.advance(30 * hour)
+        _ = try await store.append(events(["later"], source: src.id))
+        clock.advance(30 * hour)
+        _ = try await store.append(events(["latest"], source: src.id))
+        #expect(!store.dedupe.contains(MessageFingerprint(sourceId: src.id, messageId: "new")))
+        #expect(try await store.containsMessage(sourceId: src.id, messageId: "new"))
+        #expect(try await !store.containsMessage(sourceId: src.id, messageId: "never"))
+        try await store.close()
+        // At start-up only the blocks appended within the window are read back.
+        let reopened = try SQLiteStore(directory: dir, dedupeWindow: 10 * hour, clock: clock.read)
+        #expect(reopened.dedupe.count == 1)
+        #expect(try await reopened.append(events(["latest", "later"], source: src.id)) == [nil, 7])
+        try await reopened.close()
+    }
+
+    @Test func statisticsComeFromTheCountsKeptOnAppend() async throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        let ws = try await store.createWorkspace(name: "w")
+        let web = try await store.createSource(workspaceId: ws.id, name: "web")
+        let app = try await store.createSource(workspaceId: ws.id, name: "app")
+        let day: Int64 = 86_400_000
+        let now: Int64 = 20_000 * day + 5_000
+        func at(_ id: String, _ t: Int64, source: SourceID, type: MessageType = .track) -> EventToAppend {
+            var m = message(id, ts: t)
+            m.type = type
+            if type != .track { m.event = nil }
+            return EventToAppend(workspaceId: ws.id, sourceId: source, message: m)
+        }
+        _ = try await store.append([
+            at("a", now, source: web.id), at("b", now - 1, source: web.id), at("c", now - day, source: app.id),
+            at("d", now - 10 * day, source: app.id, type: .page), at("a", now, source: web.id),
+        ])
+        _ = try await store.append([at("e", now, source: app.id, type: .identify)])
+        let stats = try await store.stats(workspaceId: ws.id)
+        #expect(stats.events == 5)
+        #expect(stats.eventsByType == ["Viewed": 3, "page": 1, "identify": 1])
+        #expect(stats.eventsBySource == ["web": 2, "app": 3])
+        #expect(stats.lastSeq == 5)
+        let daily = try await store.dailyCounts(workspaceId: ws.id, days: 3, now: now)
+        #expect(daily.map { "\($0.day) \($0.source) \($0.count)" } == [
+            "2024-10-03 app 1", "2024-10-04 app 1", "2024-10-04 web 2",
+        ])
+        #expect(EventCountKey.day(of: -1) == -1)
+        #expect(EventCountKey.day(of: -day) == -1)
+        #expect(EventCountKey.day(of: -day - 1) == -2)
+        #expect(EventCountKey.day(of: Int64.min) < 0)
+    }
+
+    @Test func version1LogIsMovedIntoBlocks() async throws {
+        let dir = temporaryDirectory()
+        do {
+            // A log as version 1 wrote it: a row per event, with a gap at 4.
+            let queue = try DatabaseQueue(path: (dir as NSString).appendingPathComponent("rapport.sqlite"))
+            var v1 = SQLiteStore.logMigrator
+            try v1.migrate(queue, upTo: "v1")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO workspaces (id, name) VALUES (1, 'w');
+                    INSERT INTO sources (id, workspace_id, name) VALUES (1, 1, 'web');
+                    INSERT INTO events (seq, workspace_id, source_id, client_ts, message_id, type, name, timestamp,
+                      received_at, body) VALUES
+                      (1, 1, 1, 0, 'm1', 'identify', 'identify', 1000, 1001, X'7B7D'),
+                      (2, 1, 1, 0, 'm2', 'track', 'Order Completed', 2000, 2001, X'7B2261223A317D'),
+                      (3, 1, 1, 0, 'm3', 'page', 'page', 3000, 3001, X'7B7D'),
+                      (5, 1, 1, 0, 'm5', 'track', 'Viewed', 86401000, 86401001, X'7B7D');
+                    """)
+            }
+            try queue.close()
+        }
+        // Started a day after the last of them was received: all are within the dedupe window.
+        let store = try SQLiteStore(directory: dir, clock: { 86_402_000 })
+        let all = try await store.events(after: 0, limit: 10)
+        #expect(all.map(\.seq) == [1, 2, 3, 5])
+        #expect(all.map(\.name) == ["identify", "Order Completed", "page", "Viewed"])
+        #expect(all.map(\.type) == [.identify, .track, .page, .track])
+        #expect(all[1].body == Array(#"{"a":1}"#.utf8))  // trap-ok: four events checked above
+        #expect(all.map(\.receivedAt) == [1001, 2001, 3001, 86_401_001])
+        #expect(try await store.lastSeq() == 5)
+        #expect(try await store.events(at: [5, 4]).map(\.messageId) == ["m5"])
+        let stats = try await store.stats(workspaceId: 1)
+        #expect(stats.events == 4)
+        #expect(stats.eventsByType["Order Completed"] == 1)
+        // The migrated messages are in the log's memory: a retry is not stored, new ones go after 5.
+        #expect(try await store.containsMessage(sourceId: 1, messageId: "m2"))
+        #expect(try await store.append(events(["m2", "m6"], source: 1)) == [nil, 6])
+        let tables = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master") }
+        #expect(!tables.contains("events"))
+        try await store.close()
+    }
+}
