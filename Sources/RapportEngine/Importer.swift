@@ -200,10 +200,13 @@ public final class Importer {
 
     func flushPending() async throws {
         if pending.isEmpty { return }
-        let (appended, duplicates) = try await engine.appendDirect(pending, source: source)
+        // Handed over, not shared: `appendDirect` moves the messages instead of copying each.
+        var batch: [Message] = []
+        batch.reserveCapacity(pending.count)
+        swap(&batch, &pending)
+        let (appended, duplicates) = try await engine.appendDirect(batch, source: source)
         report.appended += appended
         report.duplicates += duplicates
-        pending.removeAll(keepingCapacity: true)
         progress?(report)
     }
 

@@ -136,9 +136,11 @@ public actor ProfileProjector {
         if first.seq > applied + 1 {
             try await catchUp(through: first.seq - 1)
         }
-        // Through a buffer pointer: its elements are borrowed, where `for e in events` copies each.
+        // Through the element pointer: its `pointee` is borrowed, where `for e in events` or
+        // `events[i]` copies each message.
         events.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices where buffer[i].seq > applied { applyOne(buffer[i]) }  // trap-ok: i in indices
+            guard let base = buffer.baseAddress else { return }
+            for i in 0..<buffer.count where (base + i).pointee.seq > applied { applyOne((base + i).pointee) }
         }
     }
 

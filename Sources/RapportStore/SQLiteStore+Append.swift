@@ -14,10 +14,19 @@ extension SQLiteStore {
         if events.isEmpty { return [] }
         let now = clock()
         var scratch: [UInt8] = []
-        let prints = events.withUnsafeBufferPointer { events in
-            events.map { MessageFingerprint(sourceId: $0.sourceId, messageId: $0.message.messageId, scratch: &scratch) }
+        var prints: [MessageFingerprint] = []
+        prints.reserveCapacity(events.count)
+        events.withUnsafeBufferPointer { buffer in
+            // Read through the element pointer: `map` or `buffer[i]` would copy each message.
+            guard let base = buffer.baseAddress else { return }
+            for i in 0..<buffer.count {
+                let e = base + i
+                prints.append(MessageFingerprint(sourceId: e.pointee.sourceId, messageId: e.pointee.message.messageId,
+                                                 scratch: &scratch))
+            }
         }
         let dedupe = self.dedupe
+        let fingerprints = prints
         let (positions, end, bytes) = try await pool.write { db in
             let known = dedupe.knownEnd
             let newer = try Row.fetchCursor(
@@ -29,11 +38,11 @@ extension SQLiteStore {
                     (data ?? Data()).withUnsafeBytes { dedupe.absorb($0, end: blockEnd) }
                 }
             }
-            let fresh = dedupe.fresh(prints)
-            return try Self.writeBlocks(db, events, prints: prints, fresh: fresh, start: max(known, try Self.logEnd(db)),
+            let fresh = dedupe.fresh(fingerprints)
+            return try Self.writeBlocks(db, events, prints: fingerprints, fresh: fresh, start: max(known, try Self.logEnd(db)),
                                         now: now)
         }
-        dedupe.commit(zip(prints, positions).compactMap { $1 == nil ? nil : $0 }, end: end, now: now)
+        dedupe.commit(zip(fingerprints, positions).compactMap { $1 == nil ? nil : $0 }, end: end, now: now)
         logCheckpointer.wrote(bytes: bytes)
         return positions
     }
@@ -70,19 +79,21 @@ extension SQLiteStore {
             blockPrints.removeAll(keepingCapacity: true)
             first = next
         }
-        // Through a buffer pointer: its elements are borrowed, where `for e in events` or
+        // Through the element pointer: its `pointee` is borrowed, where `for e in events` or
         // `events[i]` copies each message (a retain and a release per string, array, dictionary).
-        try events.withUnsafeBufferPointer { events in
-            for i in events.indices {
+        try events.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for i in 0..<buffer.count {
                 guard i < fresh.count, i < prints.count, fresh[i] else {  // trap-ok: bounds checked
                     positions.append(nil)
                     continue
                 }
-                LogBlock.append(events[i], to: &records)  // trap-ok: i in indices
+                let e = base + i
+                LogBlock.append(e.pointee, to: &records)
                 prints[i].write(to: &blockPrints)  // trap-ok: i < prints.count
                 positions.append(next)
                 next += 1
-                counts[EventCountKey(events[i]), default: 0] += 1  // trap-ok: i in indices
+                counts[EventCountKey(e.pointee), default: 0] += 1
                 if records.count >= LogBlock.targetBytes || next - first >= Int64(LogBlock.maxRecords) {
                     try closeBlock()
                 }

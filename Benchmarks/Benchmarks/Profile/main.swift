@@ -22,7 +22,7 @@ if CommandLine.arguments.contains("--pipeline") {
     let (ws, _) = try await engine.setUp(workspaceName: "bench")
     let source = try await engine.source(named: "web", workspaceId: ws.id)
     let workload = generated
-    let groups = workload.groups(ofAbout: 5_000)
+    let groups = workload.groups(ofAbout: Int(ProcessInfo.processInfo.environment["GROUP"] ?? "") ?? 5_000)
     let clock = ContinuousClock()
     let start = clock.now
     guard try await engine.beginLocalProjection() else { fatalError("no lease") }
@@ -30,7 +30,7 @@ if CommandLine.arguments.contains("--pipeline") {
     for g in 1...groups.count {
         if current.isEmpty { break }
         async let next = decodeGroup(groups, g, engine.decoder)
-        _ = try await engine.appendDirect(current, source: source)
+        _ = try await engine.appendDirect(consume current, source: source)
         current = try await next
     }
     try await engine.endLocalProjection()
