@@ -155,15 +155,8 @@ public final class Engine: Sendable {
     /// one call appends is projected during the next call, while that call's
     /// batch is written: the projector and the log's writer work on the two
     /// cores at once. `endLocalProjection` projects the last batch.
-    public func appendDirect(_ messages: consuming [Message], source: Source) async throws -> (Int, Int) {
-        // Moved into the events, not copied: `popLast` moves a message out of the array.
-        var messages = messages
-        messages.reverse()
-        var events: [EventToAppend] = []
-        events.reserveCapacity(messages.count)
-        while let m = messages.popLast() {
-            events.append(EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: m))
-        }
+    public func appendDirect(_ messages: [Message], source: Source) async throws -> (Int, Int) {
+        let events = messages.map { EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0) }
         guard localProjection.withLock({ $0 != nil }) else {
             let seqs = try await store.append(events)
             let appended = seqs.reduce(0) { $0 + ($1 == nil ? 0 : 1) }

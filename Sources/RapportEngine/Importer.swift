@@ -200,13 +200,10 @@ public final class Importer {
 
     func flushPending() async throws {
         if pending.isEmpty { return }
-        // Handed over, not shared: `appendDirect` moves the messages instead of copying each.
-        var batch: [Message] = []
-        batch.reserveCapacity(pending.count)
-        swap(&batch, &pending)
-        let (appended, duplicates) = try await engine.appendDirect(batch, source: source)
+        let (appended, duplicates) = try await engine.appendDirect(pending, source: source)
         report.appended += appended
         report.duplicates += duplicates
+        pending.removeAll(keepingCapacity: true)
         progress?(report)
     }
 

@@ -29,7 +29,7 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark:
     for g in 1...groups.count {
         if current.isEmpty { break }
         async let next = decodeGroup(groups, g, decoder)
-        appended += try await engine.appendDirect(consume current, source: source).0
+        appended += try await engine.appendDirect(current, source: source).0
         current = try await next
     }
     try await engine.endLocalProjection()

@@ -30,7 +30,7 @@ if CommandLine.arguments.contains("--pipeline") {
     for g in 1...groups.count {
         if current.isEmpty { break }
         async let next = decodeGroup(groups, g, engine.decoder)
-        _ = try await engine.appendDirect(consume current, source: source)
+        _ = try await engine.appendDirect(current, source: source)
         current = try await next
     }
     try await engine.endLocalProjection()
