@@ -115,12 +115,12 @@ extension SQLiteStore {
         return (positions, next, bytes)
     }
 
-    /// Reads the fingerprints of the blocks appended within the window.
-    static func loadDedupe(_ db: Database, window: Int64, now: Int64) throws -> DedupeWindow {
+    /// Reads the fingerprints of the blocks appended within the window (all of them without one).
+    static func loadDedupe(_ db: Database, window: Int64?, now: Int64) throws -> DedupeWindow {
         var prints = DedupeWindow.Generation()
         let rows = try Row.fetchCursor(
             db, sql: "SELECT fingerprints FROM log_blocks WHERE received_at >= ?",
-            arguments: [now.subtractingReportingOverflow(window).partialValue])
+            arguments: [window.map { now.subtractingReportingOverflow($0).partialValue } ?? Int64.min])
         while let row = try rows.next() {
             try row.withUnsafeData(atIndex: 0) { data in
                 (data ?? Data()).withUnsafeBytes { b in MessageFingerprint.forEach(in: b) { prints.insert($0) } }

@@ -36,9 +36,6 @@ public final class SQLiteStore: RapportStore {
     /// Now, in milliseconds since 1970: when blocks are appended, for the dedupe window.
     let clock: @Sendable () -> Int64
 
-    /// A day: how long a retried message is recognised at least, by default.
-    public static let defaultDedupeWindow: Int64 = 86_400_000
-
     public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Opens (creating if needed) the store in `directory` and migrates it.
@@ -46,10 +43,11 @@ public final class SQLiteStore: RapportStore {
     /// - Parameters:
     ///   - dedupeWindow: milliseconds for which a message's id is remembered
     ///     after it is appended, at least: a retry within it is not stored
-    ///     again. Memory grows with the messages of two windows (about 40
-    ///     bytes each).
+    ///     again, and memory grows with the messages of two windows (about 30
+    ///     bytes each). `nil` (the default): remembered for ever, memory grows
+    ///     with the log.
     ///   - clock: the time blocks are stamped with, for the window.
-    public init(directory: String, durability: Durability = .full, dedupeWindow: Int64 = defaultDedupeWindow,
+    public init(directory: String, durability: Durability = .full, dedupeWindow: Int64? = nil,
                 clock: @escaping @Sendable () -> Int64 = wallClock) throws {
         self.directory = directory
         self.clock = clock
@@ -79,7 +77,7 @@ public final class SQLiteStore: RapportStore {
             try SQLiteStore.projectionMigrator.migrate(projections)
             logCheckpointer = try WALCheckpointer(path: logPath, durability: durability)
             projectionCheckpointer = try WALCheckpointer(path: projectionPath, durability: durability)
-            dedupe = try pool.read { db in try Self.loadDedupe(db, window: max(1, dedupeWindow), now: clock()) }
+            dedupe = try pool.read { db in try Self.loadDedupe(db, window: dedupeWindow.map { max(1, $0) }, now: clock()) }
         } catch {
             throw RapportError(.storage, "cannot open the databases in \(directory): \(error)")
         }
@@ -149,10 +147,12 @@ public final class SQLiteStore: RapportStore {
         try Int64.fetchOne(db, sql: "SELECT first_seq + count FROM log_blocks ORDER BY first_seq DESC LIMIT 1") ?? 1
     }
 
-    /// Looks in the dedupe window first, then through every block's fingerprints.
+    /// Looks in the dedupe window first, then (if the window forgets) through
+    /// every block's fingerprints.
     public func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool {
         let print = MessageFingerprint(sourceId: sourceId, messageId: messageId)
         if dedupe.contains(print) { return true }
+        if dedupe.window == nil { return false }
         return try await pool.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT fingerprints FROM log_blocks")
             while let row = try rows.next() {

@@ -8,8 +8,8 @@ struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import events, contacts or orders through the ingest pipeline.",
         discussion: """
-            Imports dedupe by message id: importing the same file again within the dedupe window \
-            (--dedupe-hours, a day by default) changes nothing. Rows that cannot be imported are \
+            Imports dedupe: importing the same file twice changes nothing (unless --dedupe-hours is set and \
+            the first import is older than that). Rows that cannot be imported are \
             written with their line number and reason to FILE.rejects.csv; the import goes on.
             """,
         subcommands: [Events.self, Contacts.self, Orders.self])

@@ -31,9 +31,14 @@ struct DataOptions: ParsableArguments {
     var durability: String = "full"
 
     @Option(name: .long, help: ArgumentHelp(
-        "Hours a message's id is remembered after it is logged: a retry within them is not stored again.",
-        discussion: "Memory grows with the messages of two windows, about 40 bytes each."))
-    var dedupeHours: Int = 24
+        "Forget a message's id this many hours after it is logged (default: never).",
+        discussion: """
+            A message whose id its source already sent is a retry and is not stored again. By default ids are \
+            remembered for ever (about 30 bytes of memory per logged message), so an import run twice changes \
+            nothing. With N, ids are kept 1–2 × N hours (Segment keeps 24): memory stays bounded, and a retry \
+            or a re-import after that is stored again.
+            """))
+    var dedupeHours: Int?
 
     @Option(name: .long, help: "A JSON config file (identity rules, order events); default DATA/config.json if present.")
     var config: String?
@@ -52,10 +57,10 @@ struct DataOptions: ParsableArguments {
         guard let d = SQLiteStore.Durability(rawValue: durability) else {
             throw ValidationError("--durability must be full or normal")
         }
-        guard dedupeHours >= 1, dedupeHours <= 24 * 366 else {
-            throw ValidationError("--dedupe-hours must be between 1 and 8784")
+        if let dedupeHours, !(1...24 * 3_660).contains(dedupeHours) {
+            throw ValidationError("--dedupe-hours must be between 1 and 87840 (ten years)")
         }
-        return try SQLiteStore(directory: data, durability: d, dedupeWindow: Int64(dedupeHours) * 3_600_000)
+        return try SQLiteStore(directory: data, durability: d, dedupeWindow: dedupeHours.map { Int64($0) * 3_600_000 })
     }
 
     var credentialsPath: String { (data as NSString).appendingPathComponent("credentials.json") }

@@ -3,12 +3,14 @@ import Synchronization
 /// Which messages the log holds, as fingerprints in memory: the dedupe.
 ///
 /// A message whose (source, messageId) fingerprint is here is a retry and is
-/// not appended again. Fingerprints are kept for at least ``window``
-/// milliseconds after their message was appended (two generations: when the
-/// current one is older than the window it becomes the previous one, and the
-/// previous one is dropped), so memory is bounded by the traffic of two
-/// windows, about 40 bytes a message. Segment deduplicates within a 24-hour
-/// window the same way; the window is configurable.
+/// not appended again. By default every fingerprint is kept, so a retry is
+/// recognised however late it comes and an import run twice changes nothing;
+/// memory grows by about 30 bytes a logged message. With a ``window``,
+/// fingerprints are kept for at least that many milliseconds after their
+/// message was appended (two generations: when the current one is older than
+/// the window it becomes the previous one, and the previous one is dropped),
+/// so memory is bounded by the traffic of two windows: Segment deduplicates
+/// within a 24-hour window the same way.
 ///
 /// Every block carries its fingerprints, so the window is rebuilt from the
 /// log at start-up, and blocks appended by another process are read before
@@ -48,11 +50,11 @@ final class DedupeWindow: Sendable {
         var knownEnd: Int64
     }
 
-    /// Milliseconds a fingerprint is kept at least.
-    let window: Int64
+    /// Milliseconds a fingerprint is kept at least; `nil`: for ever.
+    let window: Int64?
     private let state: Mutex<State>
 
-    init(window: Int64, now: Int64, knownEnd: Int64, fingerprints: Generation) {
+    init(window: Int64?, now: Int64, knownEnd: Int64, fingerprints: Generation) {
         self.window = window
         state = Mutex(State(current: fingerprints, currentSince: now, knownEnd: knownEnd))
     }
@@ -87,7 +89,7 @@ final class DedupeWindow: Sendable {
     /// Remembers the fingerprints of a committed append that ends at `end`.
     func commit(_ prints: [MessageFingerprint], end: Int64, now: Int64) {
         state.withLock { s in
-            if now - s.currentSince >= window {
+            if let window, now - s.currentSince >= window {
                 s.previous = s.current
                 s.current = Generation(sizedLike: s.previous)
                 s.currentSince = now
