@@ -10,6 +10,22 @@ struct OpsController {
     let engine: Engine
     let registry: PrometheusCollectorRegistry
 
+    // Computed: the descriptor type is not `Sendable`, so it cannot be a stored static.
+    static var logPosition: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "rapport", metricName: "log_position", unitName: "", helpText: "Highest position in the event log")
+    }
+    static var projectionPosition: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "rapport", metricName: "projection_position", unitName: "",
+            helpText: "Last log position the profile projection applied")
+    }
+    static var projectionLag: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "rapport", metricName: "projection_lag", unitName: "events",
+            helpText: "Events logged but not yet projected")
+    }
+
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/health") { _, _ in
             let applied = await engine.projector.applied
@@ -24,11 +40,9 @@ struct OpsController {
         router.get("/metrics") { _, _ in
             let applied = await engine.projector.applied
             let last = (try? await engine.store.lastSeq()) ?? 0
-            registry.makeGauge(name: "rapport_log_position", help: "Highest position in the event log").set(Double(last))
-            registry.makeGauge(name: "rapport_projection_position", help: "Last log position the profile projection applied")
-                .set(Double(applied))
-            registry.makeGauge(name: "rapport_projection_lag_events", help: "Events logged but not yet projected")
-                .set(Double(max(0, last - applied)))
+            registry.makeGauge(descriptor: Self.logPosition).set(Double(last))
+            registry.makeGauge(descriptor: Self.projectionPosition).set(Double(applied))
+            registry.makeGauge(descriptor: Self.projectionLag).set(Double(max(0, last - applied)))
             var out: [UInt8] = []
             registry.emit(into: &out)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -234,6 +234,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 let text = String(buffer: r.body)
                 #expect(text.contains("rapport_events_accepted_total"))
                 #expect(text.contains("rapport_projection_lag_events"))
+                #expect(text.contains("# HELP rapport_log_position Highest position in the event log"))
             }
             try await client.execute(uri: "/openapi.json", method: .get) { r in
                 let doc = try json(r)
