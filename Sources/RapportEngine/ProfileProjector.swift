@@ -220,13 +220,33 @@ public actor ProfileProjector {
         markDirty(owner)
     }
 
-    /// The decoded `properties` of a message (an empty object if it has none or
-    /// they do not decode).
-    static func properties(of m: Message) -> JSONValue {
-        guard let range = m.propertiesRange, range.lowerBound >= 0, range.upperBound <= m.body.count,
-            let value = try? JSONValue.parse(Array(m.body[range]))
-        else { return .object([:]) }
-        return value
+    /// The members of a message's `properties` that `ProfileRules.amount(of:)`
+    /// reads (the amount properties and `products`), decoded; every other
+    /// member is skipped, not built. An empty object if there are none or
+    /// they do not decode.
+    static func amountMembers(of m: Message, rules: ProfileRules) -> JSONValue {
+        guard let range = m.propertiesRange, range.lowerBound >= 0, range.upperBound <= m.body.count else {
+            return .object([:])
+        }
+        return m.body.withUnsafeBufferPointer { all -> JSONValue in
+            var scanner = JSONScanner(UnsafeBufferPointer(rebasing: all[range]))
+            var members: [String: JSONValue] = [:]
+            do throws(RapportError) {
+                guard try scanner.beginObject() else { return .object([:]) }
+                repeat {
+                    let key = try scanner.readKey()
+                    if key == "products" || rules.amountProperties.contains(key) {
+                        members[key] = try scanner.parseValue()
+                    } else {
+                        try scanner.skipValue()
+                    }
+                } while try scanner.nextMember()
+                try scanner.expectEnd()
+            } catch {
+                return .object([:])
+            }
+            return .object(members)
+        }
     }
 
     /// Notes that a profile changed and must be written at the next flush.
@@ -302,7 +322,7 @@ extension ProfileNode {
             let isOrder = rules.orderEvents.contains(name)
             let isRefund = rules.refundEvents.contains(name)
             if isOrder || isRefund {
-                let amount = rules.amount(of: ProfileProjector.properties(of: m))
+                let amount = rules.amount(of: ProfileProjector.amountMembers(of: m, rules: rules))
                 if isOrder {
                     record.aggregates.orders += 1
                     record.aggregates.revenue += amount

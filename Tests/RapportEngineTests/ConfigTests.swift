@@ -32,6 +32,25 @@ import Testing
         #expect(!p.identifiers.contains { $0.identifier.kind == "user_id" }, "\"nobody\" is blocked by the config")
     }
 
+    @Test func orderAmountsAreReadWithoutDecodingTheRestOfTheProperties() throws {
+        let rules = ProfileRules()
+        func amount(_ properties: String) -> Double {
+            let prefix = #"{"type":"track","properties":"#
+            let body = Array((prefix + properties + #","userId":"u"}"#).utf8)
+            let start = prefix.utf8.count
+            let m = Message(type: .track, messageId: "m", userId: "u", event: "Order Completed",
+                            propertiesRange: start..<(start + properties.utf8.count), timestamp: 0, receivedAt: 0,
+                            body: body)
+            return rules.amount(of: ProfileProjector.amountMembers(of: m, rules: rules))
+        }
+        #expect(amount(#"{"x":{"deep":[1,{"y":null}]},"total":"n/a","revenue":12.5,"products":[]}"#) == 12.5)
+        #expect(amount(#"{"products":[{"price":2,"quantity":3},{"price":1.5}],"note":"包邮"}"#) == 7.5)
+        #expect(amount(#"{"total":"n/a","value":4}"#) == 4)
+        #expect(amount(#"{"revenue":3"#) == 0, "properties that do not decode count nothing")
+        #expect(amount("[1,2]") == 0)
+        #expect(amount("{}") == 0)
+    }
+
     @Test func badConfigFilesGiveClearErrors() throws {
         let dir = temporaryDirectory()
         #expect(throws: RapportError.self) { try RapportConfig.load(path: dir + "/missing.json") }
