@@ -185,25 +185,17 @@ func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, paddi
 
     @Test func version1LogIsMovedIntoBlocks() async throws {
         let dir = temporaryDirectory()
-        do {
-            // A log as version 1 wrote it: a row per event, with a gap at 4.
-            let queue = try DatabaseQueue(path: (dir as NSString).appendingPathComponent("rapport.sqlite"))
-            var v1 = SQLiteStore.logMigrator
-            try v1.migrate(queue, upTo: "v1")
-            try await queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO workspaces (id, name) VALUES (1, 'w');
-                    INSERT INTO sources (id, workspace_id, name) VALUES (1, 1, 'web');
-                    INSERT INTO events (seq, workspace_id, source_id, client_ts, message_id, type, name, timestamp,
-                      received_at, body) VALUES
-                      (1, 1, 1, 0, 'm1', 'identify', 'identify', 1000, 1001, X'7B7D'),
-                      (2, 1, 1, 0, 'm2', 'track', 'Order Completed', 2000, 2001, X'7B2261223A317D'),
-                      (3, 1, 1, 0, 'm3', 'page', 'page', 3000, 3001, X'7B7D'),
-                      (5, 1, 1, 0, 'm5', 'track', 'Viewed', 86401000, 86401001, X'7B7D');
-                    """)
-            }
-            try queue.close()
-        }
+        // A log as version 1 wrote it: a row per event, with a gap at 4.
+        try await writeVersion1(SQLiteStore.logMigrator, file: "rapport.sqlite", in: dir, sql: """
+                INSERT INTO workspaces (id, name) VALUES (1, 'w');
+                INSERT INTO sources (id, workspace_id, name) VALUES (1, 1, 'web');
+                INSERT INTO events (seq, workspace_id, source_id, client_ts, message_id, type, name, timestamp,
+                  received_at, body) VALUES
+                  (1, 1, 1, 0, 'm1', 'identify', 'identify', 1000, 1001, X'7B7D'),
+                  (2, 1, 1, 0, 'm2', 'track', 'Order Completed', 2000, 2001, X'7B2261223A317D'),
+                  (3, 1, 1, 0, 'm3', 'page', 'page', 3000, 3001, X'7B7D'),
+                  (5, 1, 1, 0, 'm5', 'track', 'Viewed', 86401000, 86401001, X'7B7D');
+                """)
         let store = try SQLiteStore(directory: dir)
         let all = try await store.events(after: 0, limit: 10)
         #expect(all.map(\.seq) == [1, 2, 3, 5])

@@ -20,6 +20,14 @@ func message(_ id: String, user: String? = "u1", ts: Int64 = 1_700_000_000_000, 
                    receivedAt: ts + 5, body: body)
 }
 
+/// Creates `file` in `dir` as version 1 of `migrator` left it, with `sql` run on it.
+func writeVersion1(_ migrator: DatabaseMigrator, file: String, in dir: String, sql: String) async throws {
+    let queue = try DatabaseQueue(path: (dir as NSString).appendingPathComponent(file))
+    try migrator.migrate(queue, upTo: "v1")
+    try await queue.write { db in try db.execute(sql: sql) }
+    try queue.close()
+}
+
 @Suite struct SQLiteStoreTests {
     @Test func appendAssignsIncreasingPositionsAndDedupes() async throws {
         let store = try SQLiteStore(directory: temporaryDirectory())
@@ -120,21 +128,13 @@ func message(_ id: String, user: String? = "u1", ts: Int64 = 1_700_000_000_000, 
 
     @Test func version1ProjectionIsMigratedInPlace() async throws {
         let dir = temporaryDirectory()
-        do {
-            // A projection database as version 1 wrote it.
-            let queue = try DatabaseQueue(path: (dir as NSString).appendingPathComponent("projection.sqlite"))
-            var v1 = SQLiteStore.projectionMigrator
-            try v1.migrate(queue, upTo: "v1")
-            try await queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO identities (workspace_id, kind, value, profile_id, first_seen)
-                      VALUES (1, 'email', 'a@b.com', 1, 10), (1, 'user_id', 'u1', 1, 5);
-                    INSERT INTO profile_events (profile_id, seq) VALUES (1, 4), (2, 2), (1, 9);
-                    INSERT INTO checkpoints (name, seq) VALUES ('profiles', 9);
-                    """)
-            }
-            try queue.close()
-        }
+        // A projection database as version 1 wrote it.
+        try await writeVersion1(SQLiteStore.projectionMigrator, file: "projection.sqlite", in: dir, sql: """
+                INSERT INTO identities (workspace_id, kind, value, profile_id, first_seen)
+                  VALUES (1, 'email', 'a@b.com', 1, 10), (1, 'user_id', 'u1', 1, 5);
+                INSERT INTO profile_events (profile_id, seq) VALUES (1, 4), (2, 2), (1, 9);
+                INSERT INTO checkpoints (name, seq) VALUES ('profiles', 9);
+                """)
         let store = try SQLiteStore(directory: dir)
         let snap = try await store.loadProjection()
         #expect(snap.checkpoint == 9)
