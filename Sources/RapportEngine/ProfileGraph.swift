@@ -74,7 +74,7 @@ final class ProfileGraph {
     func canonical(_ id: ProfileID) -> ProfileID {
         var current = id
         var hops = 0
-        while let next = nodes[current]?.record.mergedInto, hops < 1_000 {
+        while let next = nodes.mergedInto(current), hops < 1_000 {
             current = next
             hops += 1
         }

@@ -214,8 +214,8 @@ public actor ProfileProjector {
                 code: w.code.rawValue, detail: w.detail, at: e.message.receivedAt))
         }
         let owner = resolve(plan.eventOwner)
-        // A mutating call through the table's `_modify`: the node changes in place, uncopied.
-        graph.nodes[owner]?.add(e.message, seq: e.seq, rules: rules)
+        // The node changes in place, uncopied.
+        graph.nodes.update(owner) { $0.add(e.message, seq: e.seq, rules: rules) }
         newProfileEvents.append((owner, e.seq))
         markDirty(owner)
     }
@@ -251,9 +251,12 @@ public actor ProfileProjector {
 
     /// Notes that a profile changed and must be written at the next flush.
     func markDirty(_ id: ProfileID) {
-        guard let isDirty = graph.nodes[id]?.isDirty, !isDirty else { return }
-        graph.nodes[id]?.isDirty = true
-        dirty.append(id)
+        let marked = graph.nodes.update(id) { node -> Bool in
+            if node.isDirty { return false }
+            node.isDirty = true
+            return true
+        }
+        if marked == true { dirty.append(id) }
     }
 
     /// Writes what changed since the last flush, with the checkpoint, in one

@@ -44,6 +44,32 @@ struct ProfileTable: Sequence {
         }
     }
 
+    // The hot paths of the projection go through these rather than the subscript: a coroutine
+    // accessor (`_read`, `_modify`) that is not inlined allocates its frame on the heap, which
+    // measured as three mallocs per projected event. These reach the node through the array's
+    // buffer pointer, in place: no coroutine, no copy.
+
+    /// The profile `id` was merged into, if it exists and was.
+    func mergedInto(_ id: ProfileID) -> ProfileID? {
+        guard let i = Self.index(id) else { return sparse[id]?.record.mergedInto }
+        guard i < dense.count else { return nil }
+        return dense.withUnsafeBufferPointer { $0[i]?.record.mergedInto }  // trap-ok: i < count
+    }
+
+    /// Calls `body` with the node `id` to change in place; `nil` if there is none.
+    mutating func update<R>(_ id: ProfileID, _ body: (inout ProfileNode) -> R) -> R? {
+        guard let i = Self.index(id) else {
+            guard var node = sparse.removeValue(forKey: id) else { return nil }
+            defer { sparse[id] = node }
+            return body(&node)
+        }
+        guard i < dense.count else { return nil }
+        return dense.withUnsafeMutableBufferPointer { buffer -> R? in
+            guard buffer[i] != nil else { return nil }  // trap-ok: i < count
+            return body(&buffer[i]!)  // trap-ok: i < count, and not nil
+        }
+    }
+
     /// Every (id, profile), dense ids in order first.
     func makeIterator() -> AnyIterator<(ProfileID, ProfileNode)> {
         var i = 0

@@ -12,6 +12,8 @@ extension IdentifierNormalizer {
     /// `anonymousid`/`anonymous_id` → `anonymous_id`, `deviceid`/`device_id` →
     /// `device_id`.
     public static func kind(forExternalType type: String) -> String? {
+        // Already a kind name (`email`, `crm_contact_id`, the encoding `none`): no copy to build.
+        if isValidKindName(type) { return knownKind(type) ?? type }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(type.utf8.count)
         for scalar in trimmed(type).unicodeScalars {
@@ -24,6 +26,11 @@ extension IdentifierNormalizer {
         }
         guard !bytes.isEmpty else { return nil }
         let kind = String(decoding: bytes, as: UTF8.self)
+        return knownKind(kind) ?? kind
+    }
+
+    /// The kind a lower-case external type names, for the ones Rapport knows by another name.
+    static func knownKind(_ kind: String) -> String? {
         switch kind {
         case "userid", "user_id": return Identifier.Kind.userId
         case "email": return Identifier.Kind.email
@@ -32,7 +39,7 @@ extension IdentifierNormalizer {
         case "openid", "wechat_openid": return Identifier.Kind.wechatOpenId
         case "anonymousid", "anonymous_id": return Identifier.Kind.anonymousId
         case "deviceid", "device_id": return Identifier.Kind.deviceId
-        default: return kind
+        default: return nil
         }
     }
 

@@ -43,38 +43,39 @@ final class KindTable: Sendable {
     /// costs one rank comparison each).
     func sortAndDeduplicate(_ ids: inout [Identifier]) {
         guard ids.count > 1 else { return }
-        var ranks: [Int] = []
-        ranks.reserveCapacity(ids.count)
-        var increasing = true
-        for id in ids {
-            let r = rank(of: id.kind)
-            if let last = ranks.last, last >= r { increasing = false }
-            ranks.append(r)
-        }
-        // Strictly increasing ranks: sorted, and distinct kinds cannot repeat an identifier.
-        if increasing { return }
-        var i = 1
-        while i < ids.count {
-            var j = i
-            // trap-ok: 0 < j < count for ids and ranks alike
-            while j > 0, ranks[j] < ranks[j - 1] || (ranks[j] == ranks[j - 1] && Self.sameRankPrecedes(ids[j], ids[j - 1])) {
-                ids.swapAt(j, j - 1)
-                ranks.swapAt(j, j - 1)
-                j -= 1
+        // The ranks live on the stack: this runs for every projected event.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: ids.count) { ranks in
+            var increasing = true
+            for (k, id) in ids.enumerated() {
+                let r = rank(of: id.kind)
+                if k > 0, ranks[k - 1] >= r { increasing = false }  // trap-ok: 0 < k < capacity
+                ranks.initializeElement(at: k, to: r)
             }
-            i += 1
-        }
-        var last = 0
-        for k in 1..<ids.count {
-            // trap-ok: last < k < count; duplicates share a rank
-            if ranks[k] == ranks[last], ids[k] == ids[last] { continue }
-            last += 1
-            if last != k {
-                ids.swapAt(last, k)
-                ranks.swapAt(last, k)
+            // Strictly increasing ranks: sorted, and distinct kinds cannot repeat an identifier.
+            if increasing { return }
+            var i = 1
+            while i < ids.count {
+                var j = i
+                // trap-ok: 0 < j < count for ids and ranks alike
+                while j > 0, ranks[j] < ranks[j - 1] || (ranks[j] == ranks[j - 1] && Self.sameRankPrecedes(ids[j], ids[j - 1])) {
+                    ids.swapAt(j, j - 1)
+                    ranks.swapAt(j, j - 1)
+                    j -= 1
+                }
+                i += 1
             }
+            var last = 0
+            for k in 1..<ids.count {
+                // trap-ok: last < k < count; duplicates share a rank
+                if ranks[k] == ranks[last], ids[k] == ids[last] { continue }
+                last += 1
+                if last != k {
+                    ids.swapAt(last, k)
+                    ranks.swapAt(last, k)
+                }
+            }
+            ids.removeLast(ids.count - last - 1)
         }
-        ids.removeLast(ids.count - last - 1)
     }
 
     /// Order of two identifiers of equal rank: kind, then value.

@@ -105,11 +105,14 @@ public struct ResolutionPlanner: Sendable {
         Entry.sortAndDeduplicate(&entries)
 
         var state = PlanState(table: table)
+        // Most messages meet one profile: the first answer is kept without allocating an array.
+        var firstCanonical: (ProfileID, ProfileID)?
         var canonicalCache: [(ProfileID, ProfileID)] = []
         func canonical(_ p: ProfileID) -> ProfileID {
+            if let hit = firstCanonical, hit.0 == p { return hit.1 }
             if let hit = canonicalCache.first(where: { $0.0 == p }) { return hit.1 }
             let c = lookup.canonical(p)
-            canonicalCache.append((p, c))
+            if firstCanonical == nil { firstCanonical = (p, c) } else { canonicalCache.append((p, c)) }
             return c
         }
 

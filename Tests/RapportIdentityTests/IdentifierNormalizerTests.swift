@@ -186,6 +186,7 @@ import Testing
         ("openid", "wechat_openid"), ("WeChat_OpenID", "wechat_openid"),
         ("anonymousId", "anonymous_id"), ("device_id", "device_id"),
         ("ios.idfa", "ios_idfa"), ("HubSpot ID", "hubspot_id"), (" crm_id ", "crm_id"), ("客户号", "___"),
+        ("crm_contact_id", "crm_contact_id"), ("none", "none"), (String(repeating: "k", count: 64), String(repeating: "k", count: 64)),
     ])
     func externalTypes(type: String, kind: String) {
         #expect(IdentifierNormalizer.kind(forExternalType: type) == kind)

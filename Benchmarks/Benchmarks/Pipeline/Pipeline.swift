@@ -84,7 +84,7 @@ let benchmarks: @Sendable () -> Void = {
         .appendingPathComponent("../../../Tests/RapportEngineTests/Fixtures").standardized
     let workload = Workload.demo(customers: 4_000)  // ≈ 200k messages
     let config = Benchmark.Configuration(
-        metrics: [.wallClock, .throughput, .peakMemoryResident], timeUnits: .milliseconds,
+        metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal], timeUnits: .milliseconds,
         maxDuration: .seconds(60), maxIterations: 5)
 
     Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability full)",
