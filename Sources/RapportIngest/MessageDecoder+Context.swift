@@ -8,12 +8,16 @@ extension MessageDecoder {
     ///
     /// Every other member (`library`, `userAgent`, `ip`, `locale`, `page`,
     /// `screen`, `os`, `app`, `network`, `timezone`, …) is validated and
-    /// skipped: it stays in ``Message/body`` only. Decoding the whole context
-    /// costs more than the rest of a typical message together, so add a
-    /// member here only when something reads it.
+    /// skipped: it stays in ``Message/body`` only. Of `device`, only `id` is
+    /// decoded. Decoding the whole context costs more than the rest of a
+    /// typical message together, so add a member here only when something
+    /// reads it.
     public static let decodedContextMembers: [String] = [
         "device", "externalIds", "traits", "campaign", "channel", "referrer", "source",
     ]
+
+    /// The index of `device` in ``decodedContextMembers``: of it only `id` is decoded.
+    static let contextDeviceIndex: Int? = decodedContextMembers.firstIndex(of: "device")
 
     /// ``decodedContextMembers`` as UTF-8, in the same order.
     static let decodedContextMemberBytes: [[UInt8]] = decodedContextMembers.map { Array($0.utf8) }
@@ -38,7 +42,7 @@ extension MessageDecoder {
             repeat {
                 let key = try scanner.readRawKey()
                 if let index = memberIndex(key, in: keys, scanner: &scanner), index < names.count {
-                    let value = try scanner.parseValue()
+                    let value = index == contextDeviceIndex ? try readDevice(&scanner) : try scanner.parseValue()
                     // Room for three members in one allocation (contexts rarely have more selected ones).
                     if members.isEmpty { members = Dictionary(minimumCapacity: 3) }
                     if index == traitsIndex { traits = value }
@@ -58,9 +62,32 @@ extension MessageDecoder {
         }
     }
 
+    static let deviceIdKey: [[UInt8]] = [Array("id".utf8)]
+
+    /// A `context.device`: of an object only its `id` (the identifier; model,
+    /// manufacturer and the rest stay in the body), anything else as it is.
+    static func readDevice(_ scanner: inout JSONScanner) throws(RapportError) -> JSONValue {
+        guard scanner.peek() == UInt8(ascii: "{") else { return try scanner.parseValue() }
+        var device: [String: JSONValue] = [:]
+        guard try scanner.beginObject() else { return .object(device) }
+        repeat {
+            let key = try scanner.readRawKey()
+            if memberIndex(key, in: deviceIdKey, scanner: &scanner) != nil {
+                device["id"] = try scanner.parseValue()
+            } else {
+                try scanner.skipValue()
+            }
+        } while try scanner.nextMember()
+        return .object(device)
+    }
+
     /// `context` without the members the decoder does not decode.
     static func selectedContext(_ context: [String: JSONValue]) -> [String: JSONValue] {
-        context.filter { decodedContextMembers.contains($0.key) }
+        var selected = context.filter { decodedContextMembers.contains($0.key) }
+        if case .object(let device)? = selected["device"] {
+            selected["device"] = .object(device.filter { $0.key == "id" })
+        }
+        return selected
     }
 
     /// The index in `keys` of the key's (unescaped) bytes, if it is there.

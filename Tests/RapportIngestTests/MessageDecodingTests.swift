@@ -152,7 +152,7 @@ import Testing
             == ["device", "externalIds", "traits", "campaign", "channel", "referrer", "source"])
         #expect(m.context == [
             "externalIds": .array([.object(["id": .string("x"), "type": .string("email")])]),
-            "device": .object(["id": .string("d-1"), "type": .string("ios")]),
+            "device": .object(["id": .string("d-1")]),  // of the device, only its id
             "campaign": .object(["name": .string("spring"), "source": .string("newsletter")]),
             "channel": .string("web"),
             "referrer": .object(["type": .string("link")]),
@@ -217,6 +217,16 @@ import Testing
             #"{"userId":"u","event":"E","context":{"dev\u0069ce":{"id":"d-1"},"channel":"a","channel":"b","devices":1}}"#,
             .track)
         #expect(m.context == ["device": .object(["id": .string("d-1")]), "channel": .string("b")])
+        // Of the device only its id is decoded, whatever the key's spelling; a device that is not an object stays as it is.
+        let d = try decodeSingle(
+            #"{"userId":"u","event":"E","context":{"device":{"model":"X","\u0069d":"d-2","type":"ios","id":"d-3"}}}"#, .track)
+        #expect(d.context == ["device": .object(["id": .string("d-3")])])
+        let e = try decodeSingle(#"{"userId":"u","event":"E","context":{"device":{"model":"X","i\u0064":"d-4"}}}"#, .track)
+        #expect(e.context == ["device": .object(["id": .string("d-4")])])
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","context":{"device":"phone"}}"#, .track).context
+            == ["device": .string("phone")])
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","context":{"device":{"model":"X"}}}"#, .track).context
+            == ["device": .object([:])])
         #expect(try decodeSingle(#"{"userId":"u","event":"E","context":{}}"#, .track).context.isEmpty)
         #expect(try decodeSingle(#"{"userId":"u","event":"E","context":null}"#, .track).context.isEmpty)
     }
