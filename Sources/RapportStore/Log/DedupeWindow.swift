@@ -64,7 +64,7 @@ final class DedupeWindow: Sendable {
     var count: Int { state.withLock { $0.current.count + $0.previous.count } }
 
     func contains(_ f: MessageFingerprint) -> Bool {
-        state.withLock { $0.current.contains(f) || $0.previous.contains(f) }
+        state.withLock { $0.current.contains(f) || ($0.previous.count > 0 && $0.previous.contains(f)) }
     }
 
     /// Adds the fingerprints of committed blocks that end at `end`.
@@ -81,7 +81,8 @@ final class DedupeWindow: Sendable {
         state.withLock { s in
             var seen = Set<MessageFingerprint>(minimumCapacity: prints.count)
             return prints.map { f in
-                !s.current.contains(f) && !s.previous.contains(f) && seen.insert(f).inserted
+                // Without a window there is no previous generation: no second lookup.
+                !s.current.contains(f) && !(s.previous.count > 0 && s.previous.contains(f)) && seen.insert(f).inserted
             }
         }
     }
