@@ -56,18 +56,24 @@ public final class SQLiteStore: RapportStore {
         } catch {
             throw RapportError(.storage, "cannot create the data directory \(directory): \(error)")
         }
-        // The log's new files get 64 KiB pages: a block (~32 KiB) fits in one page instead of a
-        // chain of nine, and the WAL and the checkpoint write a sixteenth as many frames. The
-        // projection keeps 4 KiB pages: a flush rewrites scattered profile rows, and a bigger page
-        // would be rewritten whole for each. An existing file keeps its page size.
-        let logConfig = Self.configuration(durability: durability, pageSize: 65_536)
-        let projectionConfig = Self.configuration(durability: durability, pageSize: 4_096)
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.maximumReaderCount = 4
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA cache_size = -131072")  // 128 MiB
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // The background checkpointers copy the WAL into the database as it grows. A commit only
+            // checkpoints (and stalls group commit while it does) past 256 MiB of WAL, which happens
+            // when the checkpointers cannot keep up; what they already copied is not copied again.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 65536")
+        }
         let logPath = (directory as NSString).appendingPathComponent("rapport.sqlite")
         let projectionPath = (directory as NSString).appendingPathComponent("projection.sqlite")
         do {
-            pool = try DatabasePool(path: logPath, configuration: logConfig)
+            pool = try DatabasePool(path: logPath, configuration: config)
             try SQLiteStore.logMigrator.migrate(pool)
-            projections = try DatabasePool(path: projectionPath, configuration: projectionConfig)
+            projections = try DatabasePool(path: projectionPath, configuration: config)
             try SQLiteStore.projectionMigrator.migrate(projections)
             logCheckpointer = try WALCheckpointer(path: logPath, durability: durability)
             projectionCheckpointer = try WALCheckpointer(path: projectionPath, durability: durability)
@@ -75,24 +81,6 @@ public final class SQLiteStore: RapportStore {
         } catch {
             throw RapportError(.storage, "cannot open the databases in \(directory): \(error)")
         }
-    }
-
-    static func configuration(durability: Durability, pageSize: Int) -> Configuration {
-        var config = Configuration()
-        config.busyMode = .timeout(30)
-        config.maximumReaderCount = 4
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA page_size = \(pageSize)")  // only takes effect on a new file
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-            try db.execute(sql: "PRAGMA cache_size = -131072")  // 128 MiB
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // The background checkpointers copy the WAL into the database as it grows. A commit only
-            // checkpoints (and stalls group commit while it does) past 256 MiB of WAL, which happens
-            // when the checkpointers cannot keep up; what they already copied is not copied again.
-            let actual = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \((256 << 20) / max(512, actual))")
-        }
-        return config
     }
 
     public func close() async throws {

@@ -183,15 +183,6 @@ func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, paddi
         #expect(EventCountKey.day(of: Int64.min) < 0)
     }
 
-    @Test func aNewLogHasPagesABlockFitsIn() async throws {
-        let dir = temporaryDirectory()
-        let store = try SQLiteStore(directory: dir)
-        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 65_536)
-        #expect(try await store.projections.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4_096)
-        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 4_096)
-        try await store.close()
-    }
-
     @Test func version1LogIsMovedIntoBlocks() async throws {
         let dir = temporaryDirectory()
         // A log as version 1 wrote it: a row per event, with a gap at 4.
@@ -222,8 +213,6 @@ func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, paddi
         #expect(try await store.append(events(["m2", "m6"], source: 1)) == [nil, 6])
         let tables = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master") }
         #expect(!tables.contains("events"))
-        // An existing file keeps the page size it was made with.
-        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4_096)
         try await store.close()
     }
 }
