@@ -23,23 +23,15 @@ extension ProjectableEvent {
     /// The events the log stored, with their positions, in log order;
     /// `positions` is what `EventLog.append` returned for `events` (`nil` for
     /// a duplicate, which is left out).
-    ///
-    /// The messages are moved, not copied (a copy retains each of a message's
-    /// strings, arrays and dictionaries): pass `events` as its last use.
-    public static func stored(_ events: consuming [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
-        var events = events
+    public static func stored(_ events: [EventToAppend], positions: [Int64?]) -> [ProjectableEvent] {
         var out: [ProjectableEvent] = []
         out.reserveCapacity(events.count)
-        // Back to front: `popLast` moves an element out of the array.
-        var i = events.count - 1
-        while let e = events.popLast() {
-            if i >= 0, i < positions.count, let seq = positions[i] {  // trap-ok: bounds checked
+        for (e, seq) in zip(events, positions) {
+            if let seq {
                 out.append(ProjectableEvent(seq: seq, workspaceId: e.workspaceId, sourceId: e.sourceId,
                                             message: e.message))
             }
-            i -= 1
         }
-        out.reverse()
         return out
     }
 }

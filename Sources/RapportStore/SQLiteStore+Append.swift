@@ -13,20 +13,16 @@ extension SQLiteStore {
     public func append(_ events: [EventToAppend]) async throws -> [Int64?] {
         if events.isEmpty { return [] }
         let now = clock()
-        var scratch: [UInt8] = []
-        var prints: [MessageFingerprint] = []
-        prints.reserveCapacity(events.count)
-        events.withUnsafeBufferPointer { buffer in
+        let fingerprints = events.withUnsafeBufferPointer { buffer -> [MessageFingerprint] in
             // Read through the element pointer: `map` or `buffer[i]` would copy each message.
-            guard let base = buffer.baseAddress else { return }
-            for i in 0..<buffer.count {
-                let e = base + i
-                prints.append(MessageFingerprint(sourceId: e.pointee.sourceId, messageId: e.pointee.message.messageId,
-                                                 scratch: &scratch))
+            guard let base = buffer.baseAddress else { return [] }
+            var scratch: [UInt8] = []
+            return (0..<buffer.count).map { i in
+                MessageFingerprint(sourceId: (base + i).pointee.sourceId,
+                                   messageId: (base + i).pointee.message.messageId, scratch: &scratch)
             }
         }
         let dedupe = self.dedupe
-        let fingerprints = prints
         let (positions, end, bytes) = try await pool.write { db in
             let known = dedupe.knownEnd
             let newer = try Row.fetchCursor(

@@ -48,6 +48,12 @@ final class DedupeWindow: Sendable {
         var currentSince: Int64
         /// The position after the last block this process has read or written.
         var knownEnd: Int64
+
+        /// Whether either generation holds `f` (without a window there is no
+        /// previous generation, and no second lookup).
+        func holds(_ f: MessageFingerprint) -> Bool {
+            current.contains(f) || (previous.count > 0 && previous.contains(f))
+        }
     }
 
     /// Milliseconds a fingerprint is kept at least; `nil`: for ever.
@@ -64,7 +70,7 @@ final class DedupeWindow: Sendable {
     var count: Int { state.withLock { $0.current.count + $0.previous.count } }
 
     func contains(_ f: MessageFingerprint) -> Bool {
-        state.withLock { $0.current.contains(f) || ($0.previous.count > 0 && $0.previous.contains(f)) }
+        state.withLock { $0.holds(f) }
     }
 
     /// Adds the fingerprints of committed blocks that end at `end`.
@@ -80,10 +86,7 @@ final class DedupeWindow: Sendable {
     func fresh(_ prints: [MessageFingerprint]) -> [Bool] {
         state.withLock { s in
             var seen = Set<MessageFingerprint>(minimumCapacity: prints.count)
-            return prints.map { f in
-                // Without a window there is no previous generation: no second lookup.
-                !s.current.contains(f) && !(s.previous.count > 0 && s.previous.contains(f)) && seen.insert(f).inserted
-            }
+            return prints.map { f in !s.holds(f) && seen.insert(f).inserted }
         }
     }
 
