@@ -23,55 +23,77 @@ extension SQLiteStore {
             }
         }
         let dedupe = self.dedupe
-        let (positions, end, bytes) = try await pool.write { db in
-            let known = dedupe.knownEnd
-            let newer = try Row.fetchCursor(
-                db, sql: "SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= ? ORDER BY first_seq",
-                arguments: [known])
-            while let row = try newer.next() {
-                let blockEnd: Int64 = row[0]
-                try row.withUnsafeData(atIndex: 1) { data in
-                    (data ?? Data()).withUnsafeBytes { dedupe.absorb($0, end: blockEnd) }
+        let segments = self.segments
+        let (positions, end, bytes) = try await pool.writeWithoutTransaction { db in
+            // IMMEDIATE: the write lock is taken before the log's end is read, so no other process can
+            // commit between the read and this commit, and the segment bytes written here are after
+            // everything committed.
+            var result: ([Int64?], Int64, Int) = ([], 0, 0)
+            try db.inTransaction(.immediate) {
+                let known = dedupe.knownEnd
+                let newer = try Row.fetchCursor(
+                    db, sql: "SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= ? ORDER BY first_seq",
+                    arguments: [known])
+                while let row = try newer.next() {
+                    let blockEnd: Int64 = row[0]
+                    try row.withUnsafeData(atIndex: 1) { data in
+                        (data ?? Data()).withUnsafeBytes { dedupe.absorb($0, end: blockEnd) }
+                    }
                 }
+                let fresh = dedupe.fresh(fingerprints)
+                let tail = try Self.logTail(db)
+                var sink = try SegmentSink(db, segments: segments, segment: tail.segment, position: tail.offset)
+                var records: [UInt8] = []
+                records.reserveCapacity(min(events.count, 4_096) * 1_024)
+                let (positions, end, counts) = try Self.writeBlocks(
+                    events, prints: fingerprints, fresh: fresh, start: max(known, tail.end), records: &records
+                ) { first, count, prints, block, records in
+                    try sink.close(first: first, count: count, receivedAt: now, prints: prints, block: block,
+                                   records: &records)
+                }
+                try sink.finish(records: &records)
+                try Self.addCounts(db, counts)
+                // The WAL grows by the rows only (the bytes are in the segments): a few pages a commit.
+                result = (positions, end, Int(end - max(known, tail.end)) * 24 + 3 * 4_096)
+                return .commit
             }
-            let fresh = dedupe.fresh(fingerprints)
-            return try Self.writeBlocks(db, events, prints: fingerprints, fresh: fresh, start: max(known, try Self.logEnd(db)),
-                                        now: now)
+            return result
         }
         dedupe.commit(zip(fingerprints, positions).compactMap { $1 == nil ? nil : $0 }, end: end, now: now)
         logCheckpointer.wrote(bytes: bytes)
         return positions
     }
 
-    /// Writes the fresh events as blocks from position `start`, and counts
-    /// them per day, name and source. Returns each event's position (nil
-    /// for a retry), the position after the last, and the bytes written.
+    /// Where the log ends: the position after its last event, and the
+    /// segment and offset after its last block's bytes.
+    static func logTail(_ db: Database) throws -> (end: Int64, segment: Int64, offset: Int64) {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT first_seq + count, segment, seg_offset + seg_length FROM log_blocks ORDER BY first_seq DESC LIMIT 1
+            """) else { return (1, 1, 0) }
+        return (row[0], row[1], row[2])
+    }
+
+    /// Encodes the fresh events as blocks from position `start` into
+    /// `records`, calling `close` with each block's first position, event
+    /// count, fingerprints and range in `records` (which `close` may drain).
+    /// Returns each event's position (nil for a retry), the position after
+    /// the last, and the events per day, name and source.
     static func writeBlocks(
-        _ db: Database, _ events: [EventToAppend], prints: [MessageFingerprint], fresh: [Bool], start: Int64, now: Int64
-    ) throws -> ([Int64?], Int64, Int) {
-        // The hot path of ingestion: bound through SQLite's C API, bodies copied once, into the block.
-        let insert = try RawStatement(db, sql: """
-            INSERT INTO log_blocks (first_seq, count, received_at, fingerprints, records) VALUES (?, ?, ?, ?, ?)
-            """)
+        _ events: [EventToAppend], prints: [MessageFingerprint], fresh: [Bool], start: Int64,
+        records: inout [UInt8],
+        close: (_ first: Int64, _ count: Int64, _ prints: [UInt8], _ block: Range<Int>, _ records: inout [UInt8]) throws -> Void
+    ) throws -> ([Int64?], Int64, [EventCountKey: Int]) {
         var positions: [Int64?] = []
         positions.reserveCapacity(events.count)
-        var records: [UInt8] = []
-        records.reserveCapacity(LogBlock.targetBytes * 2)
         var blockPrints: [UInt8] = []
+        var blockStart = records.count
         var next = start
         var first = start
-        var bytes = 0
         var counts: [EventCountKey: Int] = [:]
         func closeBlock() throws {
             guard next > first else { return }
-            insert.bind(1, first)
-            insert.bind(2, next - first)
-            insert.bind(3, now)
-            insert.bindBlob(4, blockPrints)
-            insert.bindBlob(5, records)
-            try insert.step()
-            bytes += records.count + blockPrints.count + 64
-            records.removeAll(keepingCapacity: true)
+            try close(first, next - first, blockPrints, blockStart..<records.count, &records)
+            blockStart = records.count
             blockPrints.removeAll(keepingCapacity: true)
             first = next
         }
@@ -90,12 +112,17 @@ extension SQLiteStore {
                 positions.append(next)
                 next += 1
                 counts[EventCountKey(e.pointee), default: 0] += 1
-                if records.count >= LogBlock.targetBytes || next - first >= Int64(LogBlock.maxRecords) {
+                if records.count - blockStart >= LogBlock.targetBytes || next - first >= Int64(LogBlock.maxRecords) {
                     try closeBlock()
                 }
             }
         }
         try closeBlock()
+        return (positions, next, counts)
+    }
+
+    /// Adds events to the counts per workspace, day, source and name.
+    static func addCounts(_ db: Database, _ counts: [EventCountKey: Int]) throws {
         let count = try RawStatement(db, sql: """
             INSERT INTO event_counts (workspace_id, day, source_id, name, count) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (workspace_id, day, source_id, name) DO UPDATE SET count = count + excluded.count
@@ -108,7 +135,6 @@ extension SQLiteStore {
             count.bind(5, Int64(n))
             try count.step()
         }
-        return (positions, next, bytes)
     }
 
     /// Reads the fingerprints of the blocks appended within the window (all of them without one).
@@ -143,5 +169,63 @@ struct EventCountKey: Hashable {
     /// Days since 1970-01-01 (UTC), rounded down, for any time.
     static func day(of ms: Int64) -> Int64 {
         ms >= 0 ? ms / 86_400_000 : -((-(ms + 1)) / 86_400_000) - 1
+    }
+}
+
+/// Indexes blocks in `log_blocks` and writes their bytes to the segments,
+/// within one transaction: ``close`` inserts a block's row, ``finish``
+/// writes the bytes (before the transaction commits).
+struct SegmentSink {
+    let segments: LogSegments
+    let insert: RawStatement
+    /// The segment being written, and the offset in it of `records[0]`.
+    var segment: Int64
+    var position: Int64
+
+    init(_ db: Database, segments: LogSegments, segment: Int64, position: Int64, table: String = "log_blocks") throws {
+        self.segments = segments
+        self.segment = max(1, segment)
+        self.position = max(0, position)
+        insert = try RawStatement(db, sql: """
+            INSERT INTO \(table) (first_seq, count, received_at, fingerprints, segment, seg_offset, seg_length)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
+    /// Indexes the block at `block` of `records`. A block starting at or past
+    /// the segment size starts a new segment: the bytes before it are written
+    /// out first.
+    mutating func close(first: Int64, count: Int64, receivedAt: Int64, prints: [UInt8], block: Range<Int>,
+                        records: inout [UInt8]) throws {
+        var block = block
+        if position + Int64(block.lowerBound) >= segments.segmentBytes {
+            try write(records, upTo: block.lowerBound)
+            records.removeSubrange(0..<block.lowerBound)
+            block = 0..<block.count
+            segment += 1
+            position = 0
+        }
+        insert.bind(1, first)
+        insert.bind(2, count)
+        insert.bind(3, receivedAt)
+        insert.bindBlob(4, prints)
+        insert.bind(5, segment)
+        insert.bind(6, position + Int64(block.lowerBound))
+        insert.bind(7, Int64(block.count))
+        try insert.step()
+    }
+
+    /// Writes what `records` holds and empties it.
+    mutating func finish(records: inout [UInt8]) throws {
+        try write(records, upTo: records.count)
+        position += Int64(records.count)
+        records.removeAll(keepingCapacity: true)
+    }
+
+    private func write(_ records: [UInt8], upTo end: Int) throws {
+        guard end > 0 else { return }
+        try records.withUnsafeBytes { b in
+            try segments.write(UnsafeRawBufferPointer(rebasing: b[0..<min(end, b.count)]), segment: segment, offset: position)
+        }
     }
 }

@@ -5,8 +5,9 @@ import RapportCore
 extension SQLiteStore {
     /// The schema, versioned. Every table leads with the workspace (and the
     /// profile where it has one) so the PostgreSQL schema can distribute by them.
-    /// The log and credentials database (`rapport.sqlite`).
-    static var logMigrator: DatabaseMigrator {
+    /// The log and credentials database (`rapport.sqlite`); from v3 the log's
+    /// block bytes are in `segments`.
+    static func logMigrator(segments: LogSegments) -> DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -89,7 +90,49 @@ extension SQLiteStore {
             try migrateRowsToBlocks(db)
             try db.execute(sql: "DROP TABLE events")
         }
+        // v3: a block's bytes live in segment files (`LogSegments`); its row says where. Inside SQLite
+        // each byte went through the page cache, the WAL and a checkpoint copy.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE log_blocks_v3 (
+                  first_seq INTEGER PRIMARY KEY,
+                  count INTEGER NOT NULL,
+                  received_at INTEGER NOT NULL,
+                  fingerprints BLOB NOT NULL,
+                  segment INTEGER NOT NULL,
+                  seg_offset INTEGER NOT NULL,
+                  seg_length INTEGER NOT NULL
+                );
+                """)
+            try moveBlocksToSegments(db, segments: segments)
+            try db.execute(sql: """
+                DROP TABLE log_blocks;
+                ALTER TABLE log_blocks_v3 RENAME TO log_blocks;
+                CREATE INDEX log_blocks_received ON log_blocks (received_at);
+                """)
+        }
         return m
+    }
+
+    /// Writes the blocks a version 2 log holds in its rows to segments, and
+    /// indexes them in `log_blocks_v3`. The bytes are written before the
+    /// migration commits; if it does not, the next attempt writes over them.
+    static func moveBlocksToSegments(_ db: Database, segments: LogSegments) throws {
+        var sink = try SegmentSink(db, segments: segments, segment: 1, position: 0, table: "log_blocks_v3")
+        var records: [UInt8] = []
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT first_seq, count, received_at, fingerprints, records FROM log_blocks ORDER BY first_seq")
+        while let row = try rows.next() {
+            let start = records.count
+            try row.withUnsafeData(atIndex: 4) { data in
+                if let data { records.append(contentsOf: data) }
+            }
+            let prints: Data = row[3]
+            try sink.close(first: row[0], count: row[1], receivedAt: row[2], prints: [UInt8](prints),
+                           block: start..<records.count, records: &records)
+            if records.count >= 4 << 20 { try sink.finish(records: &records) }
+        }
+        try sink.finish(records: &records)
     }
 
     /// The projections' database (`projection.sqlite`): derived state and the
@@ -202,10 +245,26 @@ extension SQLiteStore {
         var prints: [MessageFingerprint] = []
         var start: Int64 = 0
         var received: Int64 = 0
+        // The v2 layout: the block's bytes in its row.
+        let insert = try RawStatement(db, sql: """
+            INSERT INTO log_blocks (first_seq, count, received_at, fingerprints, records) VALUES (?, ?, ?, ?, ?)
+            """)
+        var records: [UInt8] = []
         func write() throws {
             guard !events.isEmpty else { return }
-            _ = try writeBlocks(db, events, prints: prints, fresh: Array(repeating: true, count: events.count),
-                                start: start, now: received)
+            let (_, _, counts) = try writeBlocks(
+                events, prints: prints, fresh: Array(repeating: true, count: events.count), start: start,
+                records: &records
+            ) { first, count, prints, block, records in
+                insert.bind(1, first)
+                insert.bind(2, count)
+                insert.bind(3, received)
+                insert.bindBlob(4, prints)
+                insert.bindBlob(5, Array(records[block]))
+                try insert.step()
+                records.removeAll(keepingCapacity: true)
+            }
+            try addCounts(db, counts)
             events.removeAll(keepingCapacity: true)
             prints.removeAll(keepingCapacity: true)
         }

@@ -31,6 +31,8 @@ public final class SQLiteStore: RapportStore {
     /// their own, so that the writers' commits do not stop to do it.
     let logCheckpointer: WALCheckpointer
     let projectionCheckpointer: WALCheckpointer
+    /// The files holding the log's blocks (`log/*.seg`).
+    let segments: LogSegments
     /// The fingerprints of the messages appended within the dedupe window.
     let dedupe: DedupeWindow
     /// Now, in milliseconds since 1970: when blocks are appended, for the dedupe window.
@@ -47,8 +49,9 @@ public final class SQLiteStore: RapportStore {
     ///     bytes each). `nil` (the default): remembered for ever, memory grows
     ///     with the log.
     ///   - clock: the time blocks are stamped with, for the window.
+    ///   - segmentBytes: the size past which the log starts a new segment file.
     public init(directory: String, durability: Durability = .full, dedupeWindow: Int64? = nil,
-                clock: @escaping @Sendable () -> Int64 = wallClock) throws {
+                segmentBytes: Int64 = 1 << 30, clock: @escaping @Sendable () -> Int64 = wallClock) throws {
         self.directory = directory
         self.clock = clock
         do {
@@ -71,11 +74,18 @@ public final class SQLiteStore: RapportStore {
         let logPath = (directory as NSString).appendingPathComponent("rapport.sqlite")
         let projectionPath = (directory as NSString).appendingPathComponent("projection.sqlite")
         do {
+            let segments = try LogSegments(directory: directory, segmentBytes: segmentBytes,
+                                           syncEveryWrite: durability == .full)
+            self.segments = segments
             pool = try DatabasePool(path: logPath, configuration: config)
-            try SQLiteStore.logMigrator.migrate(pool)
+            try SQLiteStore.logMigrator(segments: segments).migrate(pool)
             projections = try DatabasePool(path: projectionPath, configuration: config)
             try SQLiteStore.projectionMigrator.migrate(projections)
-            logCheckpointer = try WALCheckpointer(path: logPath, durability: durability)
+            logCheckpointer = try WALCheckpointer(path: logPath, durability: durability) {
+                // With `normal` durability a commit does not sync its segment bytes; before a checkpoint
+                // syncs the WAL (making its rows durable), the bytes they point to are synced.
+                segments.syncWritten()
+            }
             projectionCheckpointer = try WALCheckpointer(path: projectionPath, durability: durability)
             dedupe = try pool.read { db in try Self.loadDedupe(db, window: dedupeWindow.map { max(1, $0) }, now: clock()) }
         } catch {
@@ -88,6 +98,7 @@ public final class SQLiteStore: RapportStore {
         try projectionCheckpointer.close()
         try pool.close()
         try projections.close()
+        segments.close()
     }
 
     // MARK: - Event log (the reads; the append is in SQLiteStore+Append.swift)
@@ -96,17 +107,17 @@ public final class SQLiteStore: RapportStore {
     /// holds at most `LogBlock.maxRecords` events.
     public func events(after seq: Int64, limit: Int) async throws -> [StoredEvent] {
         if limit <= 0 { return [] }
+        let segments = self.segments
         return try await pool.read { db in
             var out: [StoredEvent] = []
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT first_seq, records FROM log_blocks WHERE first_seq > ? ORDER BY first_seq",
-                arguments: [seq.subtractingReportingOverflow(Int64(LogBlock.maxRecords)).partialValue])
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT first_seq, segment, seg_offset, seg_length FROM log_blocks WHERE first_seq > ? ORDER BY first_seq
+                """, arguments: [seq.subtractingReportingOverflow(Int64(LogBlock.maxRecords)).partialValue])
             while out.count < limit, let row = try rows.next() {
                 let first: Int64 = row[0]
-                _ = try row.withUnsafeData(atIndex: 1) { data in
-                    (data ?? Data()).withUnsafeBytes { b in
-                        LogBlock.decode(b, firstSeq: first, into: &out, limit: limit) { $0 > seq }
-                    }
+                let bytes = try segments.read(segment: row[1], offset: row[2], length: row[3])
+                bytes.withUnsafeBytes { b in
+                    _ = LogBlock.decode(b, firstSeq: first, into: &out, limit: limit) { $0 > seq }
                 }
             }
             return out
@@ -115,11 +126,13 @@ public final class SQLiteStore: RapportStore {
 
     public func events(at seqs: [Int64]) async throws -> [StoredEvent] {
         if seqs.isEmpty { return [] }
+        let segments = self.segments
         return try await pool.read { db in
             var out: [StoredEvent] = []
             let wanted = Set(seqs)
             let block = try db.cachedStatement(sql: """
-                SELECT first_seq, count, records FROM log_blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1
+                SELECT first_seq, count, segment, seg_offset, seg_length FROM log_blocks
+                WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1
                 """)
             var covered: Range<Int64> = 0..<0
             for s in wanted.sorted() where !covered.contains(s) {
@@ -128,10 +141,9 @@ public final class SQLiteStore: RapportStore {
                 let count: Int64 = row[1]
                 covered = first..<first.addingReportingOverflow(count).partialValue
                 guard covered.contains(s) else { continue }
-                _ = try row.withUnsafeData(atIndex: 2) { data in
-                    (data ?? Data()).withUnsafeBytes { b in
-                        LogBlock.decode(b, firstSeq: first, into: &out) { wanted.contains($0) }
-                    }
+                let bytes = try segments.read(segment: row[2], offset: row[3], length: row[4])
+                bytes.withUnsafeBytes { b in
+                    _ = LogBlock.decode(b, firstSeq: first, into: &out) { wanted.contains($0) }
                 }
             }
             return out

@@ -22,8 +22,11 @@ final class WALCheckpointer: Sendable {
     /// whether the connection is closed.
     private let state = Mutex<(written: Int, running: Bool, closed: Bool)>((0, false, false))
     let threshold: Int
+    /// Runs before each checkpoint (the log syncs its segments there when commits do not).
+    let beforeCheckpoint: @Sendable () -> Void
 
-    init(path: String, durability: SQLiteStore.Durability, threshold: Int = 1 << 20) throws {
+    init(path: String, durability: SQLiteStore.Durability, threshold: Int = 1 << 20,
+         beforeCheckpoint: @escaping @Sendable () -> Void = {}) throws {
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.label = "rapport.checkpointer"
@@ -32,6 +35,7 @@ final class WALCheckpointer: Sendable {
         }
         queue = try DatabaseQueue(path: path, configuration: config)
         self.threshold = threshold
+        self.beforeCheckpoint = beforeCheckpoint
     }
 
     /// Notes that about `bytes` were committed; starts a checkpoint in the
@@ -45,6 +49,7 @@ final class WALCheckpointer: Sendable {
             // Queued under the lock: `close()` marks the checkpointer closed under the same lock before it
             // closes the connection, so a checkpoint queued here always runs before the connection closes.
             queue.asyncWriteWithoutTransaction { db in
+                self.beforeCheckpoint()
                 // A failed passive checkpoint loses nothing: the pages stay in the WAL for the next one.
                 _ = try? db.checkpoint(.passive)
                 self.state.withLock { $0.running = false }

@@ -96,6 +96,69 @@ func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, paddi
         try await store.close()
     }
 
+    @Test func blocksAreWrittenToSegmentsThatRollOver() async throws {
+        let dir = temporaryDirectory()
+        // Segments of 64 KiB: 600 events of ~1 KB fill about ten.
+        let store = try SQLiteStore(directory: dir, segmentBytes: 64 * 1024)
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        let ids = (0..<600).map { "e\($0)" }
+        for part in stride(from: 0, to: 600, by: 100) {
+            _ = try await store.append(events(Array(ids[part..<part + 100]), source: src.id, workspace: ws.id,
+                                              padding: 1_000))
+        }
+        try await store.close()
+        let files = try FileManager.default.contentsOfDirectory(atPath: (dir as NSString).appendingPathComponent("log"))
+        #expect(files.count >= 8)
+        #expect(files.contains("000000000001.seg"))
+        // Every segment ends past 64 KiB only by its last block (at most 32 KiB plus a record).
+        let bounds = try await SQLiteStore(directory: dir, segmentBytes: 64 * 1024).pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT segment, MIN(seg_offset), MAX(seg_offset + seg_length) FROM log_blocks GROUP BY segment
+                """).map { (segment: $0[0] as Int64, start: $0[1] as Int64, end: $0[2] as Int64) }
+        }
+        #expect(bounds.map(\.segment) == Array(1...Int64(bounds.count)))
+        #expect(bounds.allSatisfy { $0.start == 0 && $0.end < 64 * 1024 + 34 * 1024 })
+        let reopened = try SQLiteStore(directory: dir, segmentBytes: 64 * 1024)
+        #expect(try await reopened.events(after: 0, limit: 1_000).map(\.messageId) == ids)
+        #expect(try await reopened.events(at: [599, 1, 300]).map(\.messageId) == ["e0", "e299", "e598"])
+        try await reopened.close()
+    }
+
+    @Test func bytesACrashLeftBehindAreWrittenOver() async throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteStore(directory: dir)
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        _ = try await store.append(events(["a", "b"], source: src.id, workspace: ws.id))
+        try await store.close()
+        // A process that died between writing its bytes and committing them leaves them after the log's end.
+        let segment = (dir as NSString).appendingPathComponent("log/000000000001.seg")
+        let handle = try #require(FileHandle(forWritingAtPath: segment))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: 5_000))
+        try handle.close()
+        let reopened = try SQLiteStore(directory: dir)
+        #expect(try await reopened.append(events(["c", "d"], source: src.id, workspace: ws.id)) == [3, 4])
+        #expect(try await reopened.events(after: 0, limit: 10).map(\.messageId) == ["a", "b", "c", "d"])
+        try await reopened.close()
+    }
+
+    @Test func aTruncatedSegmentIsAnErrorNotATrap() async throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteStore(directory: dir)
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        _ = try await store.append(events(["a", "b", "c"], source: src.id, workspace: ws.id, padding: 500))
+        try await store.close()
+        let segment = (dir as NSString).appendingPathComponent("log/000000000001.seg")
+        #expect(truncate(segment, 100) == 0)
+        let reopened = try SQLiteStore(directory: dir)
+        await #expect(throws: RapportError.self) { try await reopened.events(after: 0, limit: 10) }
+        await #expect(throws: RapportError.self) { try await reopened.events(at: [2]) }
+        try await reopened.close()
+    }
+
     @Test func retriesAreRecognisedAfterARestartAndFromAnotherProcess() async throws {
         let dir = temporaryDirectory()
         let clock = TestClock()
@@ -186,7 +249,7 @@ func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, paddi
     @Test func version1LogIsMovedIntoBlocks() async throws {
         let dir = temporaryDirectory()
         // A log as version 1 wrote it: a row per event, with a gap at 4.
-        try await writeVersion1(SQLiteStore.logMigrator, file: "rapport.sqlite", in: dir, sql: """
+        try await writeVersion1(SQLiteStore.logMigrator(segments: LogSegments(directory: dir, segmentBytes: 1 << 20, syncEveryWrite: false)), file: "rapport.sqlite", in: dir, sql: """
                 INSERT INTO workspaces (id, name) VALUES (1, 'w');
                 INSERT INTO sources (id, workspace_id, name) VALUES (1, 1, 'web');
                 INSERT INTO events (seq, workspace_id, source_id, client_ts, message_id, type, name, timestamp,
