@@ -23,7 +23,7 @@ struct ProfileNode {
 /// clearing one pointer, and nothing is lost or recomputed.
 final class ProfileGraph {
     var nodes = ProfileTable()
-    var owners: [WorkspaceID: [Identifier: ProfileID]] = [:]
+    var owners = OwnerIndex()
     var blocks: [ProfileID: Set<ProfileID>] = [:]
     var merges: [Int64: MergeRecord] = [:]
     var mergesByProfile: [ProfileID: [Int64]] = [:]
@@ -38,7 +38,7 @@ final class ProfileGraph {
             nextProfileId = max(nextProfileId, p.id.rawValue + 1)
         }
         for i in snapshot.identities {
-            owners[i.workspaceId, default: [:]][i.identifier] = i.profileId
+            owners.set(i.profileId, for: i.identifier, in: i.workspaceId)
             nodes[i.profileId]?.identifiers.append(i)
         }
         for m in snapshot.merges {
@@ -134,7 +134,7 @@ struct WorkspaceLookup: IdentityGraphLookup {
     let graph: ProfileGraph
     let workspaceId: WorkspaceID
 
-    func owner(of identifier: Identifier) -> ProfileID? { graph.owners[workspaceId]?[identifier] }
+    func owner(of identifier: Identifier) -> ProfileID? { graph.owners.owner(of: identifier, in: workspaceId) }
     func canonical(_ profile: ProfileID) -> ProfileID { graph.canonical(profile) }
     func identifierCounts(of canonical: ProfileID) -> [String: Int] { graph.identifierCounts(of: canonical) }
     func isMergeBlocked(_ a: ProfileID, _ b: ProfileID) -> Bool { graph.isMergeBlocked(a, b) }

@@ -33,7 +33,7 @@ extension ProfileProjector {
 
     /// The live profile an identifier belongs to.
     public func profileId(for identifier: Identifier, workspaceId: WorkspaceID) -> ProfileID? {
-        guard let owner = graph.owners[workspaceId]?[identifier] else { return nil }
+        guard let owner = graph.owners.owner(of: identifier, in: workspaceId) else { return nil }
         return graph.canonical(owner)
     }
 
@@ -72,8 +72,9 @@ extension ProfileProjector {
         if let id = Int64(needle), let node = graph.nodes[ProfileID(id)], node.record.workspaceId == workspaceId {
             add(ProfileID(id))
         }
-        for (identifier, owner) in graph.owners[workspaceId] ?? [:] where found.count < limit {
+        graph.owners.forEach(in: workspaceId) { identifier, owner in
             if identifier.value.lowercased().contains(needle) { add(owner) }
+            return found.count < limit
         }
         if found.count < limit {
             for (id, node) in graph.nodes where node.record.workspaceId == workspaceId && found.count < limit {

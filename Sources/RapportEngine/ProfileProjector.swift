@@ -196,7 +196,7 @@ public actor ProfileProjector {
         for identifier in plan.attach {
             let record = IdentityRecord(
                 workspaceId: e.workspaceId, identifier: identifier, profileId: target, firstSeen: e.message.timestamp)
-            graph.owners[e.workspaceId, default: [:]][identifier] = target
+            graph.owners.set(target, for: identifier, in: e.workspaceId)
             graph.nodes[target]?.identifiers.append(record)
             newIdentities.append(record)
         }

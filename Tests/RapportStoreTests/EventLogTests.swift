@@ -279,3 +279,34 @@ func events(_ ids: [String], source: SourceID, workspace: WorkspaceID = 1, paddi
         try await store.close()
     }
 }
+
+@Suite struct FingerprintSetTests {
+    @Test func holdsWhatWasInsertedThroughGrowth() {
+        var set = FingerprintSet()
+        var inserted: [MessageFingerprint] = []
+        for i in 0..<50_000 {
+            let f = MessageFingerprint(sourceId: Int64(i % 3), messageId: "m\(i)")
+            let new = set.insert(f)
+            #expect(new)
+            inserted.append(f)
+        }
+        #expect(set.count == 50_000)
+        #expect(inserted.allSatisfy { set.contains($0) })
+        for f in inserted.prefix(100) {
+            let again = set.insert(f)
+            #expect(!again)
+        }
+        #expect(!set.contains(MessageFingerprint(sourceId: 5, messageId: "m1")))
+        // Fingerprints that share their low half, and the all-zero one (the empty-slot marker).
+        let twins = [MessageFingerprint(low: 7, high: 1), MessageFingerprint(low: 7, high: 2), MessageFingerprint(low: 0, high: 0)]
+        #expect(twins.allSatisfy { !set.contains($0) })
+        for f in twins {
+            let new = set.insert(f)
+            #expect(new)
+        }
+        #expect(twins.allSatisfy { set.contains($0) })
+        let zeroAgain = set.insert(MessageFingerprint(low: 0, high: 0))
+        #expect(!zeroAgain)
+        #expect(set.count == 50_003)
+    }
+}

@@ -22,14 +22,14 @@ final class DedupeWindow: Sendable {
     /// while the writer waits (a stall of 100–300 ms every doubling, which
     /// showed as a 500 ms p99 under load); a shard rehashes 1/256 of it.
     struct Generation {
-        private var shards = [Set<MessageFingerprint>](repeating: [], count: 256)
+        private var shards = [FingerprintSet](repeating: FingerprintSet(), count: 256)
         private(set) var count = 0
 
         init() {}
 
         /// Shards sized for as many fingerprints per shard as `other` has.
         init(sizedLike other: Generation) {
-            shards = other.shards.map { Set(minimumCapacity: $0.count) }
+            shards = other.shards.map { FingerprintSet(minimumCapacity: $0.count) }
         }
 
         func contains(_ f: MessageFingerprint) -> Bool {
@@ -37,7 +37,7 @@ final class DedupeWindow: Sendable {
         }
 
         mutating func insert(_ f: MessageFingerprint) {
-            if shards[Int(truncatingIfNeeded: f.high >> 56)].insert(f).inserted { count += 1 }  // trap-ok: 0...255
+            if shards[Int(truncatingIfNeeded: f.high >> 56)].insert(f) { count += 1 }  // trap-ok: 0...255
         }
     }
 
@@ -85,8 +85,8 @@ final class DedupeWindow: Sendable {
     /// earlier in the same list.
     func fresh(_ prints: [MessageFingerprint]) -> [Bool] {
         state.withLock { s in
-            var seen = Set<MessageFingerprint>(minimumCapacity: prints.count)
-            return prints.map { f in !s.holds(f) && seen.insert(f).inserted }
+            var seen = FingerprintSet(minimumCapacity: prints.count)
+            return prints.map { f in !s.holds(f) && seen.insert(f) }
         }
     }
 
