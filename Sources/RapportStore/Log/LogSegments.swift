@@ -110,7 +110,9 @@ final class LogSegments: Sendable {
         }
     }
 
+    /// Syncs what was not synced yet, and closes the files.
     func close() {
+        syncWritten()
         files.withLock { fds in
             for fd in fds.values { _ = Foundation.close(fd) }
             fds.removeAll()
