@@ -42,11 +42,12 @@ extension SQLiteStore {
                 }
                 let fresh = dedupe.fresh(fingerprints)
                 let tail = try Self.logTail(db)
+                let start = max(known, tail.end)
                 var sink = try SegmentSink(db, segments: segments, segment: tail.segment, position: tail.offset)
                 var records: [UInt8] = []
                 records.reserveCapacity(min(events.count, 4_096) * 1_024)
                 let (positions, end, counts) = try Self.writeBlocks(
-                    events, prints: fingerprints, fresh: fresh, start: max(known, tail.end), records: &records
+                    events, prints: fingerprints, fresh: fresh, start: start, records: &records
                 ) { first, count, prints, block, records in
                     try sink.close(first: first, count: count, receivedAt: now, prints: prints, block: block,
                                    records: &records)
@@ -54,7 +55,7 @@ extension SQLiteStore {
                 try sink.finish(records: &records)
                 try Self.addCounts(db, counts)
                 // The WAL grows by the rows only (the bytes are in the segments): a few pages a commit.
-                result = (positions, end, Int(end - max(known, tail.end)) * 24 + 3 * 4_096)
+                result = (positions, end, Int(end - start) * 24 + 3 * 4_096)
                 return .commit
             }
             return result

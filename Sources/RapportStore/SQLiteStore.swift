@@ -156,7 +156,7 @@ public final class SQLiteStore: RapportStore {
 
     /// The position after the log's last event (1 for an empty log).
     static func logEnd(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT first_seq + count FROM log_blocks ORDER BY first_seq DESC LIMIT 1") ?? 1
+        try logTail(db).end
     }
 
     /// Looks in the dedupe window first, then (if the window forgets) through

@@ -76,8 +76,7 @@ struct FingerprintSet {
     private mutating func grow() {
         let old = slots
         slots = Array(repeating: MessageFingerprint(low: 0, high: 0), count: old.count * 2)
-        let zero = holdsZero
-        count = zero ? 1 : 0
+        count = holdsZero ? 1 : 0
         for f in old where f.low != 0 || f.high != 0 { insert(f) }
     }
 }

@@ -51,19 +51,16 @@ final class LogSegments: Sendable {
 
     /// Writes `bytes` at `offset` of `segment`, creating the file if needed,
     /// and syncs it when every write must be durable before its commit.
-    func write(_ b: UnsafeRawBufferPointer, segment: Int64, offset: Int64) throws {
+    func write(_ bytes: UnsafeRawBufferPointer, segment: Int64, offset: Int64) throws {
         let fd = try descriptor(segment, create: true)
-        do {
-            var done = 0
-            while done < b.count {
-                guard let base = b.baseAddress else { return }
-                let n = pwrite(fd, base + done, b.count - done, off_t(offset + Int64(done)))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RapportError(.storage, "cannot write to \(path(of: segment)): \(String(cString: strerror(errno)))")
-                }
-                done += n
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + Int64(done)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RapportError(.storage, "cannot write to \(path(of: segment)): \(String(cString: strerror(errno)))")
             }
+            done += n
         }
         if syncEveryWrite {
             try sync(fd, segment)
@@ -74,7 +71,8 @@ final class LogSegments: Sendable {
 
     /// Reads `length` bytes at `offset` of `segment`.
     func read(segment: Int64, offset: Int64, length: Int64) throws -> [UInt8] {
-        guard segment > 0, offset >= 0, length >= 0, length <= Int64(Int32.max) else {
+        // The row comes from the database: checked so that no sum below can overflow.
+        guard segment > 0, offset >= 0, length >= 0, length <= Int64(Int32.max), offset <= Int64.max - length else {
             throw RapportError(.storage, "a log block points outside its segment (\(segment), \(offset), \(length))")
         }
         let fd = try descriptor(segment, create: false)
