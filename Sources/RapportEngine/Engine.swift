@@ -24,8 +24,9 @@ public final class Engine: Sendable {
     /// The lease owner while a CLI command projects in this process.
     let localProjection = Mutex<String?>(nil)
     let localLeaseRenewed = Mutex<ContinuousClock.Instant>(.now)
-    /// What `appendDirect` appended and has not projected yet.
-    let pendingDirect = Mutex<[ProjectableEvent]>([])
+    /// Inside `withLocalProjection`: where `appendDirect` hands what it
+    /// appended to the projection.
+    let localHandOff = Mutex<HandOff<[ProjectableEvent]>?>(nil)
 
     public var projector: ProfileProjector { projection.projector }
 
@@ -146,45 +147,6 @@ public final class Engine: Sendable {
                                     rejected: decoded.rejected, elapsed: ContinuousClock.now - start)
         return IngestResult(accepted: inserted, duplicates: seqs.count - inserted, rejected: decoded.rejected,
                             source: source)
-    }
-
-    /// Decoded messages appended straight to the log in one transaction (the
-    /// importers' path; they batch on their own). Returns (appended, duplicates).
-    ///
-    /// When this process holds the projection (`beginLocalProjection`), what
-    /// one call appends is projected during the next call, while that call's
-    /// batch is written: the projector and the log's writer work on the two
-    /// cores at once. `endLocalProjection` projects the last batch.
-    public func appendDirect(_ messages: [Message], source: Source) async throws -> (Int, Int) {
-        let events = messages.map { EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0) }
-        guard localProjection.withLock({ $0 != nil }) else {
-            let seqs = try await store.append(events)
-            let appended = seqs.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-            return (appended, seqs.count - appended)
-        }
-        let previous = pendingDirect.withLock { pending -> [ProjectableEvent] in
-            defer { pending = [] }
-            return pending
-        }
-        async let projecting: Void = projectDirect(previous)
-        let written: Result<[Int64?], any Error>
-        do { written = .success(try await store.append(events)) } catch { written = .failure(error) }
-        try await projecting  // awaited even when the append failed: a projection is never cut off half-way
-        let seqs = try written.get()
-        let appended = ProjectableEvent.stored(events, positions: seqs)
-        pendingDirect.withLock { $0 = appended }
-        return (appended.count, seqs.count - appended.count)
-    }
-
-    /// Projects events `appendDirect` appended, flushing (with the lease
-    /// checked first) when enough are pending.
-    func projectDirect(_ events: [ProjectableEvent]) async throws {
-        guard !events.isEmpty else { return }
-        try await projector.apply(events)
-        let flushDue = await projector.pendingEventCount >= 100_000
-        // Never write projection state without holding the lease: check it before a flush.
-        try await renewLocalLease(force: flushDue)
-        if flushDue { try await projector.flush() }
     }
 }
 

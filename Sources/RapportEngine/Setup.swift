@@ -87,76 +87,9 @@ extension Engine {
         return report
     }
 
-    /// How long a CLI command's hold on the projection lasts without renewal:
-    /// if the command dies (Ctrl-C, kill), a server can take over this soon.
-    static let localLeaseMillis: Int64 = 30_000
-
-    /// Takes the projection for this process (CLI commands that run without a
-    /// server): loads it and catches up with the log, after which
-    /// `appendDirect` projects what it appends. The lease is short and renewed
-    /// as the command works. Returns `false` if a running server holds the
-    /// projection lease; that server then projects instead.
-    public func beginLocalProjection() async throws -> Bool {
-        let owner = "cli:\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
-        let now = clock.nowMillis()
-        guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
-                                           until: now + Self.localLeaseMillis)
-        else { return false }
-        localProjection.withLock { $0 = owner }
-        localLeaseRenewed.withLock { $0 = .now }
-        pendingDirect.withLock { $0 = [] }
-        do {
-            try await projector.load()
-            try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
-        } catch {
-            localProjection.withLock { $0 = nil }
-            try? await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
-            throw error
-        }
-        return true
-    }
-
-    /// Renews the CLI's projection lease if a third of its time has passed.
-    /// Losing it (the process stalled past the lease) is an error: another
-    /// process may be projecting now, and two must never write projection state.
-    func renewLocalLease(force: Bool = false) async throws {
-        guard let owner = localProjection.withLock({ $0 }) else { return }
-        let due = localLeaseRenewed.withLock { last -> Bool in
-            guard force || ContinuousClock.now - last >= .milliseconds(Self.localLeaseMillis / 3) else { return false }
-            last = .now
-            return true
-        }
-        guard due else { return }
-        let now = clock.nowMillis()
-        guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
-                                           until: now + Self.localLeaseMillis)
-        else {
-            localProjection.withLock { $0 = nil }
-            throw RapportError(.conflict, "lost the projection lease to another process; what was appended is in "
-                               + "the log and will be projected by the lease holder")
-        }
-    }
-
-    /// Flushes the local projection, catching up with anything else appended
-    /// meanwhile, and gives the lease back.
-    public func endLocalProjection() async throws {
-        guard let owner = localProjection.withLock({ $0 }) else { return }
-        defer {
-            localProjection.withLock { $0 = nil }
-            pendingDirect.withLock { $0 = [] }
-        }
-        try await projectDirect(pendingDirect.withLock { $0 })
-        try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
-        try await renewLocalLease(force: true)  // never write projection state without holding the lease
-        try await projector.flush()
-        try await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
-    }
-
     /// Brings the profile projection up to date with the log (CLI commands that
     /// run without a server). Returns whether this process could project.
     public func projectNow() async throws -> Bool {
-        guard try await beginLocalProjection() else { return false }
-        try await endLocalProjection()
-        return true
+        try await withLocalProjection {}.projected
     }
 }

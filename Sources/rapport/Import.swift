@@ -40,13 +40,11 @@ struct Import: AsyncParsableCommand {
             let workspace = try await engine.defaultWorkspace()
             let src = try await engine.source(named: source, workspaceId: workspace.id)
             let start = ContinuousClock.now
-            let projecting = try await engine.beginLocalProjection()
             let importer = Importer(engine: engine, source: src, inputPath: path) { r in
                 Terminal.progress("  \(r.rows) rows, \(r.appended) new, \(r.duplicates) already there, \(r.rejected) rejected")
             }
-            let report = try await body(importer)
+            let (report, projecting) = try await engine.withLocalProjection { try await body(importer) }
             Terminal.endProgress()
-            try await engine.endLocalProjection()
             let elapsed = start.duration(to: .now)
             print("\(report.rows) rows: \(report.appended) new events, \(report.duplicates) already there, "
                   + "\(report.rejected) rejected, in \(Terminal.seconds(elapsed)).")

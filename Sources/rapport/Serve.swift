@@ -37,8 +37,11 @@ struct Serve: AsyncParsableCommand {
             print("Loading the demo business (\(demoCustomers) customers)…")
             let config = DemoConfig(customers: demoCustomers, days: 180, seed: 42,
                                     endMillis: Self.startOfToday(engine.clock.nowMillis()))
-            let report = try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
-                Terminal.progress("  \(n) messages")
+            // Projected as it loads (the server then starts from the flushed projection).
+            let (report, _) = try await engine.withLocalProjection {
+                try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
+                    Terminal.progress("  \(n) messages")
+                }
             }
             Terminal.endProgress()
             print("Loaded \(report.appended) events (\(report.rejected) rejected).")
@@ -76,14 +79,14 @@ struct Demo: AsyncParsableCommand {
             print(CredentialsFile.describe(created, url: "http://127.0.0.1:8080"))
         }
         let start = ContinuousClock.now
-        let projecting = try await engine.beginLocalProjection()
         let config = DemoConfig(customers: customers, days: days, seed: seed,
                                 endMillis: Serve.startOfToday(engine.clock.nowMillis()))
-        let report = try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
-            Terminal.progress("  \(n) messages")
+        let (report, projecting) = try await engine.withLocalProjection {
+            try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
+                Terminal.progress("  \(n) messages")
+            }
         }
         Terminal.endProgress()
-        try await engine.endLocalProjection()
         print("Demo: \(report.rows) messages, \(report.appended) appended, \(report.duplicates) already there, "
               + "\(report.rejected) rejected, in \(Terminal.seconds(start.duration(to: .now))).")
         if !projecting { print("A running server holds the projection; it will project these events.") }

@@ -112,23 +112,29 @@ import Testing
         #expect(vb.traits["plan"]?.value == .string("gold"))
     }
 
-    @Test func directAppendsProjectEachBatchWhileTheNextIsWritten() async throws {
+    @Test func directAppendsAreProjectedWhileTheCommandRuns() async throws {
         let (engine, key, ws) = try await makeEngine()
         let source = try #require(engine.source(forWriteKey: key))
-        #expect(try await engine.beginLocalProjection())
-        var logged: Int64 = 0
-        for round in 0..<3 {
-            let body = Array(batch(start: round * 100, count: 100, users: 9).utf8)
-            let messages = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_750_000_000_000).accepted
-            let (appended, duplicates) = try await engine.appendDirect(messages, source: source)
-            #expect(appended == 100 && duplicates == 0)
-            // The batch before this one was projected while this one was written.
+        let (logged, projected) = try await engine.withLocalProjection { () async throws -> Int64 in
+            var logged: Int64 = 0
+            for round in 0..<3 {
+                let body = Array(batch(start: round * 100, count: 100, users: 9).utf8)
+                let messages = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_750_000_000_000).accepted
+                let (appended, duplicates) = try await engine.appendDirect(messages, source: source)
+                #expect(appended == 100 && duplicates == 0)
+                logged += 100
+            }
+            // Projected by the hand-off while the command still runs, not by the catch-up at its end.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await engine.projector.applied < logged, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             #expect(await engine.projector.applied == logged)
-            logged += 100
+            #expect(await engine.projector.flushed == 0, "nothing is flushed before the command ends")
+            return logged
         }
-        try await engine.endLocalProjection()
-        #expect(await engine.projector.applied == 300, "the last batch is projected when the command ends")
-        #expect(await engine.projector.flushed == 300)
+        #expect(projected && logged == 300)
+        #expect(await engine.projector.flushed == 300, "flushed when the command ends")
         var events = 0
         for u in 0..<9 {
             let id = try #require(await engine.projector.profileId(for: Identifier(kind: "user_id", value: "u\(u)"),
@@ -136,5 +142,21 @@ import Testing
             events += try #require(await engine.projector.profile(id, workspaceId: ws.id)).aggregates.eventCount
         }
         #expect(events == 300)
+    }
+
+    @Test func aFailingCommandStillFlushesWhatItProjectedAndGivesTheLeaseBack() async throws {
+        let (engine, key, _) = try await makeEngine()
+        let source = try #require(engine.source(forWriteKey: key))
+        struct Stop: Error {}
+        await #expect(throws: Stop.self) {
+            _ = try await engine.withLocalProjection { () async throws -> Void in
+                let body = Array(batch(start: 0, count: 100, users: 9).utf8)
+                let messages = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_750_000_000_000).accepted
+                _ = try await engine.appendDirect(messages, source: source)
+                throw Stop()
+            }
+        }
+        #expect(await engine.projector.flushed == 100)
+        #expect(try await engine.projectNow(), "the lease was given back")
     }
 }

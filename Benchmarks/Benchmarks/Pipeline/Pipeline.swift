@@ -7,11 +7,11 @@ import RapportIngest
 import RapportStore
 import Workload
 
-/// The in-process pipeline: decode batch bodies, append groups of ~5,000
+/// The in-process pipeline: decode batch bodies, append groups of ~2,000
 /// messages in one durable transaction each (group commit), resolve and
 /// project them. Three stages overlap, as they do in the server: the next
-/// group is decoded while the current one is appended and the previous one
-/// is projected (`Engine.appendDirect`).
+/// group is decoded while the current one is appended and earlier ones are
+/// projected (`Engine.withLocalProjection`).
 func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark: Benchmark) async throws -> Int {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -21,20 +21,21 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark:
     let source = try await engine.source(named: "web", workspaceId: ws.id)
     benchmark.startMeasurement()
     defer { benchmark.stopMeasurement() }
-    guard try await engine.beginLocalProjection() else { return 0 }
-    let groups = w.groups(ofAbout: 5_000)
+    let groups = w.groups(ofAbout: 2_000)
     let decoder = engine.decoder
-    var appended = 0
-    var current = try decodeGroup(groups, 0, decoder)
-    for g in 1...groups.count {
-        if current.isEmpty { break }
-        async let next = decodeGroup(groups, g, decoder)
-        appended += try await engine.appendDirect(current, source: source).0
-        current = try await next
+    let (appended, projected) = try await engine.withLocalProjection { () async throws -> Int in
+        var appended = 0
+        var current = try decodeGroup(groups, 0, decoder)
+        for g in 1...groups.count {
+            if current.isEmpty { break }
+            async let next = decodeGroup(groups, g, decoder)
+            appended += try await engine.appendDirect(current, source: source).0
+            current = try await next
+        }
+        return appended
     }
-    try await engine.endLocalProjection()
     try await store.close()
-    return appended
+    return projected ? appended : 0
 }
 
 /// The pipeline as the server runs it: 32 concurrent clients each send the

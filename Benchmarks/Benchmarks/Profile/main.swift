@@ -22,21 +22,30 @@ if CommandLine.arguments.contains("--pipeline") {
     let (ws, _) = try await engine.setUp(workspaceName: "bench")
     let source = try await engine.source(named: "web", workspaceId: ws.id)
     let workload = generated
-    let groups = workload.groups(ofAbout: Int(ProcessInfo.processInfo.environment["GROUP"] ?? "") ?? 5_000)
+    let groups = workload.groups(ofAbout: Int(ProcessInfo.processInfo.environment["GROUP"] ?? "") ?? 2_000)
     let clock = ContinuousClock()
-    let start = clock.now
-    guard try await engine.beginLocalProjection() else { fatalError("no lease") }
-    var current = try decodeGroup(groups, 0, engine.decoder)
-    for g in 1...groups.count {
-        if current.isEmpty { break }
-        async let next = decodeGroup(groups, g, engine.decoder)
-        _ = try await engine.appendDirect(current, source: source)
-        current = try await next
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
-    try await engine.endLocalProjection()
+    let cpuStart = cpuSeconds()
+    let start = clock.now
+    let (_, projected) = try await engine.withLocalProjection {
+        var current = try decodeGroup(groups, 0, engine.decoder)
+        for g in 1...groups.count {
+            if current.isEmpty { break }
+            async let next = decodeGroup(groups, g, engine.decoder)
+            _ = try await engine.appendDirect(current, source: source)
+            current = try await next
+        }
+    }
+    guard projected else { fatalError("no lease") }
     let d = clock.now - start
     let secs = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    print(String(format: "pipeline (overlapped)  %.3f s  %.0f msg/s", secs, Double(workload.messages) / secs))
+    let cpu = cpuSeconds() - cpuStart
+    print(String(format: "pipeline (overlapped)  %.3f s  %.0f msg/s  cpu %.2f µs/msg on %.2f cores", secs,
+                 Double(workload.messages) / secs, cpu * 1e6 / Double(workload.messages), cpu / secs))
     try await store.close()
     try? FileManager.default.removeItem(atPath: dir)
     exit(0)

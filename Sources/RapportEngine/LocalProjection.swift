@@ -1,0 +1,158 @@
+import Foundation
+import RapportCore
+import RapportStore
+
+/// The projection as CLI commands run it, without a server: the command
+/// appends with ``Engine/appendDirect(_:source:)`` and, while it holds the
+/// projection lease, the same process projects what it appends.
+extension Engine {
+    /// How long a CLI command's hold on the projection lasts without renewal:
+    /// if the command dies (Ctrl-C, kill), a server can take over this soon.
+    static let localLeaseMillis: Int64 = 30_000
+
+    /// How many appended batches may wait for the projection: the log's
+    /// writer runs ahead of the projector by this much, then waits.
+    static let localHandOffBatches = 3
+
+    /// Runs `body` with this process projecting what it appends.
+    ///
+    /// If it can take the projection lease, the projection is loaded and
+    /// caught up with the log first; then, while `body` runs, every batch
+    /// ``appendDirect(_:source:)`` appends is handed to a projection task that
+    /// applies it while the next batches are decoded and written, so the three
+    /// stages work at once on their own pace. When `body` returns, what is
+    /// left is projected, the state flushed and the lease given back.
+    ///
+    /// If a running server holds the lease, `body` still runs and appends;
+    /// the server projects, and `projected` is `false`.
+    ///
+    /// If `body` throws, what was handed over is still applied and flushed
+    /// (everything it reflects is in the log) and the lease is given back
+    /// before the error is rethrown. If the projection fails (the lease was
+    /// lost, the store failed), the next `appendDirect` throws; what it
+    /// appended is in the log and is projected whenever the projection next runs.
+    public func withLocalProjection<R>(_ body: () async throws -> R) async throws -> (value: R, projected: Bool) {
+        guard try await beginLocalProjection() else { return (try await body(), false) }
+        let handOff = HandOff<[ProjectableEvent]>(capacity: Self.localHandOffBatches)
+        localHandOff.withLock { $0 = handOff }
+        let outcome: Result<R, any Error>
+        do {
+            outcome = .success(try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
+                group.addTask { try await self.projectHandedOff(handOff) }
+                let value: R
+                do {
+                    value = try await body()
+                } catch {
+                    handOff.close()
+                    try? await group.waitForAll()
+                    throw error
+                }
+                handOff.close()
+                try await group.waitForAll()
+                return value
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        localHandOff.withLock { $0 = nil }
+        switch outcome {
+        case .success(let value):
+            try await endLocalProjection()
+            return (value, true)
+        case .failure(let error):
+            try? await endLocalProjection()
+            throw error
+        }
+    }
+
+    /// Decoded messages appended straight to the log in one transaction (the
+    /// importers' path; they batch on their own). Returns (appended,
+    /// duplicates). Inside ``withLocalProjection(_:)``, what it appended is
+    /// handed to the projection; it waits only while several earlier batches
+    /// are still waiting to be projected.
+    public func appendDirect(_ messages: [Message], source: Source) async throws -> (Int, Int) {
+        let events = messages.map { EventToAppend(workspaceId: source.workspaceId, sourceId: source.id, message: $0) }
+        let seqs = try await store.append(events)
+        let appended = ProjectableEvent.stored(events, positions: seqs)
+        if !appended.isEmpty, let handOff = localHandOff.withLock({ $0 }) {
+            guard await handOff.send(appended) else {
+                throw RapportError(.unavailable, "the projection stopped; the \(appended.count) events just appended "
+                                   + "are in the log and are projected when the projection next runs")
+            }
+        }
+        return (appended.count, seqs.count - appended.count)
+    }
+
+    /// The projection task of ``withLocalProjection(_:)``: applies each batch
+    /// handed over, flushing (with the lease checked first) when enough are
+    /// pending. On failure it closes the hand-off, so that writers stop.
+    func projectHandedOff(_ handOff: HandOff<[ProjectableEvent]>) async throws {
+        do {
+            while let events = await handOff.receive() {
+                try await projector.apply(events)
+                let flushDue = await projector.pendingEventCount >= 100_000
+                // Never write projection state without holding the lease: check it before a flush.
+                try await renewLocalLease(force: flushDue)
+                if flushDue { try await projector.flush() }
+            }
+        } catch {
+            handOff.close()
+            throw error
+        }
+    }
+
+    /// Takes the projection for this process: loads it and catches up with
+    /// the log. The lease is short and renewed as the command works. Returns
+    /// `false` if a running server holds the projection lease; that server
+    /// then projects instead.
+    func beginLocalProjection() async throws -> Bool {
+        let owner = "cli:\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+        let now = clock.nowMillis()
+        guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
+                                           until: now + Self.localLeaseMillis)
+        else { return false }
+        localProjection.withLock { $0 = owner }
+        localLeaseRenewed.withLock { $0 = .now }
+        do {
+            try await projector.load()
+            try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
+        } catch {
+            localProjection.withLock { $0 = nil }
+            try? await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
+            throw error
+        }
+        return true
+    }
+
+    /// Renews the CLI's projection lease if a third of its time has passed.
+    /// Losing it (the process stalled past the lease) is an error: another
+    /// process may be projecting now, and two must never write projection state.
+    func renewLocalLease(force: Bool = false) async throws {
+        guard let owner = localProjection.withLock({ $0 }) else { return }
+        let due = localLeaseRenewed.withLock { last -> Bool in
+            guard force || ContinuousClock.now - last >= .milliseconds(Self.localLeaseMillis / 3) else { return false }
+            last = .now
+            return true
+        }
+        guard due else { return }
+        let now = clock.nowMillis()
+        guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
+                                           until: now + Self.localLeaseMillis)
+        else {
+            localProjection.withLock { $0 = nil }
+            throw RapportError(.conflict, "lost the projection lease to another process; what was appended is in "
+                               + "the log and will be projected by the lease holder")
+        }
+    }
+
+    /// Projects anything appended meanwhile by other processes, flushes, and
+    /// gives the lease back.
+    func endLocalProjection() async throws {
+        guard let owner = localProjection.withLock({ $0 }) else { return }
+        defer { localProjection.withLock { $0 = nil } }
+        try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
+        try await renewLocalLease(force: true)  // never write projection state without holding the lease
+        try await projector.flush()
+        try await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
+    }
+}
