@@ -37,7 +37,10 @@ public struct Message: @unchecked Sendable {
         @usableFromInline var timestamp: Int64
         @usableFromInline var clientTimestamp: Int64?
         @usableFromInline var receivedAt: Int64
-        @usableFromInline var body: [UInt8]
+        /// The bytes the message lies in: its own, or the whole request it came in.
+        @usableFromInline var bytes: [UInt8]
+        /// Where the message lies in `bytes`.
+        @usableFromInline var bodyRange: Range<Int>
     }
 
     @usableFromInline var storage: Storage
@@ -173,12 +176,43 @@ public struct Message: @unchecked Sendable {
     }
 
     /// The message's JSON bytes as received.
-    @inlinable public var body: [UInt8] {
-        _read { yield storage.fields.body }
-        _modify {
-            makeUnique()
-            yield &storage.fields.body
+    ///
+    /// A message decoded from a batch lies inside its request's bytes, which
+    /// it shares with the other messages of the request rather than holding a
+    /// copy; reading `body` then copies it out. ``withBody(_:)`` and
+    /// ``bodyCount`` read it without a copy.
+    public var body: [UInt8] {
+        get {
+            let range = storage.fields.bodyRange
+            if range == storage.fields.bytes.indices { return storage.fields.bytes }
+            return Array(storage.fields.bytes[range])  // trap-ok: bodyRange lies in bytes (setBody checks)
         }
+        set {
+            makeUnique()
+            storage.fields.bodyRange = newValue.indices
+            storage.fields.bytes = newValue
+        }
+    }
+
+    /// The size of ``body`` in bytes.
+    @inlinable public var bodyCount: Int { storage.fields.bodyRange.count }
+
+    /// Calls `read` with the message's JSON bytes, without copying them.
+    @inlinable
+    public func withBody<R, E: Error>(_ read: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        let range = storage.fields.bodyRange
+        return try storage.fields.bytes.withUnsafeBufferPointer { (all) throws(E) -> R in
+            try read(UnsafeBufferPointer(rebasing: all[range]))  // trap-ok: bodyRange lies in bytes (setBody checks)
+        }
+    }
+
+    /// Sets the body to the bytes at `range` in `bytes` (a request the message
+    /// came in), sharing `bytes` instead of copying the range. A range outside
+    /// `bytes` is clamped to it.
+    public mutating func setBody(in bytes: [UInt8], range: Range<Int>) {
+        makeUnique()
+        storage.fields.bodyRange = range.clamped(to: bytes.indices)
+        storage.fields.bytes = bytes
     }
 
     public init(
@@ -191,7 +225,8 @@ public struct Message: @unchecked Sendable {
         storage = Storage(Fields(
             type: type, messageId: messageId, userId: userId, anonymousId: anonymousId, previousId: previousId,
             groupId: groupId, event: event, traits: traits, context: context, propertiesRange: propertiesRange,
-            timestamp: timestamp, clientTimestamp: clientTimestamp, receivedAt: receivedAt, body: body))
+            timestamp: timestamp, clientTimestamp: clientTimestamp, receivedAt: receivedAt, bytes: body,
+            bodyRange: body.indices))
     }
 
     /// The name shown in timelines and counted in aggregates: the track event

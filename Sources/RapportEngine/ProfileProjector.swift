@@ -217,10 +217,10 @@ public actor ProfileProjector {
     /// member is skipped, not built. An empty object if there are none or
     /// they do not decode.
     static func amountMembers(of m: Message, rules: ProfileRules) -> JSONValue {
-        guard let range = m.propertiesRange, range.lowerBound >= 0, range.upperBound <= m.body.count else {
+        guard let range = m.propertiesRange, range.lowerBound >= 0, range.upperBound <= m.bodyCount else {
             return .object([:])
         }
-        return m.body.withUnsafeBufferPointer { all -> JSONValue in
+        return m.withBody { all -> JSONValue in
             var scanner = JSONScanner(UnsafeBufferPointer(rebasing: all[range]))
             var members: [String: JSONValue] = [:]
             do throws(RapportError) {

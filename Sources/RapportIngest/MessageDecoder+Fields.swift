@@ -57,22 +57,22 @@ extension MessageDecoder {
     /// Checks a scanned message and builds it. The fields are moved out of
     /// `scanned` (not copied), which is left without them.
     func finish(
-        _ scanned: inout ScannedMessage, in buffer: UnsafeBufferPointer<UInt8>, expectedType: MessageType?,
-        batch: BatchInfo, receivedAt: Int64
+        _ scanned: inout ScannedMessage, in buffer: UnsafeBufferPointer<UInt8>, request: [UInt8],
+        expectedType: MessageType?, batch: BatchInfo, receivedAt: Int64
     ) throws(MessageFailure) -> (message: Message, writeKey: String?) {
         let range = scanned.range
         guard scanned.isObject, range.lowerBound >= 0, range.upperBound <= buffer.count else {
             throw MessageFailure(error: RapportError(.invalidMessage, "message must be a JSON object"))
         }
         return try finish(
-            &scanned.fields, range: range, in: buffer, expectedType: expectedType, batch: batch,
+            &scanned.fields, range: range, in: buffer, request: request, expectedType: expectedType, batch: batch,
             receivedAt: receivedAt)
     }
 
     /// ``finish(_:in:expectedType:batch:receivedAt:)`` for an object's fields,
     /// moved out of `f`.
     private func finish(
-        _ f: inout MessageFields, range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>,
+        _ f: inout MessageFields, range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>, request: [UInt8],
         expectedType: MessageType?, batch: BatchInfo, receivedAt: Int64
     ) throws(MessageFailure) -> (message: Message, writeKey: String?) {
         let messageId = f.messageId
@@ -166,23 +166,13 @@ extension MessageDecoder {
         message.context = context
         message.propertiesRange = propertiesRange
         message.clientTimestamp = f.originalTimestamp ?? f.timestamp
-        message.body = Self.copy(body)
+        // The body shares the request's bytes (one retain) instead of a copy of its own.
+        message.setBody(in: request, range: range)
         return (message, f.writeKey.take())
     }
 
     /// What ``finish(_:in:expectedType:batch:receivedAt:)`` fills in.
     static let emptyMessage = Message(type: .track, messageId: "", timestamp: 0, receivedAt: 0, body: [])
-
-    /// The bytes in one allocation of exactly their size.
-    @inline(__always)
-    static func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: bytes.count) { out, initialized in
-            if let source = bytes.baseAddress, let target = out.baseAddress, bytes.count > 0 {
-                target.initialize(from: source, count: bytes.count)
-            }
-            initialized = bytes.count
-        }
-    }
 
     /// Reads the members of the object at the scanner's position into `f`
     /// (which is empty).

@@ -68,13 +68,14 @@ public struct MessageDecoder: Sendable {
             case .single(let type):
                 do throws(MessageFailure) {
                     let (message, writeKey) = try decodeSingle(
-                        buffer, expectedType: type, batch: BatchInfo(), receivedAt: receivedAt, what: "request body")
+                        buffer, request: body, expectedType: type, batch: BatchInfo(), receivedAt: receivedAt,
+                        what: "request body")
                     return DecodedRequest(writeKey: writeKey, accepted: [message], rejected: [])
                 } catch {
                     throw error.error
                 }
             case .batch:
-                return try decodeBatch(buffer, receivedAt: receivedAt)
+                return try decodeBatch(buffer, request: body, receivedAt: receivedAt)
             }
         }
     }
@@ -102,7 +103,7 @@ public struct MessageDecoder: Sendable {
         try bytes.withUnsafeBufferPointer { (buffer) throws(RapportError) -> Message in
             do throws(MessageFailure) {
                 return try decodeSingle(
-                    buffer, expectedType: type,
+                    buffer, request: bytes, expectedType: type,
                     batch: BatchInfo(
                         context: batchContext.isEmpty ? [:] : Self.selectedContext(batchContext), sentAt: batchSentAt),
                     receivedAt: receivedAt, what: "message"
@@ -140,10 +141,11 @@ public struct MessageDecoder: Sendable {
     // MARK: - Request shapes
 
     /// Decodes a text that holds one message object. JSON errors are
-    /// failures without a message id.
+    /// failures without a message id. `buffer` points into `request`, which
+    /// the message's body shares.
     func decodeSingle(
-        _ buffer: UnsafeBufferPointer<UInt8>, expectedType: MessageType?, batch: BatchInfo, receivedAt: Int64,
-        what: String
+        _ buffer: UnsafeBufferPointer<UInt8>, request: [UInt8], expectedType: MessageType?, batch: BatchInfo,
+        receivedAt: Int64, what: String
     ) throws(MessageFailure) -> (message: Message, writeKey: String?) {
         var scanner = JSONScanner(buffer)
         scanner.skipByteOrderMark()
@@ -157,10 +159,15 @@ public struct MessageDecoder: Sendable {
         guard scanned.isObject else {
             throw MessageFailure(error: RapportError(.invalidMessage, "\(what) must be a JSON object"))
         }
-        return try finish(&scanned, in: buffer, expectedType: expectedType, batch: batch, receivedAt: receivedAt)
+        return try finish(
+            &scanned, in: buffer, request: request, expectedType: expectedType, batch: batch, receivedAt: receivedAt)
     }
 
-    func decodeBatch(_ buffer: UnsafeBufferPointer<UInt8>, receivedAt: Int64) throws(RapportError) -> DecodedRequest {
+    /// Decodes a batch request; `buffer` points into `request`, whose bytes
+    /// the messages' bodies share.
+    func decodeBatch(_ buffer: UnsafeBufferPointer<UInt8>, request: [UInt8], receivedAt: Int64)
+        throws(RapportError) -> DecodedRequest
+    {
         var scanner = JSONScanner(buffer)
         scanner.skipByteOrderMark()
         guard scanner.peek() == UInt8(ascii: "{") else {
@@ -227,7 +234,8 @@ public struct MessageDecoder: Sendable {
         for index in pending.indices {
             do throws(MessageFailure) {
                 var (message, _) = try finish(
-                    &pending[index], in: buffer, expectedType: nil, batch: batch, receivedAt: receivedAt)
+                    &pending[index], in: buffer, request: request, expectedType: nil, batch: batch,
+                    receivedAt: receivedAt)
                 if let batchContext = batch.contextBytes { Self.embedBatchContext(batchContext, in: &message) }
                 result.accepted.append(message)
             } catch {

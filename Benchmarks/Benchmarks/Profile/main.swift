@@ -13,6 +13,29 @@ let customers = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 4
 let generated = Workload.demo(customers: customers)
 let bodies = generated.bodies
 
+if CommandLine.arguments.contains("--decode-par") {
+    // Whether decoding scales on this machine's cores: the same bodies by one task, then by two.
+    let clock = ContinuousClock()
+    let decoder = MessageDecoder()
+    for tasks in [1, 2] {
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Int.self) { g in
+            for t in 0..<tasks {
+                g.addTask {
+                    var n = 0
+                    for i in stride(from: t, to: bodies.count, by: tasks) {
+                        n += try decoder.decode(body: bodies[i], endpoint: .batch, receivedAt: 0).accepted.count
+                    }
+                    return n
+                }
+            }
+            try await g.waitForAll()
+        }
+        print("decode with \(tasks) tasks: \(clock.now - start)")
+    }
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--pipeline") {
     // Only this, then exit: for `perf stat` and `perf record` of the pipeline alone.
     // The overlapped in-process pipeline, as the Pipeline benchmark runs it, outside the harness.
@@ -98,7 +121,7 @@ func rate(_ d: Duration) -> String {
     let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     return String(format: "%7.3f s  %9.0f msg/s  %6.2f µs/msg", s, Double(total) / s, s * 1e6 / Double(total))
 }
-print("messages \(total), body bytes \(messages.reduce(0) { $0 + $1.reduce(0) { $0 + $1.message.body.count } }), request bytes \(bodies.reduce(0) { $0 + $1.count })")
+print("messages \(total), body bytes \(messages.reduce(0) { $0 + $1.reduce(0) { $0 + $1.message.bodyCount } }), request bytes \(bodies.reduce(0) { $0 + $1.count })")
 print("decode  \(rate(decodeTime))")
 print("append  \(rate(appendTime))")
 print("apply   \(rate(applyTime))")

@@ -37,8 +37,8 @@ enum LogBlock {
         Varint.write(signed: e.message.receivedAt, to: &out)
         writeBytes(e.message.messageId.utf8, to: &out)
         writeBytes(e.message.displayName.utf8, to: &out)
-        Varint.write(UInt64(e.message.body.count), to: &out)
-        out.append(contentsOf: e.message.body)
+        Varint.write(UInt64(e.message.bodyCount), to: &out)
+        e.message.withBody { out.append(contentsOf: $0) }
     }
 
     private static func writeBytes(_ s: String.UTF8View, to out: inout [UInt8]) {
