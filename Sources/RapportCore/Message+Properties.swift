@@ -6,10 +6,10 @@ extension Message {
     /// `Message` built by hand with a bad range or body.
     public func properties() throws(RapportError) -> [String: JSONValue] {
         guard let range = propertiesRange else { return [:] }
-        guard range.lowerBound >= 0, range.upperBound <= body.count else {
+        guard range.lowerBound >= 0, range.upperBound <= bodyCount else {
             throw RapportError(.invalidMessage, "propertiesRange \(range) lies outside the message body")
         }
-        return try body.withUnsafeBufferPointer { (buffer) throws(RapportError) -> [String: JSONValue] in
+        return try withBody { (buffer) throws(RapportError) -> [String: JSONValue] in
             var scanner = JSONScanner(UnsafeBufferPointer(rebasing: buffer[range]))
             guard scanner.peek() == UInt8(ascii: "{") else {
                 throw RapportError(.invalidMessage, "properties is not an object")

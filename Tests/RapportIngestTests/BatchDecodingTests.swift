@@ -31,6 +31,31 @@ import Testing
         "sentAt":"2024-05-01T10:00:10.000Z"}
         """
 
+    @Test func messagesShareTheRequestsBytesAndReadAsTheirOwn() throws {
+        let text = Self.rudderPython
+        let request = try decodeBatch(text)
+        try #require(request.accepted.count == 2)
+        let bytes = Array(text.utf8)
+        for (message, starting) in zip(request.accepted, [#"{"userId":"u-7","anonymousId""#, #"{"userId":"u-7","type":"page""#]) {
+            let body = message.body
+            #expect(body.count == message.bodyCount)
+            #expect(message.withBody { Array($0) } == body)
+            #expect(body.first == UInt8(ascii: "{") && body.last == UInt8(ascii: "}"))
+            #expect(String(decoding: body, as: UTF8.self).hasPrefix(starting))
+            // The body is exactly the message's bytes in the request, and parses on its own.
+            let start = try #require((0...(bytes.count - body.count)).first { bytes[$0..<($0 + body.count)].elementsEqual(body) })
+            #expect(start > 0 && start + body.count < bytes.count)
+            #expect(try JSONValue.parse(body).objectValue?["userId"] == .string("u-7"))
+        }
+        #expect(try request.accepted[0].properties()["price"] == .number(12.5))
+        #expect(try request.accepted[1].properties()["path"] == .string("/pricing"))
+        // Setting a body replaces the shared bytes for this message only.
+        var changed = request.accepted[0]
+        changed.body = Array(#"{"type":"track"}"#.utf8)
+        #expect(changed.bodyCount == 16 && changed.withBody { Array($0) } == changed.body)
+        #expect(request.accepted[0].bodyCount > 16)
+    }
+
     @Test func analyticsPythonBatch() throws {
         let request = try decodeBatch(Self.analyticsPython)
         #expect(request.writeKey == "wk_python")
