@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kinds of Segment-spec message.
 public enum MessageType: String, Sendable, Hashable, CaseIterable {
     case identify, track, page, screen, group, alias
@@ -41,6 +43,28 @@ public struct Message: @unchecked Sendable {
         @usableFromInline var bytes: [UInt8]
         /// Where the message lies in `bytes`.
         @usableFromInline var bodyRange: Range<Int>
+        /// Where the decoder found `context` and `traits` in the body.
+        @usableFromInline var identitySpan: IdentitySpan?
+    }
+
+    /// Where a decoded message's own `context` and top-level `traits` lie in
+    /// its ``body`` (`nil`: the message has none).
+    ///
+    /// Set by the decoder, and only when nothing but those bytes, ``userId``,
+    /// ``anonymousId``, ``type`` and ``previousId`` went into ``traits`` and
+    /// ``context`` (no batch-level `context`). Changing ``traits``,
+    /// ``context`` or the body clears it. Identity resolution uses it to see,
+    /// by comparing bytes, that a message carries exactly the identifiers of
+    /// the one before (see `IdentifierExtractor.extractsTheSame` in
+    /// RapportIdentity).
+    public struct IdentitySpan: Sendable, Hashable {
+        public var context: Range<Int>?
+        public var traits: Range<Int>?
+
+        public init(context: Range<Int>?, traits: Range<Int>?) {
+            self.context = context
+            self.traits = traits
+        }
     }
 
     @usableFromInline var storage: Storage
@@ -116,6 +140,7 @@ public struct Message: @unchecked Sendable {
         _read { yield storage.fields.traits }
         _modify {
             makeUnique()
+            storage.fields.identitySpan = nil
             yield &storage.fields.traits
         }
     }
@@ -133,6 +158,7 @@ public struct Message: @unchecked Sendable {
         _read { yield storage.fields.context }
         _modify {
             makeUnique()
+            storage.fields.identitySpan = nil
             yield &storage.fields.context
         }
     }
@@ -189,8 +215,38 @@ public struct Message: @unchecked Sendable {
         }
         set {
             makeUnique()
+            storage.fields.identitySpan = nil
             storage.fields.bodyRange = newValue.indices
             storage.fields.bytes = newValue
+        }
+    }
+
+    /// Where the decoder found the message's own `context` and `traits` in
+    /// ``body``; see ``IdentitySpan``. Setting a span outside the body sets
+    /// `nil`.
+    public var identitySpan: IdentitySpan? {
+        get { storage.fields.identitySpan }
+        set {
+            makeUnique()
+            let n = storage.fields.bodyRange.count
+            let fits = { (r: Range<Int>?) in r.map { $0.lowerBound >= 0 && $0.upperBound <= n } ?? true }
+            storage.fields.identitySpan = newValue.flatMap { fits($0.context) && fits($0.traits) ? $0 : nil }
+        }
+    }
+
+    /// The body's bytes at `range` (relative to the body) and another
+    /// message's at `otherRange` are the same (both `nil` counts as the same).
+    public func bodyBytes(_ range: Range<Int>?, equal otherRange: Range<Int>?, in other: Message) -> Bool {
+        guard let range, let otherRange else { return range == nil && otherRange == nil }
+        guard range.count == otherRange.count else { return false }
+        return withBody { a in
+            other.withBody { b in
+                guard range.lowerBound >= 0, range.upperBound <= a.count,
+                      otherRange.lowerBound >= 0, otherRange.upperBound <= b.count
+                else { return false }
+                guard !range.isEmpty, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+                return memcmp(pa + range.lowerBound, pb + otherRange.lowerBound, range.count) == 0
+            }
         }
     }
 
@@ -211,6 +267,7 @@ public struct Message: @unchecked Sendable {
     /// `bytes` is clamped to it.
     public mutating func setBody(in bytes: [UInt8], range: Range<Int>) {
         makeUnique()
+        storage.fields.identitySpan = nil
         storage.fields.bodyRange = range.clamped(to: bytes.indices)
         storage.fields.bytes = bytes
     }
@@ -226,7 +283,7 @@ public struct Message: @unchecked Sendable {
             type: type, messageId: messageId, userId: userId, anonymousId: anonymousId, previousId: previousId,
             groupId: groupId, event: event, traits: traits, context: context, propertiesRange: propertiesRange,
             timestamp: timestamp, clientTimestamp: clientTimestamp, receivedAt: receivedAt, bytes: body,
-            bodyRange: body.indices))
+            bodyRange: body.indices, identitySpan: nil))
     }
 
     /// The name shown in timelines and counted in aggregates: the track event

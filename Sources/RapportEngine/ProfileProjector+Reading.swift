@@ -112,6 +112,7 @@ extension ProfileProjector {
         guard graph.nodes[m.from]?.record.mergedInto == m.into else {
             throw RapportError(.conflict, "profile \(m.from) is no longer merged into \(m.into)")
         }
+        lastResolved = nil  // its profile may be the one split off
         graph.nodes[m.from]?.record.mergedInto = nil
         graph.nodes[m.into]?.members.removeAll { $0 == m.from }
         graph.addBlock(m.from, m.into)

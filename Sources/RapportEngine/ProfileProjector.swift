@@ -69,6 +69,19 @@ public actor ProfileProjector {
     /// While catching up on the log, flush after this many events.
     let catchUpFlushThreshold = 500_000
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The last event applied and the profile it landed on, if resolving it
+    /// left every one of its identifiers with that profile (no warning, nothing
+    /// dropped). The next event with the same identifiers (see
+    /// ``IdentifierExtractor/extractsTheSame(_:_:)``) lands there too, without
+    /// extracting and planning again: planning it would find every identifier
+    /// owned and change nothing. Cleared by whatever else changes the graph
+    /// (``load()``, an unmerge).
+    var lastResolved: (workspaceId: WorkspaceID, message: Message, owner: ProfileID)?
+    /// Whether ``lastResolved`` is used (tests compare with and without).
+    var usesResolutionShortcut = true
+    /// How many events went through ``lastResolved``.
+    var resolutionShortcuts = 0
+
     public init(store: any RapportStore, identityRules: IdentityRules = IdentityRules(),
                 profileRules: ProfileRules = ProfileRules(), logger: Logger = Logger(label: "rapport.projector")) {
         self.store = store
@@ -85,6 +98,7 @@ public actor ProfileProjector {
         }
         let snapshot = try await store.loadProjection()
         graph = ProfileGraph(snapshot: snapshot)
+        lastResolved = nil
         applied = snapshot.checkpoint
         flushed = snapshot.checkpoint
         // Anything applied but not flushed is re-derived from the log.
@@ -154,6 +168,26 @@ public actor ProfileProjector {
 
     func applyOne(_ e: borrowing ProjectableEvent) {
         applied = e.seq
+        let owner: ProfileID
+        if usesResolutionShortcut, let last = lastResolved, last.workspaceId == e.workspaceId,
+           IdentifierExtractor.extractsTheSame(e.message, last.message) {
+            owner = last.owner
+            resolutionShortcuts += 1
+        } else {
+            guard let resolved = resolveIdentity(e) else { return }
+            owner = resolved
+        }
+        // The node changes in place, uncopied.
+        graph.nodes.update(owner) { $0.add(e.message, seq: e.seq, rules: rules) }
+        newProfileEvents.append((owner, e.seq))
+        markDirty(owner)
+    }
+
+    /// Resolves the event's identifiers: creates, merges and attaches as the
+    /// plan says, records warnings, and returns the profile the event lands
+    /// on (`nil`: no usable identifier, a warning is recorded).
+    private func resolveIdentity(_ e: borrowing ProjectableEvent) -> ProfileID? {
+        lastResolved = nil
         let extraction = extractor.extract(from: e.message)
         let lookup = WorkspaceLookup(graph: graph, workspaceId: e.workspaceId)
         let plan = planner.plan(extraction, lookup: lookup)
@@ -162,7 +196,7 @@ public actor ProfileProjector {
                 workspaceId: e.workspaceId, seq: e.seq, messageId: e.message.messageId, identifier: "",
                 code: "no_usable_identifier", detail: "every identifier of the message is blocked or invalid",
                 at: e.message.receivedAt))
-            return
+            return nil
         }
         // The profile the event lands on.
         var created: ProfileID?
@@ -206,10 +240,11 @@ public actor ProfileProjector {
                 code: w.code.rawValue, detail: w.detail, at: e.message.receivedAt))
         }
         let owner = resolve(plan.eventOwner)
-        // The node changes in place, uncopied.
-        graph.nodes.update(owner) { $0.add(e.message, seq: e.seq, rules: rules) }
-        newProfileEvents.append((owner, e.seq))
-        markDirty(owner)
+        if plan.warnings.isEmpty, extraction.dropped.isEmpty, extraction.aliasPreviousId == nil {
+            // Every identifier now belongs to `owner`'s profile: a repeat of them changes nothing.
+            lastResolved = (e.workspaceId, e.message, owner)
+        }
+        return owner
     }
 
     /// The members of a message's `properties` that `ProfileRules.amount(of:)`

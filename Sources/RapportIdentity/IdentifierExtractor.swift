@@ -116,6 +116,23 @@ public struct IdentifierExtractor: Sendable {
         return ExtractedIdentifiers(identifiers: found, aliasPreviousId: aliasPreviousId, dropped: dropped)
     }
 
+    /// Whether ``extract(from:)`` is certain to find the same identifiers in
+    /// `a` as in `b`, told without extracting: both were decoded with an
+    /// ``Message/identitySpan`` (so their `traits` and `context` come from
+    /// their own bytes alone), neither is an `alias`, and their `userId`,
+    /// `anonymousId` and the bytes of their `context` and `traits` are equal.
+    ///
+    /// Consecutive messages of one sender (an SDK batch, a session) usually
+    /// are; `false` only means "not known", never "different".
+    public static func extractsTheSame(_ a: Message, _ b: Message) -> Bool {
+        guard let spanA = a.identitySpan, let spanB = b.identitySpan,
+              a.type != .alias, b.type != .alias,
+              a.anonymousId == b.anonymousId, a.userId == b.userId
+        else { return false }
+        return a.bodyBytes(spanA.context, equal: spanB.context, in: b)
+            && a.bodyBytes(spanA.traits, equal: spanB.traits, in: b)
+    }
+
     /// The traits that hold identifiers, and their kinds.
     static let traitSources: [(key: String, kind: String)] = [
         ("email", Identifier.Kind.email),

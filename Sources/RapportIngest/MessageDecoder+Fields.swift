@@ -17,6 +17,9 @@ struct MessageFields {
     var contextTraits: JSONValue?
     /// Offsets in the request body.
     var propertiesRange: Range<Int>?
+    /// Where the last `context` and `traits` values lie in the request body.
+    var contextRange: Range<Int>?
+    var traitsRange: Range<Int>?
     var timestamp: Int64?
     var originalTimestamp: Int64?
     var sentAt: Int64?
@@ -143,9 +146,10 @@ extension MessageDecoder {
 
         let body = UnsafeBufferPointer(rebasing: buffer[range])
         let id = f.messageId.take() ?? "auto-" + MessageHash.fnv1a128Hex(body)
-        let propertiesRange = f.propertiesRange.map {
-            ($0.lowerBound - range.lowerBound)..<($0.upperBound - range.lowerBound)
+        func inBody(_ r: Range<Int>) -> Range<Int> {
+            (r.lowerBound - range.lowerBound)..<(r.upperBound - range.lowerBound)
         }
+        let propertiesRange = f.propertiesRange.map(inBody)
         let timestamp = Self.correctedTimestamp(
             receivedAt: receivedAt, sentAt: f.sentAt ?? batch.sentAt,
             originalTimestamp: f.originalTimestamp, timestamp: f.timestamp)
@@ -168,6 +172,11 @@ extension MessageDecoder {
         message.clientTimestamp = f.originalTimestamp ?? f.timestamp
         // The body shares the request's bytes (one retain) instead of a copy of its own.
         message.setBody(in: request, range: range)
+        if batch.context.isEmpty {
+            // Identity comes from the message's own bytes alone: say where they are.
+            message.identitySpan = Message.IdentitySpan(
+                context: f.contextRange.map(inBody), traits: f.traitsRange.map(inBody))
+        }
         return (message, f.writeKey.take())
     }
 
@@ -208,10 +217,15 @@ extension MessageDecoder {
             case .event: f.event = try readTrimmedText(&scanner)
             case .name: f.name = try readTrimmedText(&scanner)
             case .writeKey: f.writeKey = try readText(&scanner)
-            case .traits: f.traits = try readObject(&scanner, field: "traits", error: &f.fieldError)
+            case .traits:
+                let start = scanner.position
+                f.traits = try readObject(&scanner, field: "traits", error: &f.fieldError)
+                f.traitsRange = start..<scanner.position
             case .context:
+                let start = scanner.position
                 f.contextTraits = nil
                 f.context = try readContext(&scanner, error: &f.fieldError, traits: &f.contextTraits)
+                f.contextRange = start..<scanner.position
             case .properties:
                 switch scanner.peek() {
                 case UInt8(ascii: "{"):

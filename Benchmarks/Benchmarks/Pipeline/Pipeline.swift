@@ -25,7 +25,7 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark:
     let decoder = engine.decoder
     let (appended, projected) = try await engine.withLocalProjection { () async throws -> Int in
         var appended = 0
-        var current = try decodeGroup(groups, 0, decoder)
+        var current = try await decodeGroup(groups, 0, decoder)
         for g in 1...groups.count {
             if current.isEmpty { break }
             async let next = decodeGroup(groups, g, decoder)

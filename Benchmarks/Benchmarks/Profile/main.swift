@@ -55,7 +55,7 @@ if CommandLine.arguments.contains("--pipeline") {
     let cpuStart = cpuSeconds()
     let start = clock.now
     let (_, projected) = try await engine.withLocalProjection {
-        var current = try decodeGroup(groups, 0, engine.decoder)
+        var current = try await decodeGroup(groups, 0, engine.decoder)
         for g in 1...groups.count {
             if current.isEmpty { break }
             async let next = decodeGroup(groups, g, engine.decoder)

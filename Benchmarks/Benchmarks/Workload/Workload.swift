@@ -52,11 +52,18 @@ public func temporaryDirectory() -> String {
 }
 
 /// Decodes the bodies of group `g` (none past the last group), as `/v1/batch` would.
-public func decodeGroup(_ groups: [ArraySlice<[UInt8]>], _ g: Int, _ decoder: MessageDecoder) throws -> [Message] {
+///
+/// It yields after each body (100 messages, ~0.2 ms): the pipeline runs three
+/// tasks (decode, append, projection) on a cooperative pool of two threads,
+/// and a group decoded in one go (~4 ms) kept the append, the pipeline's
+/// critical path, waiting for a thread each time its write returned: 200k
+/// against 230–250k msg/s with the yield.
+public func decodeGroup(_ groups: [ArraySlice<[UInt8]>], _ g: Int, _ decoder: MessageDecoder) async throws -> [Message] {
     guard g < groups.count else { return [] }
     var out: [Message] = []
     for body in groups[g] {
         out += try decoder.decode(body: body, endpoint: .batch, receivedAt: 1_767_225_600_000).accepted
+        await Task.yield()
     }
     return out
 }
