@@ -50,10 +50,9 @@ public struct Message: @unchecked Sendable {
     /// Where a decoded message's own `context` and top-level `traits` lie in
     /// its ``body`` (`nil`: the message has none).
     ///
-    /// Set by the decoder, and only when nothing but those bytes, ``userId``,
-    /// ``anonymousId``, ``type`` and ``previousId`` went into ``traits`` and
-    /// ``context`` (no batch-level `context`). Changing ``traits``,
-    /// ``context`` or the body clears it. Identity resolution uses it to see,
+    /// Set by the decoder, and only when ``traits`` and ``context`` were
+    /// decoded from those bytes alone (no batch-level `context`). Changing
+    /// ``traits``, ``context`` or the body clears it. Identity resolution uses it to see,
     /// by comparing bytes, that a message carries exactly the identifiers of
     /// the one before (see `IdentifierExtractor.extractsTheSame` in
     /// RapportIdentity).
@@ -222,20 +221,18 @@ public struct Message: @unchecked Sendable {
     }
 
     /// Where the decoder found the message's own `context` and `traits` in
-    /// ``body``; see ``IdentitySpan``. Setting a span outside the body sets
-    /// `nil`.
+    /// ``body``; see ``IdentitySpan``.
     public var identitySpan: IdentitySpan? {
         get { storage.fields.identitySpan }
         set {
             makeUnique()
-            let n = storage.fields.bodyRange.count
-            let fits = { (r: Range<Int>?) in r.map { $0.lowerBound >= 0 && $0.upperBound <= n } ?? true }
-            storage.fields.identitySpan = newValue.flatMap { fits($0.context) && fits($0.traits) ? $0 : nil }
+            storage.fields.identitySpan = newValue
         }
     }
 
     /// The body's bytes at `range` (relative to the body) and another
-    /// message's at `otherRange` are the same (both `nil` counts as the same).
+    /// message's at `otherRange` are the same (both `nil` counts as the same;
+    /// a range outside its body never matches).
     public func bodyBytes(_ range: Range<Int>?, equal otherRange: Range<Int>?, in other: Message) -> Bool {
         guard let range, let otherRange else { return range == nil && otherRange == nil }
         guard range.count == otherRange.count else { return false }
