@@ -44,7 +44,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 "Workload",
             ],
-            path: "Benchmarks/Profile"
+            path: "Tools/Profile"
         ),
     ]
 )

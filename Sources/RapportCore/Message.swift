@@ -45,6 +45,9 @@ public struct Message: @unchecked Sendable {
         @usableFromInline var bodyRange: Range<Int>
         /// Where the decoder found `context` and `traits` in the body.
         @usableFromInline var identitySpan: IdentitySpan?
+        /// Where in the body the `context` object lies that ``Message/context``
+        /// is decoded from when read; `nil`: `context` holds it.
+        @usableFromInline var contextRange: Range<Int>?
     }
 
     /// Where a decoded message's own `context` and top-level `traits` lie in
@@ -144,22 +147,54 @@ public struct Message: @unchecked Sendable {
         }
     }
 
-    /// The `context` members Rapport acts on, decoded: `device`,
-    /// `externalIds`, `traits`, `campaign`, `channel`, `referrer` and `source`
-    /// (see `MessageDecoder.decodedContextMembers` in RapportIngest).
+    /// The `context` members Rapport acts on, decoded: `device` (its `id`
+    /// only), `externalIds`, `traits`, `campaign`, `channel`, `referrer` and
+    /// `source` (``decodedContextMembers``).
     ///
     /// The ingest decoder validates the other members (`library`, `ip`,
     /// `userAgent`, `locale`, `page`, `screen`, `os`, `app`, …) but does not
     /// decode them, so they are absent here; the full `context` is in
     /// ``body``, which holds the message's exact bytes. For a batch, members
     /// of the batch-level `context` lie under the message's own.
+    ///
+    /// A message decoded without a batch-level context does not hold its
+    /// context decoded: it is decoded from ``contextRange`` each time it is
+    /// read (identity resolution reads it once, and only for a message whose
+    /// identity bytes differ from the one before; most never need it).
     @inlinable public var context: [String: JSONValue] {
-        _read { yield storage.fields.context }
+        get {
+            guard let range = storage.fields.contextRange else { return storage.fields.context }
+            return decodeContext(at: range)
+        }
         _modify {
             makeUnique()
+            materializeContext()
             storage.fields.identitySpan = nil
             yield &storage.fields.context
         }
+    }
+
+    /// Where in ``body`` the `context` object lies that ``context`` is
+    /// decoded from when read; `nil` when ``context`` holds its members
+    /// itself (a message built in code, or one whose context was merged
+    /// over a batch-level context).
+    @inlinable public var contextRange: Range<Int>? { storage.fields.contextRange }
+
+    /// Makes ``context`` be decoded, when read, from the JSON object at
+    /// `range` in ``body`` (which the caller has validated), instead of being
+    /// held decoded. Setting the body or ``context`` decodes it first.
+    public mutating func setContext(decodingFromBodyAt range: Range<Int>) {
+        makeUnique()
+        storage.fields.context = [:]
+        storage.fields.contextRange = range
+    }
+
+    /// Decodes the context held as a range of the body into
+    /// `storage.fields.context` (storage is unique).
+    @usableFromInline mutating func materializeContext() {
+        guard let range = storage.fields.contextRange else { return }
+        storage.fields.context = decodeContext(at: range)
+        storage.fields.contextRange = nil
     }
 
     /// Where `properties` lies in `body`, if the message has any. Properties are
@@ -214,6 +249,7 @@ public struct Message: @unchecked Sendable {
         }
         set {
             makeUnique()
+            materializeContext()
             storage.fields.identitySpan = nil
             storage.fields.bodyRange = newValue.indices
             storage.fields.bytes = newValue
@@ -264,6 +300,7 @@ public struct Message: @unchecked Sendable {
     /// `bytes` is clamped to it.
     public mutating func setBody(in bytes: [UInt8], range: Range<Int>) {
         makeUnique()
+        materializeContext()
         storage.fields.identitySpan = nil
         storage.fields.bodyRange = range.clamped(to: bytes.indices)
         storage.fields.bytes = bytes
@@ -280,7 +317,7 @@ public struct Message: @unchecked Sendable {
             type: type, messageId: messageId, userId: userId, anonymousId: anonymousId, previousId: previousId,
             groupId: groupId, event: event, traits: traits, context: context, propertiesRange: propertiesRange,
             timestamp: timestamp, clientTimestamp: clientTimestamp, receivedAt: receivedAt, bytes: body,
-            bodyRange: body.indices, identitySpan: nil))
+            bodyRange: body.indices, identitySpan: nil, contextRange: nil))
     }
 
     /// The name shown in timelines and counted in aggregates: the track event

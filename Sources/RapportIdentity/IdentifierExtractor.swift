@@ -69,9 +69,10 @@ public struct IdentifierExtractor: Sendable {
             for (key, kind) in Self.traitSources { add(kind, traits[key]) }
         }
 
-        if !message.context.isEmpty {
-            add(Identifier.Kind.deviceId, message.context["device"]?["id"])
-            if let externalIds = message.context["externalIds"]?.arrayValue {
+        let context = message.context  // decoded from the body on each read: read once
+        if !context.isEmpty {
+            add(Identifier.Kind.deviceId, context["device"]?["id"])
+            if let externalIds = context["externalIds"]?.arrayValue {
                 for item in externalIds {
                     guard let typeText = item["type"]?.stringValue,
                           var kind = IdentifierNormalizer.kind(forExternalType: typeText)

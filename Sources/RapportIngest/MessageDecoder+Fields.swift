@@ -12,12 +12,12 @@ struct MessageFields {
     var event: String?
     var name: String?
     var traits: [String: JSONValue]?
-    var context: [String: JSONValue]?
     /// `context.traits`, if `context` has it.
     var contextTraits: JSONValue?
     /// Offsets in the request body.
     var propertiesRange: Range<Int>?
-    /// Where the last `context` and `traits` values lie in the request body.
+    /// Where the last `context` object (`nil` if the last `context` was
+    /// none) and `traits` value lie in the request body.
     var contextRange: Range<Int>?
     var traitsRange: Range<Int>?
     var timestamp: Int64?
@@ -117,16 +117,24 @@ extension MessageDecoder {
             break
         }
 
-        var context: [String: JSONValue]
-        if let own = f.context.take() {
+        func inBody(_ r: Range<Int>) -> Range<Int> {
+            (r.lowerBound - range.lowerBound)..<(r.upperBound - range.lowerBound)
+        }
+        // Without a batch context, the message decodes its own from its body when asked
+        // (most messages are never asked); with one, the message's members lie over the batch's.
+        var context = batch.context
+        var ownContext: Range<Int>?
+        if let own = f.contextRange, own.lowerBound >= range.lowerBound, own.upperBound <= range.upperBound {
             if batch.context.isEmpty {
-                context = own
+                ownContext = inBody(own)
             } else {
-                context = batch.context
-                for (key, value) in own { context[key] = value }
+                var scanner = JSONScanner(UnsafeBufferPointer(rebasing: buffer[own]))
+                do {
+                    for (key, value) in try Message.readSelectedContext(&scanner).members { context[key] = value }
+                } catch {
+                    throw MessageFailure(error: error, messageId: messageId)
+                }
             }
-        } else {
-            context = batch.context
         }
         // Without a batch context, the message's own context.traits (no lookup).
         let contextTraits = batch.context.isEmpty
@@ -146,9 +154,6 @@ extension MessageDecoder {
 
         let body = UnsafeBufferPointer(rebasing: buffer[range])
         let id = f.messageId.take() ?? "auto-" + MessageHash.fnv1a128Hex(body)
-        func inBody(_ r: Range<Int>) -> Range<Int> {
-            (r.lowerBound - range.lowerBound)..<(r.upperBound - range.lowerBound)
-        }
         let propertiesRange = f.propertiesRange.map(inBody)
         let timestamp = Self.correctedTimestamp(
             receivedAt: receivedAt, sentAt: f.sentAt ?? batch.sentAt,
@@ -172,6 +177,7 @@ extension MessageDecoder {
         message.clientTimestamp = f.originalTimestamp ?? f.timestamp
         // The body shares the request's bytes (one retain) instead of a copy of its own.
         message.setBody(in: request, range: range)
+        if let ownContext { message.setContext(decodingFromBodyAt: ownContext) }
         if batch.context.isEmpty {
             // Identity comes from the message's own bytes alone: say where they are.
             message.identitySpan = Message.IdentitySpan(
@@ -222,10 +228,8 @@ extension MessageDecoder {
                 f.traits = try readObject(&scanner, field: "traits", error: &f.fieldError)
                 f.traitsRange = start..<scanner.position
             case .context:
-                let start = scanner.position
                 f.contextTraits = nil
-                f.context = try readContext(&scanner, error: &f.fieldError, traits: &f.contextTraits)
-                f.contextRange = start..<scanner.position
+                f.contextRange = try scanContext(&scanner, error: &f.fieldError, traits: &f.contextTraits)
             case .properties:
                 switch scanner.peek() {
                 case UInt8(ascii: "{"):

@@ -168,6 +168,58 @@ import Testing
         #expect(full?["active"] == .bool(true))
     }
 
+    @Test func aMessagesOwnContextIsDecodedFromItsBodyWhenRead() throws {
+        let context = #"{"ip":"1.2.3.4","dev\u0069ce":{"model":"X","id":"d-1"},"externalIds":[{"id":"o-1","type":"wechat_openid"}],"# +
+            #""channel":"app","library":{"name":"analytics-ios"}}"#
+        let expected: [String: JSONValue] = [
+            "device": .object(["id": .string("d-1")]),
+            "externalIds": .array([.object(["id": .string("o-1"), "type": .string("wechat_openid")])]),
+            "channel": .string("app"),
+        ]
+        let request = try decodeBatch(#"{"batch":[{"type":"track","userId":"u","event":"E","context": \#(context) }]}"#)
+        let m = try #require(request.accepted.first)
+        // Held as where it lies, not decoded, and decoded the same on every read.
+        let range = try #require(m.contextRange)
+        #expect(m.withBody { Array($0[range]) } == Array(context.utf8))
+        #expect(m.context == expected)
+        #expect(m.context == expected)
+
+        // Changing a copy's context decodes it first; the original is untouched.
+        var changed = m
+        changed.context["channel"] = .string("web")
+        #expect(changed.contextRange == nil)
+        #expect(changed.context["device"] == expected["device"] && changed.context["channel"] == .string("web"))
+        #expect(m.context == expected && m.contextRange == range)
+
+        // A new body would move the bytes away: the context is decoded from the old one first.
+        var rebodied = m
+        rebodied.body = Array("{}".utf8)
+        #expect(rebodied.contextRange == nil && rebodied.context == expected)
+
+        // A batch-level context: the message's members lie over it, decoded at once.
+        let merged = try decodeBatch(#"{"context":{"channel":"server","source":"crm"},"batch":[{"type":"track","userId":"u","event":"E","context":\#(context)}]}"#)
+        let n = try #require(merged.accepted.first)
+        #expect(n.contextRange == nil)
+        #expect(n.context == expected.merging(["source": .string("crm")]) { own, _ in own })
+
+        // No context, or null: nothing to decode.
+        #expect(try decodeSingle(#"{"userId":"u","event":"E","context":null}"#, .track).contextRange == nil)
+        #expect(try decodeSingle(#"{"userId":"u","event":"E"}"#, .track).context.isEmpty)
+    }
+
+    @Test func aContextRangeThatIsNotAnObjectInTheBodyReadsAsEmpty() {
+        var m = Message(type: .track, messageId: "m", userId: "u", event: "E", context: ["channel": .string("web")],
+                        timestamp: 0, receivedAt: 0, body: Array(#"{"context":[1,2],"x":{"channel":"app"}}"#.utf8))
+        m.setContext(decodingFromBodyAt: 11..<16)  // [1,2]
+        #expect(m.context.isEmpty)
+        m.setContext(decodingFromBodyAt: 30..<90)  // past the end
+        #expect(m.context.isEmpty)
+        m.setContext(decodingFromBodyAt: 21..<38)  // {"channel":"app"}
+        #expect(m.context == ["channel": .string("app")])
+        m.setContext(decodingFromBodyAt: 21..<30)  // cut short
+        #expect(m.context.isEmpty)
+    }
+
     @Test func everyTypeIsMatchedOnItsBytes() throws {
         for type in MessageType.allCases {
             let text = #"{"type":"\#(type.rawValue)","userId":"u","event":"E","previousId":"p","groupId":"g"}"#

@@ -69,7 +69,9 @@ if CommandLine.arguments.contains("--pipeline") {
     let cpu = cpuSeconds() - cpuStart
     print(String(format: "pipeline (overlapped)  %.3f s  %.0f msg/s  cpu %.2f µs/msg on %.2f cores", secs,
                  Double(workload.messages) / secs, cpu * 1e6 / Double(workload.messages), cpu / secs))
+    let closing = clock.now
     try await store.close()
+    print("close  \(clock.now - closing)")
     try? FileManager.default.removeItem(atPath: dir)
     exit(0)
 }
