@@ -63,6 +63,36 @@ extension Message {
         return .object(device)
     }
 
+    /// `context.device` (of an object, its `id` only) and
+    /// `context.externalIds`, as ``context`` has them.
+    ///
+    /// A decoded message reads them from where its ``identitySpan`` says they
+    /// lie, without decoding the rest of the context.
+    public var identityMembers: (device: JSONValue?, externalIds: JSONValue?) {
+        guard storage.fields.contextRange != nil, let span = storage.fields.identitySpan else {
+            let context = self.context
+            return (context["device"], context["externalIds"])
+        }
+        return withBody { body in
+            (Self.decodeMember(span.device, in: body, device: true),
+             Self.decodeMember(span.externalIds, in: body, device: false))
+        }
+    }
+
+    /// The JSON value at `range` of `body` (of a `device`, its `id` only);
+    /// `nil` if there is none or the bytes are not one value.
+    static func decodeMember(_ range: Range<Int>?, in body: UnsafeBufferPointer<UInt8>, device: Bool) -> JSONValue? {
+        guard let range, range.lowerBound >= 0, range.upperBound <= body.count else { return nil }
+        var scanner = JSONScanner(UnsafeBufferPointer(rebasing: body[range]))
+        do {
+            let value = device ? try readDevice(&scanner) : try scanner.parseValue()
+            try scanner.expectEnd()
+            return value
+        } catch {
+            return nil
+        }
+    }
+
     /// The selected members of the context object at `range` in the body;
     /// empty if the range or its bytes are not one (the decoder validated
     /// them, so only a range set by hand can be wrong).

@@ -50,22 +50,37 @@ public struct Message: @unchecked Sendable {
         @usableFromInline var contextRange: Range<Int>?
     }
 
-    /// Where a decoded message's own `context` and top-level `traits` lie in
-    /// its ``body`` (`nil`: the message has none).
+    /// Where the bytes that decide a decoded message's identifiers lie in
+    /// its ``body``: `context.device`, `context.externalIds`, and the
+    /// `traits` that feed ``traits`` (`nil`: the message has none).
     ///
     /// Set by the decoder, and only when ``traits`` and ``context`` were
     /// decoded from those bytes alone (no batch-level `context`). Changing
     /// ``traits``, ``context`` or the body clears it. Identity resolution uses it to see,
     /// by comparing bytes, that a message carries exactly the identifiers of
     /// the one before (see `IdentifierExtractor.extractsTheSame` in
-    /// RapportIdentity).
+    /// RapportIdentity), and reads `device` and `externalIds` from it without
+    /// decoding the rest of the context (``identityMembers``).
     public struct IdentitySpan: Sendable, Hashable {
-        public var context: Range<Int>?
+        /// The value of `context.device`.
+        public var device: Range<Int>?
+        /// The value of `context.externalIds`.
+        public var externalIds: Range<Int>?
+        /// The top-level `traits`, for the types whose ``Message/traits`` they
+        /// feed (`identify`, `group`).
         public var traits: Range<Int>?
+        /// `context.traits`, for the types whose ``Message/traits`` it feeds
+        /// (all but `group`).
+        public var contextTraits: Range<Int>?
 
-        public init(context: Range<Int>?, traits: Range<Int>?) {
-            self.context = context
+        public init(
+            device: Range<Int>? = nil, externalIds: Range<Int>? = nil, traits: Range<Int>? = nil,
+            contextTraits: Range<Int>? = nil
+        ) {
+            self.device = device
+            self.externalIds = externalIds
             self.traits = traits
+            self.contextTraits = contextTraits
         }
     }
 

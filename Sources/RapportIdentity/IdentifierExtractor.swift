@@ -69,35 +69,33 @@ public struct IdentifierExtractor: Sendable {
             for (key, kind) in Self.traitSources { add(kind, traits[key]) }
         }
 
-        let context = message.context  // decoded from the body on each read: read once
-        if !context.isEmpty {
-            add(Identifier.Kind.deviceId, context["device"]?["id"])
-            if let externalIds = context["externalIds"]?.arrayValue {
-                for item in externalIds {
-                    guard let typeText = item["type"]?.stringValue,
-                          var kind = IdentifierNormalizer.kind(forExternalType: typeText)
-                    else {
+        let (device, externalIdsValue) = message.identityMembers
+        add(Identifier.Kind.deviceId, device?["id"])
+        if let externalIds = externalIdsValue?.arrayValue {
+            for item in externalIds {
+                guard let typeText = item["type"]?.stringValue,
+                      var kind = IdentifierNormalizer.kind(forExternalType: typeText)
+                else {
+                    dropped.append(DroppedIdentifier(
+                        kind: "external_id", value: item["id"]?.identifierString ?? item.jsonString,
+                        reason: .invalid))
+                    continue
+                }
+                if let encoding = item["encoding"]?.stringValue,
+                   let suffix = IdentifierNormalizer.kind(forExternalType: encoding), suffix != "none" {
+                    kind += "_" + suffix
+                    guard IdentifierNormalizer.isValidKindName(kind) else {
                         dropped.append(DroppedIdentifier(
                             kind: "external_id", value: item["id"]?.identifierString ?? item.jsonString,
                             reason: .invalid))
                         continue
                     }
-                    if let encoding = item["encoding"]?.stringValue,
-                       let suffix = IdentifierNormalizer.kind(forExternalType: encoding), suffix != "none" {
-                        kind += "_" + suffix
-                        guard IdentifierNormalizer.isValidKindName(kind) else {
-                            dropped.append(DroppedIdentifier(
-                                kind: "external_id", value: item["id"]?.identifierString ?? item.jsonString,
-                                reason: .invalid))
-                            continue
-                        }
-                    }
-                    guard let idValue = item["id"], !idValue.isNull else {
-                        dropped.append(DroppedIdentifier(kind: kind, value: "", reason: .invalid))
-                        continue
-                    }
-                    add(kind, idValue)
                 }
+                guard let idValue = item["id"], !idValue.isNull else {
+                    dropped.append(DroppedIdentifier(kind: kind, value: "", reason: .invalid))
+                    continue
+                }
+                add(kind, idValue)
             }
         }
 
@@ -121,7 +119,8 @@ public struct IdentifierExtractor: Sendable {
     /// `a` as in `b`, told without extracting: both were decoded with an
     /// ``Message/identitySpan`` (so their `traits` and `context` come from
     /// their own bytes alone), neither is an `alias`, and their `userId`,
-    /// `anonymousId` and the bytes of their `context` and `traits` are equal.
+    /// `anonymousId` and the bytes of their `context.device`,
+    /// `context.externalIds` and of the traits that feed their ``Message/traits`` are equal.
     ///
     /// Consecutive messages of one sender (an SDK batch, a session) usually
     /// are; `false` only means "not known", never "different".
@@ -130,8 +129,10 @@ public struct IdentifierExtractor: Sendable {
               a.type != .alias, b.type != .alias,
               a.anonymousId == b.anonymousId, a.userId == b.userId
         else { return false }
-        return a.bodyBytes(spanA.context, equal: spanB.context, in: b)
+        return a.bodyBytes(spanA.device, equal: spanB.device, in: b)
+            && a.bodyBytes(spanA.externalIds, equal: spanB.externalIds, in: b)
             && a.bodyBytes(spanA.traits, equal: spanB.traits, in: b)
+            && a.bodyBytes(spanA.contextTraits, equal: spanB.contextTraits, in: b)
     }
 
     /// The traits that hold identifiers, and their kinds.

@@ -6,8 +6,6 @@ extension MessageDecoder {
     /// stay in the body only.
     public static var decodedContextMembers: [String] { Message.decodedContextMembers }
 
-    static let contextTraitsKey: [[UInt8]] = [Array("traits".utf8)]
-
     /// Reads a `context` object, decoding only ``decodedContextMembers`` and
     /// validating the rest; `nil` for `null`; `nil` and `error` (if not set
     /// yet) for another JSON type. `traits` is set to the object's `traits`
@@ -33,35 +31,45 @@ extension MessageDecoder {
     /// Validates a message's `context` without decoding it (the message
     /// decodes it from its body when read: ``Message/setContext(decodingFromBodyAt:)``),
     /// except for its `traits` member, which feeds ``Message/traits``.
-    /// Returns where the object lies; `nil` for `null`; `nil` and `error`
-    /// (if not set yet) for another JSON type.
-    static func scanContext(
-        _ scanner: inout JSONScanner, error: inout RapportError?, traits: inout JSONValue?
-    ) throws(RapportError) -> Range<Int>? {
+    /// Records in `f` where the object and its identity members (`device`,
+    /// `externalIds`, `traits`) lie; for `null`, nothing; for another JSON
+    /// type, nothing and `f.fieldError` (if not set yet).
+    static func scanContext(_ scanner: inout JSONScanner, into f: inout MessageFields) throws(RapportError) {
+        f.contextRange = nil
+        f.contextTraits = nil
+        f.contextTraitsRange = nil
+        f.deviceRange = nil
+        f.externalIdsRange = nil
         switch scanner.peek() {
         case UInt8(ascii: "{"):
             let start = scanner.position
             if try scanner.beginObject() {
-                let traitsKey = contextTraitsKey
+                let keys = identityContextKeys
                 repeat {
                     let key = try scanner.readRawKey()
-                    if scanner.index(ofKey: key, in: traitsKey) != nil {
-                        traits = try scanner.parseValue()
-                    } else {
-                        try scanner.skipValue()
+                    switch scanner.index(ofKey: key, in: keys) {
+                    case 0:
+                        scanner.skipWhitespace()
+                        let valueStart = scanner.position
+                        f.contextTraits = try scanner.parseValue()
+                        f.contextTraitsRange = valueStart..<scanner.position
+                    case 1: f.deviceRange = try scanner.skipValue()
+                    case 2: f.externalIdsRange = try scanner.skipValue()
+                    default: try scanner.skipValue()
                     }
                 } while try scanner.nextMember()
             }
-            return start..<scanner.position
+            f.contextRange = start..<scanner.position
         case UInt8(ascii: "n"):
             _ = try scanner.consumeNull()
-            return nil
         default:
             try scanner.skipValue()
-            error = error ?? RapportError(.invalidMessage, "`context` must be an object")
-            return nil
+            f.fieldError = f.fieldError ?? RapportError(.invalidMessage, "`context` must be an object")
         }
     }
+
+    /// The `context` members ``scanContext(_:into:)`` records, in the order it switches on.
+    static let identityContextKeys: [[UInt8]] = ["traits", "device", "externalIds"].map { Array($0.utf8) }
 
     /// `context` without the members the decoder does not decode.
     static func selectedContext(_ context: [String: JSONValue]) -> [String: JSONValue] {

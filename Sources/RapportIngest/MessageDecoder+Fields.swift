@@ -17,8 +17,12 @@ struct MessageFields {
     /// Offsets in the request body.
     var propertiesRange: Range<Int>?
     /// Where the last `context` object (`nil` if the last `context` was
-    /// none) and `traits` value lie in the request body.
+    /// none), its `traits`, `device` and `externalIds` values, and the
+    /// top-level `traits` value lie in the request body.
     var contextRange: Range<Int>?
+    var contextTraitsRange: Range<Int>?
+    var deviceRange: Range<Int>?
+    var externalIdsRange: Range<Int>?
     var traitsRange: Range<Int>?
     var timestamp: Int64?
     var originalTimestamp: Int64?
@@ -180,8 +184,11 @@ extension MessageDecoder {
         if let ownContext { message.setContext(decodingFromBodyAt: ownContext) }
         if batch.context.isEmpty {
             // Identity comes from the message's own bytes alone: say where they are.
+            // Only the traits that feed `traits` for this type: a track's top-level traits are not its identity.
             message.identitySpan = Message.IdentitySpan(
-                context: f.contextRange.map(inBody), traits: f.traitsRange.map(inBody))
+                device: f.deviceRange.map(inBody), externalIds: f.externalIdsRange.map(inBody),
+                traits: type == .identify || type == .group ? f.traitsRange.map(inBody) : nil,
+                contextTraits: type == .group ? nil : f.contextTraitsRange.map(inBody))
         }
         return (message, f.writeKey.take())
     }
@@ -228,8 +235,7 @@ extension MessageDecoder {
                 f.traits = try readObject(&scanner, field: "traits", error: &f.fieldError)
                 f.traitsRange = start..<scanner.position
             case .context:
-                f.contextTraits = nil
-                f.contextRange = try scanContext(&scanner, error: &f.fieldError, traits: &f.contextTraits)
+                try scanContext(&scanner, into: &f)
             case .properties:
                 switch scanner.peek() {
                 case UInt8(ascii: "{"):

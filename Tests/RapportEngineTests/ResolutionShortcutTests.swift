@@ -38,7 +38,8 @@ import Testing
         ])
         let same = IdentifierExtractor.extractsTheSame
         let extractor = IdentifierExtractor()
-        #expect(m[0].identitySpan?.context != nil && m[0].identitySpan?.traits == nil)
+        #expect(m[0].identitySpan?.device != nil && m[0].identitySpan?.externalIds != nil)
+        #expect(m[0].identitySpan?.traits == nil && m[0].identitySpan?.contextTraits == nil)
         // Other fields differ, the identity bytes do not: the same identifiers.
         #expect(same(m[0], m[1]))
         #expect(extractor.extract(from: m[0]) == extractor.extract(from: m[1]))
@@ -48,6 +49,29 @@ import Testing
         #expect(!same(m[6], m[7]), "other traits")
         #expect(same(m[6], m[8]))
         #expect(!same(m[0], m[6]))
+
+        // Only the identity members of the context count; the traits that count depend on the type.
+        let n = try decodeBatch([
+            #"{"type":"page","anonymousId":"a-1","messageId":"n0","context":{"page":{"url":"/a"},"device":{"id":"d-1"}}}"#,
+            #"{"type":"page","anonymousId":"a-1","messageId":"n1","context":{"device":{"id":"d-1"},"page":{"url":"/b"},"ip":"2.2.2.2"}}"#,
+            #"{"type":"track","anonymousId":"a-1","event":"E","messageId":"n2","traits":{"email":"a@b.cn"}}"#,
+            #"{"type":"identify","anonymousId":"a-1","messageId":"n3","traits":{"email":"a@b.cn"}}"#,
+            #"{"type":"track","anonymousId":"a-1","event":"E","messageId":"n4"}"#,
+            #"{"type":"track","anonymousId":"a-1","event":"E","messageId":"n5","context":{"traits":{"email":"a@b.cn"}}}"#,
+            #"{"type":"group","anonymousId":"a-1","groupId":"g","messageId":"n6","context":{"traits":{"email":"a@b.cn"}}}"#,
+            #"{"type":"group","anonymousId":"a-1","groupId":"g","messageId":"n7"}"#,
+            #"{"type":"track","anonymousId":"a-1","event":"E","messageId":"n8","context":{"externalIds":[]}}"#,
+        ])
+        #expect(same(n[0], n[1]), "another page, another ip: the same device")
+        #expect(extractor.extract(from: n[0]) == extractor.extract(from: n[1]))
+        #expect(same(n[2], n[4]), "a track's top-level traits are not its traits")
+        #expect(extractor.extract(from: n[2]) == extractor.extract(from: n[4]))
+        #expect(!same(n[2], n[3]), "an identify's are")
+        #expect(extractor.extract(from: n[2]) != extractor.extract(from: n[3]))
+        #expect(!same(n[4], n[5]), "context.traits feed a track's traits")
+        #expect(same(n[6], n[7]), "but not a group's")
+        #expect(extractor.extract(from: n[6]) == extractor.extract(from: n[7]))
+        #expect(!same(n[4], n[8]), "an empty externalIds is bytes all the same")
 
         // A message changed after decoding is no longer known by its bytes.
         var changed = m[1]

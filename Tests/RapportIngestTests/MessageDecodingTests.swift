@@ -183,6 +183,9 @@ import Testing
         #expect(m.withBody { Array($0[range]) } == Array(context.utf8))
         #expect(m.context == expected)
         #expect(m.context == expected)
+        // The identity members are read alone, from where they lie, and agree with the context.
+        #expect(m.identitySpan?.device != nil && m.identitySpan?.externalIds != nil)
+        #expect(m.identityMembers.device == expected["device"] && m.identityMembers.externalIds == expected["externalIds"])
 
         // Changing a copy's context decodes it first; the original is untouched.
         var changed = m
@@ -201,6 +204,12 @@ import Testing
         let n = try #require(merged.accepted.first)
         #expect(n.contextRange == nil)
         #expect(n.context == expected.merging(["source": .string("crm")]) { own, _ in own })
+        #expect(n.identityMembers.device == expected["device"])
+        // The last of repeated members wins, read alone or with the rest.
+        let twice = try decodeSingle(
+            #"{"userId":"u","event":"E","context":{"device":{"id":"d-1"},"externalIds":[],"device":{"id":"d-2"}}}"#, .track)
+        #expect(twice.identityMembers.device == .object(["id": .string("d-2")]))
+        #expect(twice.identityMembers.device == twice.context["device"] && twice.identityMembers.externalIds == .array([]))
 
         // No context, or null: nothing to decode.
         #expect(try decodeSingle(#"{"userId":"u","event":"E","context":null}"#, .track).contextRange == nil)
