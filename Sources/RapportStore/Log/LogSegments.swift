@@ -23,6 +23,12 @@ import Synchronization
 ///
 /// With `normal` durability the segments are synced before each WAL
 /// checkpoint instead of at every commit (see ``syncWritten()``).
+///
+/// Writes bypass the page cache where the file system allows it
+/// (`O_DIRECT`, see ``DirectWriter``): the bytes go to the device from one
+/// reused buffer instead of being copied into fresh page-cache pages, which
+/// cost the append ~0.7–1.5 µs of kernel CPU per 700-byte event on this
+/// machine and sat on the pipeline's critical path. Reads stay buffered.
 final class LogSegments: Sendable {
     let directory: String
     /// A segment is closed once a block ends past this many bytes.
@@ -31,11 +37,14 @@ final class LogSegments: Sendable {
     private let files = Mutex<[Int64: Int32]>([:])
     /// Segments written since they were last synced (`normal` durability only).
     private let unsynced = Mutex<Set<Int64>>([])
+    /// Direct (`O_DIRECT`) writing; `nil` once the file system refused it.
+    private let direct: Mutex<DirectWriter?>
 
-    init(directory: String, segmentBytes: Int64, syncEveryWrite: Bool) throws {
+    init(directory: String, segmentBytes: Int64, syncEveryWrite: Bool, directWrites: Bool = true) throws {
         self.directory = (directory as NSString).appendingPathComponent("log")
         self.segmentBytes = max(1, segmentBytes)
         self.syncEveryWrite = syncEveryWrite
+        self.direct = Mutex(directWrites ? DirectWriter() : nil)
         do {
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         } catch {
@@ -49,10 +58,31 @@ final class LogSegments: Sendable {
         return (directory as NSString).appendingPathComponent(name)
     }
 
+    /// Whether writes go past the page cache (until the file system refuses).
+    var writesDirectly: Bool { direct.withLock { $0 != nil } }
+
     /// Writes `bytes` at `offset` of `segment`, creating the file if needed,
     /// and syncs it when every write must be durable before its commit.
     func write(_ bytes: UnsafeRawBufferPointer, segment: Int64, offset: Int64) throws {
         let fd = try descriptor(segment, create: true)
+        let wroteDirectly = try direct.withLock { writer -> Bool in
+            guard var w = writer.take() else { return false }
+            switch w.write(bytes, at: offset, segment: segment, path: path(of: segment), buffered: fd) {
+            case .written:
+                writer = w
+                return true
+            case .unsupported:
+                w.release()  // and `writer` stays nil: buffered from now on
+                return false
+            case .failed(let error):
+                writer = w
+                throw RapportError(.storage, "cannot write to \(path(of: segment)): \(error)")
+            }
+        }
+        if wroteDirectly {
+            try finishWrite(fd, segment)
+            return
+        }
         var done = 0
         while done < bytes.count, let base = bytes.baseAddress {
             let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + Int64(done)))
@@ -62,6 +92,11 @@ final class LogSegments: Sendable {
             }
             done += n
         }
+        try finishWrite(fd, segment)
+    }
+
+    /// Syncs a written segment now (`full`) or marks it for the next sync (`normal`).
+    private func finishWrite(_ fd: Int32, _ segment: Int64) throws {
         if syncEveryWrite {
             try sync(fd, segment)
         } else {
@@ -111,6 +146,10 @@ final class LogSegments: Sendable {
     /// Syncs what was not synced yet, and closes the files.
     func close() {
         syncWritten()
+        direct.withLock { writer in
+            writer?.release()
+            writer = nil
+        }
         files.withLock { fds in
             for fd in fds.values { _ = Foundation.close(fd) }
             fds.removeAll()
