@@ -18,6 +18,9 @@ extension Message {
     /// The index of `device` in ``decodedContextMembers``: of it only `id` is decoded.
     static let contextDeviceIndex: Int? = decodedContextMembers.firstIndex(of: "device")
 
+    /// The index of `traits` in ``decodedContextMembers``: it is also returned on its own.
+    static let contextTraitsIndex: Int? = decodedContextMembers.firstIndex(of: "traits")
+
     static let deviceIdKey: [[UInt8]] = [Array("id".utf8)]
 
     /// Reads the `context` object at the scanner's position (the caller has
@@ -37,7 +40,7 @@ extension Message {
                 let value = index == contextDeviceIndex ? try readDevice(&scanner) : try scanner.parseValue()
                 // Room for three members in one allocation (contexts rarely have more selected ones).
                 if members.isEmpty { members = Dictionary(minimumCapacity: 3) }
-                if names[index] == "traits" { traits = value }  // trap-ok: index < names.count
+                if index == contextTraitsIndex { traits = value }
                 members[names[index]] = value  // trap-ok: index < names.count
             } else {
                 try scanner.skipValue()

@@ -43,7 +43,7 @@ public struct Message: @unchecked Sendable {
         @usableFromInline var bytes: [UInt8]
         /// Where the message lies in `bytes`.
         @usableFromInline var bodyRange: Range<Int>
-        /// Where the decoder found `context` and `traits` in the body.
+        /// Where the decoder found the bytes that decide identifiers in the body.
         @usableFromInline var identitySpan: IdentitySpan?
         /// Where in the body the `context` object lies that ``Message/context``
         /// is decoded from when read; `nil`: `context` holds it.
