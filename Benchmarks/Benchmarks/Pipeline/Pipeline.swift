@@ -91,7 +91,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability full)",
               configuration: config) { benchmark in
         for _ in benchmark.scaledIterations {
-            let n = try await runPipeline(workload, durability: .full, benchmark)
+            let n = try await withTaskExecutorPreference(ThreadExecutor.shared) {
+                try await runPipeline(workload, durability: .full, benchmark)
+            }
             blackHole(n)
         }
     }
@@ -99,14 +101,18 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Pipeline: decode + append + resolve + project, 200k demo messages (durability normal)",
               configuration: config) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try await runPipeline(workload, durability: .normal, benchmark))
+            blackHole(try await withTaskExecutorPreference(ThreadExecutor.shared) {
+                try await runPipeline(workload, durability: .normal, benchmark)
+            })
         }
     }
 
     Benchmark("Pipeline as the server runs it: 32 clients, group commit, projection service, 200k demo messages (durability full)",
               configuration: config) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try await runServerPipeline(workload, durability: .full, benchmark))
+            blackHole(try await withTaskExecutorPreference(ThreadExecutor.shared) {
+                try await runServerPipeline(workload, durability: .full, benchmark)
+            })
         }
     }
 
@@ -124,18 +130,20 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Import CDNOW_master (69,659 orders) and project", configuration: config) { benchmark in
         let path = fixtures.appendingPathComponent("CDNOW_master.txt").path
         for _ in benchmark.scaledIterations {
-            let dir = temporaryDirectory()
-            let store = try SQLiteStore(directory: dir)
-            let engine = Engine(store: store)
-            let (ws, _) = try await engine.setUp(workspaceName: "bench")
-            let source = try await engine.source(named: "cdnow", workspaceId: ws.id)
-            benchmark.startMeasurement()
-            let report = try await Importer(engine: engine, source: source, inputPath: path).importCDNOW(path: path)
-            _ = try await engine.projectNow()
-            benchmark.stopMeasurement()
-            blackHole(report.appended)
-            try await store.close()
-            try? FileManager.default.removeItem(atPath: dir)
+            try await withTaskExecutorPreference(ThreadExecutor.shared) {
+                let dir = temporaryDirectory()
+                let store = try SQLiteStore(directory: dir)
+                let engine = Engine(store: store)
+                let (ws, _) = try await engine.setUp(workspaceName: "bench")
+                let source = try await engine.source(named: "cdnow", workspaceId: ws.id)
+                benchmark.startMeasurement()
+                let report = try await Importer(engine: engine, source: source, inputPath: path).importCDNOW(path: path)
+                _ = try await engine.projectNow()
+                benchmark.stopMeasurement()
+                blackHole(report.appended)
+                try await store.close()
+                try? FileManager.default.removeItem(atPath: dir)
+            }
         }
     }
 }

@@ -52,9 +52,15 @@ if CommandLine.arguments.contains("--pipeline") {
         getrusage(RUSAGE_SELF.rawValue, &u)
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
+    let blocker = DispatchSemaphore(value: 0)
+    if ProcessInfo.processInfo.environment["BLOCK"] != nil {
+        Task.detached { blocker.wait() }
+        try await Task.sleep(for: .milliseconds(50))
+    }
     let cpuStart = cpuSeconds()
     let start = clock.now
-    let (_, projected) = try await engine.withLocalProjection {
+    let executor = ThreadExecutor()
+    let run: @Sendable () async throws -> Bool = { try await engine.withLocalProjection {
         var current = try await decodeGroup(groups, 0, engine.decoder)
         for g in 1...groups.count {
             if current.isEmpty { break }
@@ -62,8 +68,12 @@ if CommandLine.arguments.contains("--pipeline") {
             _ = try await engine.appendDirect(current, source: source)
             current = try await next
         }
-    }
+    }.projected }
+    let projected = ProcessInfo.processInfo.environment["EXEC"] != nil
+        ? try await withTaskExecutorPreference(executor) { try await run() } : try await run()
+    executor.shutdown()
     guard projected else { fatalError("no lease") }
+    blocker.signal()
     let d = clock.now - start
     let secs = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     let cpu = cpuSeconds() - cpuStart
