@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// The local projection uses it to let the log's writer run ahead of the
 /// projector by a few batches: each stage works at its own pace rather than
-/// in lockstep.
-final class HandOff<Element: Sendable>: Sendable {
+/// in lockstep. The pipeline benchmark uses it to decode a few groups ahead
+/// of the append, as request handlers do in the server.
+public final class HandOff<Element: Sendable>: Sendable {
     struct State {
         var items: [Element] = []
         var head = 0
@@ -39,16 +40,16 @@ final class HandOff<Element: Sendable>: Sendable {
     }
 
     /// How many elements may wait in the queue.
-    let capacity: Int
+    public let capacity: Int
     let state = Mutex(State())
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
     /// Queues `element`, waiting while the queue is full. Returns `false`,
     /// without queuing it, if the queue is or gets closed.
-    func send(_ element: Element) async -> Bool {
+    public func send(_ element: Element) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let action = state.withLock { s -> SendAction in
                 if s.closed { return .refused }
@@ -76,7 +77,7 @@ final class HandOff<Element: Sendable>: Sendable {
 
     /// The next element, waiting for one; `nil` once the queue is closed and
     /// empty.
-    func receive() async -> Element? {
+    public func receive() async -> Element? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
             let (element, released, ended) = state.withLock { s -> (Element?, CheckedContinuation<Bool, Never>?, Bool) in
                 if let e = s.popFirst() {
@@ -103,7 +104,7 @@ final class HandOff<Element: Sendable>: Sendable {
 
     /// Ends the queue: senders waiting now or later get `false`; the
     /// consumer gets what is queued, then `nil`.
-    func close() {
+    public func close() {
         let (senders, receiver) = state.withLock { s -> ([CheckedContinuation<Bool, Never>], CheckedContinuation<Element?, Never>?) in
             s.closed = true
             let waiting = s.senders.map(\.1)

@@ -10,8 +10,8 @@ import Workload
 /// The in-process pipeline: decode batch bodies, append groups of ~2,000
 /// messages in one durable transaction each (group commit), resolve and
 /// project them. Three stages overlap, as they do in the server: the next
-/// group is decoded while the current one is appended and earlier ones are
-/// projected (`Engine.withLocalProjection`).
+/// groups are decoded while the current one is appended and earlier ones are
+/// projected (`appendDecoding`, `Engine.withLocalProjection`).
 func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark: Benchmark) async throws -> Int {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -21,19 +21,7 @@ func runPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benchmark:
     let source = try await engine.source(named: "web", workspaceId: ws.id)
     benchmark.startMeasurement()
     defer { benchmark.stopMeasurement() }
-    let groups = w.groups(ofAbout: 2_000)
-    let decoder = engine.decoder
-    let (appended, projected) = try await engine.withLocalProjection { () async throws -> Int in
-        var appended = 0
-        var current = try await decodeGroup(groups, 0, decoder)
-        for g in 1...groups.count {
-            if current.isEmpty { break }
-            async let next = decodeGroup(groups, g, decoder)
-            appended += try await engine.appendDirect(current, source: source).0
-            current = try await next
-        }
-        return appended
-    }
+    let (appended, projected) = try await appendDecoding(w.groups(ofAbout: 2_000), engine: engine, source: source)
     try await store.close()
     return projected ? appended : 0
 }

@@ -60,15 +60,10 @@ if CommandLine.arguments.contains("--pipeline") {
     let cpuStart = cpuSeconds()
     let start = clock.now
     let executor = ThreadExecutor()
-    let run: @Sendable () async throws -> Bool = { try await engine.withLocalProjection {
-        var current = try await decodeGroup(groups, 0, engine.decoder)
-        for g in 1...groups.count {
-            if current.isEmpty { break }
-            async let next = decodeGroup(groups, g, engine.decoder)
-            _ = try await engine.appendDirect(current, source: source)
-            current = try await next
-        }
-    }.projected }
+    let ahead = Int(ProcessInfo.processInfo.environment["AHEAD"] ?? "") ?? 4
+    let run: @Sendable () async throws -> Bool = {
+        try await appendDecoding(groups, ahead: ahead, engine: engine, source: source).projected
+    }
     let projected = ProcessInfo.processInfo.environment["EXEC"] != nil
         ? try await withTaskExecutorPreference(executor) { try await run() } : try await run()
     executor.shutdown()
