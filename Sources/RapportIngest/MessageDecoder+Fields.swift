@@ -163,38 +163,24 @@ extension MessageDecoder {
             receivedAt: receivedAt, sentAt: f.sentAt ?? batch.sentAt,
             originalTimestamp: f.originalTimestamp, timestamp: f.timestamp)
 
-        // Copied from an empty message, then filled in: `Message.init` copies
-        // all its arguments (a retain and a release each), a store moves them.
-        var message = Self.emptyMessage
-        message.type = type
-        message.timestamp = timestamp
-        message.receivedAt = receivedAt
-        message.messageId = id
-        message.userId = f.userId.take()
-        message.anonymousId = f.anonymousId.take()
-        message.previousId = f.previousId.take()
-        message.groupId = f.groupId.take()
-        message.event = event
-        message.traits = traits
-        message.context = context
-        message.propertiesRange = propertiesRange
-        message.clientTimestamp = f.originalTimestamp ?? f.timestamp
-        // The body shares the request's bytes (one retain) instead of a copy of its own.
-        message.setBody(in: request, range: range)
-        if let ownContext { message.setContext(decodingFromBodyAt: ownContext) }
-        if batch.context.isEmpty {
-            // Identity comes from the message's own bytes alone: say where they are.
-            // Only the traits that feed `traits` for this type: a track's top-level traits are not its identity.
-            message.identitySpan = Message.IdentitySpan(
+        // Without a batch context, identity comes from the message's own bytes alone: say where
+        // they are. Only the traits that feed `traits` for this type: a track's top-level traits
+        // are not its identity.
+        let identitySpan = batch.context.isEmpty
+            ? Message.IdentitySpan(
                 device: f.deviceRange.map(inBody), externalIds: f.externalIdsRange.map(inBody),
                 traits: type == .identify || type == .group ? f.traitsRange.map(inBody) : nil,
                 contextTraits: type == .group ? nil : f.contextTraitsRange.map(inBody))
-        }
+            : nil
+        // The body shares the request's bytes (one retain) instead of a copy of its own.
+        let message = Message(
+            decodedType: type, messageId: id, userId: f.userId.take(), anonymousId: f.anonymousId.take(),
+            previousId: f.previousId.take(), groupId: f.groupId.take(), event: event, traits: traits,
+            context: context, contextRange: ownContext, propertiesRange: propertiesRange, timestamp: timestamp,
+            clientTimestamp: f.originalTimestamp ?? f.timestamp, receivedAt: receivedAt, bytes: request,
+            bodyRange: range, identitySpan: identitySpan)
         return (message, f.writeKey.take())
     }
-
-    /// What ``finish(_:in:expectedType:batch:receivedAt:)`` fills in.
-    static let emptyMessage = Message(type: .track, messageId: "", timestamp: 0, receivedAt: 0, body: [])
 
     /// Reads the members of the object at the scanner's position into `f`
     /// (which is empty).
