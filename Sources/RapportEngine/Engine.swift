@@ -30,10 +30,20 @@ public final class Engine: Sendable {
 
     public var projector: ProfileProjector { projection.projector }
 
+    /// How many events the local projection (``withLocalProjection(_:)``)
+    /// applies between flushes. The last flush, when the command ends, is on
+    /// its critical path: it writes what was applied since the one before.
+    /// Flushing more often made it shorter but cost more in all (every flush
+    /// rewrites each profile changed since the one before): 25,000 measured
+    /// slower than 100,000 on the demo pipeline.
+    let localFlushEvents: Int
+
     public init(store: any RapportStore, clock: any RapportClock = SystemClock(),
                 identityRules: IdentityRules = IdentityRules(), profileRules: ProfileRules = ProfileRules(),
-                limits: IngestLimits = IngestLimits(), logger: Logger = Logger(label: "rapport")) {
+                limits: IngestLimits = IngestLimits(), logger: Logger = Logger(label: "rapport"),
+                localFlushEvents: Int = 100_000) {
         self.store = store
+        self.localFlushEvents = max(1, localFlushEvents)
         self.clock = clock
         self.logger = logger
         self.decoder = MessageDecoder(limits: limits)

@@ -14,6 +14,7 @@ extension Engine {
     /// writer runs ahead of the projector by this much, then waits.
     static let localHandOffBatches = 3
 
+
     /// Runs `body` with this process projecting what it appends.
     ///
     /// If it can take the projection lease, the projection is loaded and
@@ -84,16 +85,30 @@ extension Engine {
     }
 
     /// The projection task of ``withLocalProjection(_:)``: applies each batch
-    /// handed over, flushing (with the lease checked first) when enough are
-    /// pending. On failure it closes the hand-off, so that writers stop.
+    /// handed over, and every ``localFlushEvents`` events starts a flush (with
+    /// the lease checked first) that writes in the background while the next
+    /// batches are applied, as the server's projection does. On failure it
+    /// closes the hand-off, so that writers stop.
     func projectHandedOff(_ handOff: HandOff<[ProjectableEvent]>) async throws {
         do {
-            while let events = await handOff.receive() {
-                try await projector.apply(events)
-                let flushDue = await projector.pendingEventCount >= 100_000
-                // Never write projection state without holding the lease: check it before a flush.
-                try await renewLocalLease(force: flushDue)
-                if flushDue { try await projector.flush() }
+            try await withThrowingTaskGroup(of: Void.self) { flushes in
+                var sinceFlush = 0
+                var flushing = false
+                while let events = await handOff.receive() {
+                    try await projector.apply(events)
+                    sinceFlush += events.count
+                    let flushDue = sinceFlush >= localFlushEvents
+                    // Never write projection state without holding the lease: check it before a flush.
+                    try await renewLocalLease(force: flushDue)
+                    guard flushDue else { continue }
+                    // The previous flush has long finished (it started `localFlushEvents` ago):
+                    // this surfaces its error, or waits for it if the store is slow.
+                    if flushing { try await flushes.next() }
+                    flushes.addTask { try await self.projector.flush() }
+                    flushing = true
+                    sinceFlush = 0
+                }
+                try await flushes.waitForAll()
             }
         } catch {
             handOff.close()

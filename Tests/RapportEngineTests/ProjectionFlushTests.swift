@@ -144,6 +144,37 @@ import Testing
         #expect(events == 300)
     }
 
+    @Test func aLongCommandFlushesInTheBackgroundWhileItRuns() async throws {
+        let (engine, key, ws) = try await makeEngine(localFlushEvents: 150)
+        let source = try #require(engine.source(forWriteKey: key))
+        let (_, projected) = try await engine.withLocalProjection { () async throws -> Void in
+            for round in 0..<3 {
+                let body = Array(batch(start: round * 100, count: 100, users: 9).utf8)
+                let messages = try engine.decoder.decode(body: body, endpoint: .batch, receivedAt: 1_750_000_000_000).accepted
+                _ = try await engine.appendDirect(messages, source: source)
+            }
+            // 200 applied passes the 150 between flushes: one flush starts, and the command goes on.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await engine.projector.flushed < 200, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(await engine.projector.flushed >= 200, "a flush ran while the command was still running")
+        }
+        #expect(projected)
+        #expect(await engine.projector.flushed == 300)
+        // What was flushed in the background and at the end loads back as it was projected.
+        let reloaded = Engine(store: engine.store, clock: FixedClock(millis: 1_750_000_000_000))
+        try await reloaded.projector.load()
+        #expect(await reloaded.projector.applied == 300)
+        var events = 0
+        for u in 0..<9 {
+            let id = try #require(await reloaded.projector.profileId(
+                for: Identifier(kind: "user_id", value: "u\(u)"), workspaceId: ws.id))
+            events += try #require(await reloaded.projector.profile(id, workspaceId: ws.id)).aggregates.eventCount
+        }
+        #expect(events == 300)
+    }
+
     @Test func aFailingCommandStillFlushesWhatItProjectedAndGivesTheLeaseBack() async throws {
         let (engine, key, _) = try await makeEngine()
         let source = try #require(engine.source(forWriteKey: key))

@@ -17,11 +17,11 @@ func fixture(_ name: String) throws -> String {
 }
 
 /// An engine on a fresh store with a workspace set up; returns it with the write key of `web`.
-func makeEngine(now: Int64 = 1_750_000_000_000, directory: String = temporaryDirectory()) async throws
-    -> (Engine, String, Workspace)
-{
+func makeEngine(
+    now: Int64 = 1_750_000_000_000, directory: String = temporaryDirectory(), localFlushEvents: Int = 100_000
+) async throws -> (Engine, String, Workspace) {
     let store = try SQLiteStore(directory: directory, durability: .normal)
-    let engine = Engine(store: store, clock: FixedClock(millis: now))
+    let engine = Engine(store: store, clock: FixedClock(millis: now), localFlushEvents: localFlushEvents)
     let (ws, creds) = try await engine.setUp(workspaceName: "test")
     let key = try #require(creds?.writeKeys["web"])
     try await engine.projector.load()

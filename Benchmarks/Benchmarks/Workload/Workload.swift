@@ -108,3 +108,4 @@ public func appendDecoding(
     }
     return (appended, projected)
 }
+
