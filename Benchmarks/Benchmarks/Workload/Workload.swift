@@ -108,4 +108,3 @@ public func appendDecoding(
     }
     return (appended, projected)
 }
-
