@@ -113,6 +113,7 @@ extension ProfileProjector {
             throw RapportError(.conflict, "profile \(m.from) is no longer merged into \(m.into)")
         }
         lastResolved = nil  // its profile may be the one split off
+        resolutionCache.removeAll()  // and identifiers leave a live profile: the only way they do
         graph.nodes[m.from]?.record.mergedInto = nil
         graph.nodes[m.into]?.members.removeAll { $0 == m.from }
         graph.addBlock(m.from, m.into)

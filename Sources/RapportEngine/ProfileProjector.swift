@@ -79,8 +79,13 @@ public actor ProfileProjector {
     var lastResolved: (workspaceId: WorkspaceID, message: Message, owner: ProfileID)?
     /// Whether ``lastResolved`` is used (tests compare with and without).
     var usesResolutionShortcut = true
-    /// How many events went through ``lastResolved``.
-    var resolutionShortcuts = 0
+    /// How many events skipped resolution, through ``lastResolved`` or
+    /// ``resolutionCache``.
+    public private(set) var resolutionShortcuts = 0
+    /// Profiles recent senders resolved to (used with ``usesResolutionShortcut``).
+    var resolutionCache = ResolutionCache()
+    /// How many of ``resolutionShortcuts`` went through ``resolutionCache``.
+    public private(set) var resolutionCacheHits = 0
 
     public init(store: any RapportStore, identityRules: IdentityRules = IdentityRules(),
                 profileRules: ProfileRules = ProfileRules(), logger: Logger = Logger(label: "rapport.projector")) {
@@ -99,6 +104,7 @@ public actor ProfileProjector {
         let snapshot = try await store.loadProjection()
         graph = ProfileGraph(snapshot: snapshot)
         lastResolved = nil
+        resolutionCache.removeAll()
         applied = snapshot.checkpoint
         flushed = snapshot.checkpoint
         // Anything applied but not flushed is re-derived from the log.
@@ -173,6 +179,12 @@ public actor ProfileProjector {
            IdentifierExtractor.extractsTheSame(e.message, last.message) {
             owner = last.owner
             resolutionShortcuts += 1
+        } else if usesResolutionShortcut, let cached = resolutionCache.owner(of: e.message, in: e.workspaceId),
+                  graph.nodes.isLive(cached) {
+            owner = cached
+            lastResolved = (e.workspaceId, e.message, owner)
+            resolutionShortcuts += 1
+            resolutionCacheHits += 1
         } else {
             guard let resolved = resolveIdentity(e) else { return }
             owner = resolved
@@ -243,6 +255,7 @@ public actor ProfileProjector {
         if plan.warnings.isEmpty, extraction.dropped.isEmpty, extraction.aliasPreviousId == nil {
             // Every identifier now belongs to `owner`'s profile: a repeat of them changes nothing.
             lastResolved = (e.workspaceId, e.message, owner)
+            if usesResolutionShortcut { resolutionCache.remember(e.message, in: e.workspaceId, owner: owner) }
         }
         return owner
     }

@@ -56,6 +56,13 @@ struct ProfileTable: Sequence {
         return dense.withUnsafeBufferPointer { $0[i]?.record.mergedInto }  // trap-ok: i < count
     }
 
+    /// Whether profile `id` exists and was not merged into another.
+    func isLive(_ id: ProfileID) -> Bool {
+        guard let i = Self.index(id) else { return sparse[id].map { $0.record.mergedInto == nil } ?? false }
+        guard i < dense.count else { return false }
+        return dense.withUnsafeBufferPointer { $0[i].map { $0.record.mergedInto == nil } ?? false }  // trap-ok: i < count
+    }
+
     /// Calls `body` with the node `id` to change in place; `nil` if there is none.
     mutating func update<R>(_ id: ProfileID, _ body: (inout ProfileNode) -> R) -> R? {
         guard let i = Self.index(id) else {

@@ -135,6 +135,47 @@ public struct IdentifierExtractor: Sendable {
             && a.bodyBytes(spanA.contextTraits, equal: spanB.contextTraits, in: b)
     }
 
+    /// Writes into `key` the bytes that decide what ``extract(from:)`` finds
+    /// in `m`: its `userId`, `anonymousId` and the bytes of its
+    /// ``Message/identitySpan``, each with its presence and length, so that
+    /// two messages' keys are equal exactly when ``extractsTheSame(_:_:)``
+    /// holds for them. Returns `false` (and `key` means nothing) when that
+    /// cannot be told from bytes: `m` has no identity span, is an `alias`, or
+    /// its span lies outside its body.
+    public static func identityKey(of m: Message, into key: inout [UInt8]) -> Bool {
+        guard let span = m.identitySpan, m.type != .alias else { return false }
+        key.removeAll(keepingCapacity: true)
+        func putLength(_ n: Int) {
+            let n = UInt32(clamping: n)
+            key.append(UInt8(truncatingIfNeeded: n))
+            key.append(UInt8(truncatingIfNeeded: n >> 8))
+            key.append(UInt8(truncatingIfNeeded: n >> 16))
+            key.append(UInt8(truncatingIfNeeded: n >> 24))
+        }
+        func put(_ s: String?) {
+            guard let s else { return key.append(0) }
+            key.append(1)
+            putLength(s.utf8.count)
+            key.append(contentsOf: s.utf8)
+        }
+        put(m.userId)
+        put(m.anonymousId)
+        return m.withBody { body -> Bool in
+            func put(_ r: Range<Int>?) -> Bool {
+                guard let r else {
+                    key.append(0)
+                    return true
+                }
+                guard r.lowerBound >= 0, r.upperBound <= body.count else { return false }
+                key.append(1)
+                putLength(r.count)
+                key.append(contentsOf: UnsafeBufferPointer(rebasing: body[r]))
+                return true
+            }
+            return put(span.device) && put(span.externalIds) && put(span.traits) && put(span.contextTraits)
+        }
+    }
+
     /// The traits that hold identifiers, and their kinds.
     static let traitSources: [(key: String, kind: String)] = [
         ("email", Identifier.Kind.email),

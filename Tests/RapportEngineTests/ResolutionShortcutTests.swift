@@ -73,6 +73,18 @@ import Testing
         #expect(extractor.extract(from: n[6]) == extractor.extract(from: n[7]))
         #expect(!same(n[4], n[8]), "an empty externalIds is bytes all the same")
 
+        // The resolution cache's key is equal exactly when the bytes say the same identifiers.
+        for set in [m, n] {
+            for a in set {
+                for b in set {
+                    var ka: [UInt8] = [], kb: [UInt8] = []
+                    let keyed = IdentifierExtractor.identityKey(of: a, into: &ka)
+                        && IdentifierExtractor.identityKey(of: b, into: &kb)
+                    #expect((keyed && ka == kb) == same(a, b), "\(a.messageId) and \(b.messageId)")
+                }
+            }
+        }
+
         // A message changed after decoding is no longer known by its bytes.
         var changed = m[1]
         changed.traits["email"] = .string("x@y.cn")
@@ -142,7 +154,7 @@ import Testing
         if !current.isEmpty { bodies.append(Array(#"{"batch":[\#(current.joined(separator: ","))]}"#.utf8)) }
         #expect(bodies.count > 20)
 
-        func run(shortcut: Bool) async throws -> (State, [String], Int) {
+        func run(shortcut: Bool) async throws -> (State, [String], Int, Int) {
             let (engine, key, ws) = try await makeEngine()
             await engine.projector.setResolutionShortcut(shortcut)
             for (i, body) in bodies.enumerated() {
@@ -160,12 +172,14 @@ import Testing
             let warnings = try await engine.store.identityWarnings(workspaceId: ws.id, limit: 100_000).map {
                 "\($0.seq) \($0.messageId) \($0.identifier) \($0.code) \($0.detail)"
             }
-            return (try await state(engine), warnings, await engine.projector.resolutionShortcuts)
+            return (try await state(engine), warnings, await engine.projector.resolutionShortcuts,
+                    await engine.projector.resolutionCacheHits)
         }
-        let (with, warningsWith, shortcuts) = try await run(shortcut: true)
-        let (without, warningsWithout, none) = try await run(shortcut: false)
-        #expect(none == 0)
+        let (with, warningsWith, shortcuts, cacheHits) = try await run(shortcut: true)
+        let (without, warningsWithout, none, noHits) = try await run(shortcut: false)
+        #expect(none == 0 && noHits == 0)
         #expect(shortcuts > 1_000, "demo sessions repeat their sender: most events take the shortcut")
+        #expect(cacheHits > 300, "senders interleave: many come back after another sender's events")
         #expect(with.merges.count > 3, "the traffic merges profiles")
         #expect(with.merges.contains { $0.undoneAt != nil })
         #expect(warningsWith == warningsWithout)

@@ -131,7 +131,7 @@ func rate(_ d: Duration) -> String {
 print("messages \(total), body bytes \(messages.reduce(0) { $0 + $1.reduce(0) { $0 + $1.message.bodyCount } }), request bytes \(bodies.reduce(0) { $0 + $1.count })")
 print("decode  \(rate(decodeTime))")
 print("append  \(rate(appendTime))")
-print("apply   \(rate(applyTime))")
+print("apply   \(rate(applyTime))   shortcuts \(await engine.projector.resolutionShortcuts)")
 print("flush   \(rate(flushTime))")
 print("total   \(rate(decodeTime + appendTime + projectTime))")
 
