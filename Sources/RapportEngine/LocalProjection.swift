@@ -14,7 +14,6 @@ extension Engine {
     /// writer runs ahead of the projector by this much, then waits.
     static let localHandOffBatches = 3
 
-
     /// Runs `body` with this process projecting what it appends.
     ///
     /// If it can take the projection lease, the projection is loaded and
