@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "RapportIngest", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
         .target(name: "RapportIdentity", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
         .target(name: "RapportDemo", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
+        .target(name: "RapportAudience", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
         .target(
             name: "RapportStore",
             dependencies: [
@@ -83,6 +84,7 @@ let package = Package(
             name: "RapportStoreTests",
             dependencies: ["RapportStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
+        .testTarget(name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RapportServerTests",
