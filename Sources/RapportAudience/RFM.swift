@@ -84,10 +84,8 @@ public enum RFM {
         for p in purchases where p.day <= asOfDay {
             byCustomer[p.customer, default: Totals(last: p.day)].add(day: p.day, cents: p.amountCents)
         }
-        let customers = byCustomer.keys.sorted()
-        var totals: [Totals] = []
-        totals.reserveCapacity(customers.count)
-        for c in customers { if let t = byCustomer[c] { totals.append(t) } }
+        let sorted = byCustomer.sorted { $0.key < $1.key }
+        let customers = sorted.map(\.key), totals = sorted.map(\.value)
         let recency = totals.map { asOfDay - $0.last }
         let r = QuantileScore.scores(recency, highestFirst: true)
         let f = QuantileScore.scores(totals.map(\.days.count))

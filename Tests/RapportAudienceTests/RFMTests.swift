@@ -58,8 +58,7 @@ func fixtureText(_ name: String) throws -> String {
         for line in try fixtureText("CDNOW_sample.txt").split(whereSeparator: \.isNewline) {
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             try #require(f.count == 5)
-            let date = Array(f[2].utf8)
-            try #require(date.count == 8)
+            try #require(f[2].utf8.count == 8)
             let y = Int64(String(f[2].prefix(4))), mo = Int(String(f[2].dropFirst(4).prefix(2))),
                 d = Int(String(f[2].suffix(2)))
             let dollars = try #require(Decimal(string: String(f[4])))

@@ -59,14 +59,12 @@ if CommandLine.arguments.contains("--pipeline") {
     }
     let cpuStart = cpuSeconds()
     let start = clock.now
-    let executor = ThreadExecutor()
     let ahead = Int(ProcessInfo.processInfo.environment["AHEAD"] ?? "") ?? 4
     let run: @Sendable () async throws -> Bool = {
         try await appendDecoding(groups, ahead: ahead, engine: engine, source: source).projected
     }
     let projected = ProcessInfo.processInfo.environment["EXEC"] != nil
-        ? try await withTaskExecutorPreference(executor) { try await run() } : try await run()
-    executor.shutdown()
+        ? try await withTaskExecutorPreference(ThreadExecutor.shared) { try await run() } : try await run()
     guard projected else { fatalError("no lease") }
     blocker.signal()
     let d = clock.now - start
@@ -80,7 +78,6 @@ if CommandLine.arguments.contains("--pipeline") {
     try? FileManager.default.removeItem(atPath: dir)
     exit(0)
 }
-
 
 let dir = temporaryDirectory()
 let store = try SQLiteStore(directory: dir, durability: .normal)
