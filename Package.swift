@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RapportStore", targets: ["RapportStore"]),
         .library(name: "RapportDemo", targets: ["RapportDemo"]),
         .library(name: "RapportEngine", targets: ["RapportEngine"]),
+        .library(name: "RapportAudience", targets: ["RapportAudience"]),
         .library(name: "RapportServer", targets: ["RapportServer"]),
     ],
     dependencies: [
@@ -72,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer", "RapportEngine",
+                "RapportServer", "RapportEngine", "RapportAudience", "RapportIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -84,7 +85,8 @@ let package = Package(
             name: "RapportStoreTests",
             dependencies: ["RapportStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
-        .testTarget(name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RapportServerTests",

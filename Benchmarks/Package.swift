@@ -27,6 +27,15 @@ let package = Package(
             path: "Benchmarks/Pipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Audience",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RapportAudience", package: root),
+            ],
+            path: "Benchmarks/Audience",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // The seeded demo workload both executables use.
         .target(
             name: "Workload",

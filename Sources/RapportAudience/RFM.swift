@@ -80,34 +80,225 @@ public enum RFM {
     /// The figures of every customer with a purchase on or before `asOfDay`,
     /// in ascending order of customer.
     public static func compute<Customer>(_ purchases: [Purchase<Customer>], asOfDay: Int) -> [Row<Customer>] {
-        var byCustomer: [Customer: Totals] = [:]
+        // Number the customers in ascending order, and compute over the numbers.
+        let customers = Array(Set(purchases.lazy.filter { $0.day <= asOfDay }.map(\.customer))).sorted()
+        var number: [Customer: Int64] = [:]
+        number.reserveCapacity(customers.count)
+        for (i, c) in customers.enumerated() { number[c] = Int64(i) }
+        var columns = Purchases()
+        columns.reserveCapacity(purchases.count)
         for p in purchases where p.day <= asOfDay {
-            byCustomer[p.customer, default: Totals(last: p.day)].add(day: p.day, cents: p.amountCents)
+            guard let id = number[p.customer] else { continue }
+            columns.append(customer: id, day: p.day, cents: p.amountCents)
         }
-        let sorted = byCustomer.sorted { $0.key < $1.key }
-        let customers = sorted.map(\.key), totals = sorted.map(\.value)
-        let recency = totals.map { asOfDay - $0.last }
-        let r = QuantileScore.scores(recency, highestFirst: true)
-        let f = QuantileScore.scores(totals.map(\.days.count))
-        let m = QuantileScore.scores(totals.map(\.cents))
-        return customers.indices.map { i in  // trap-ok: every array has one element per customer
-            Row(customer: customers[i], recencyDays: recency[i], frequency: totals[i].days.count,
-                monetaryCents: totals[i].cents, r: r[i], f: f[i], m: m[i], group: Group(r: r[i], f: f[i]))
+        let table = compute(columns, asOfDay: asOfDay)
+        return (0..<table.count).compactMap { i in
+            let row = table.row(at: i)
+            guard let index = Int(exactly: row.customer), customers.indices.contains(index) else { return nil }
+            return Row(customer: customers[index], recencyDays: row.recencyDays, frequency: row.frequency,  // trap-ok: checked
+                       monetaryCents: row.monetaryCents, r: row.r, f: row.f, m: row.m, group: row.group)
         }
+    }
+
+    /// Purchases as parallel columns, customers as 64-bit ids (profile ids,
+    /// or numbers from a file): the form the large computations take.
+    public struct Purchases: Sendable {
+        public private(set) var customers: [Int64] = []
+        /// Days since 1970-01-01.
+        public private(set) var days: [Int32] = []
+        public private(set) var cents: [Int64] = []
+
+        public init() {}
+
+        public var count: Int { customers.count }
+
+        public mutating func reserveCapacity(_ n: Int) {
+            customers.reserveCapacity(n)
+            days.reserveCapacity(n)
+            cents.reserveCapacity(n)
+        }
+
+        /// Adds a purchase; a day beyond ±5.8 million years is clamped.
+        public mutating func append(customer: Int64, day: Int, cents amount: Int64) {
+            customers.append(customer)
+            days.append(Int32(clamping: day))
+            cents.append(amount)
+        }
+    }
+
+    /// Every customer's figures and scores, in ascending order of customer id.
+    public struct Table: Sendable, Equatable {
+        public var customers: [Int64] = []
+        public var recencyDays: [Int32] = []
+        public var frequency: [Int32] = []
+        public var monetaryCents: [Int64] = []
+        public var r: [UInt8] = []
+        public var f: [UInt8] = []
+        public var m: [UInt8] = []
+
+        public var count: Int { customers.count }
+
+        /// The customer at `index` (0..<count) as a row.
+        public func row(at index: Int) -> Row<Int64> {
+            let r = Int(r[index]), f = Int(f[index])  // trap-ok: callers pass an index below count
+            return Row(customer: customers[index], recencyDays: Int(recencyDays[index]),  // trap-ok: same
+                       frequency: Int(frequency[index]), monetaryCents: monetaryCents[index],  // trap-ok: same
+                       r: r, f: f, m: Int(m[index]), group: Group(r: r, f: f))  // trap-ok: same
+        }
+    }
+
+    /// The figures of every customer with a purchase on or before `asOfDay`.
+    ///
+    /// Linear but for three radix sorts of one 64-bit key per customer
+    /// (figure and position packed together): customers are numbered through
+    /// a direct table when their ids are dense, as profile ids are, and
+    /// through a sort otherwise; distinct days are counted within each
+    /// customer's purchases, bucketed by customer.
+    public static func compute(_ purchases: Purchases, asOfDay: Int) -> Table {
+        let asOf = Int32(clamping: asOfDay)
+        let ids = purchases.customers, days = purchases.days, amounts = purchases.cents
+        let n = ids.count
+        guard n == days.count, n == amounts.count else { return Table() }
+        // 1. Each purchase's customer number (-1: after the as-of day), in ascending order of id.
+        var number = [Int32](repeating: -1, count: n)
+        var customers: [Int64] = []
+        var minId = Int64.max, maxId = Int64.min, kept = 0
+        for i in 0..<n where days[i] <= asOf {  // trap-ok: i < n, counts checked
+            kept += 1
+            minId = min(minId, ids[i])  // trap-ok: same
+            maxId = max(maxId, ids[i])  // trap-ok: same
+        }
+        guard kept > 0 else { return Table() }
+        let (span, spanOverflow) = maxId.subtractingReportingOverflow(minId)
+        if !spanOverflow, span < Int64(kept) * 4 + 4_096 {
+            // Dense ids: a slot per possible id.
+            var slot = [Int32](repeating: -1, count: Int(span) + 1)
+            for i in 0..<n where days[i] <= asOf { slot[Int(ids[i] &- minId)] = 0 }  // trap-ok: minId ≤ id ≤ maxId
+            var next: Int32 = 0
+            for s in slot.indices where slot[s] == 0 {  // trap-ok: s in slot.indices
+                slot[s] = next  // trap-ok: same
+                next += 1
+                customers.append(minId &+ Int64(s))
+            }
+            for i in 0..<n where days[i] <= asOf { number[i] = slot[Int(ids[i] &- minId)] }  // trap-ok: as above
+        } else {
+            // Sparse ids: sort them (sign bit flipped, so the unsigned order is the signed one).
+            var keys: [UInt64] = []
+            keys.reserveCapacity(kept)
+            for i in 0..<n where days[i] <= asOf { keys.append(UInt64(bitPattern: ids[i]) ^ (1 << 63)) }  // trap-ok
+            RadixSort.sort(&keys)
+            var byId: [Int64: Int32] = [:]
+            for key in keys {
+                let id = Int64(bitPattern: key ^ (1 << 63))
+                if customers.last != id {
+                    byId[id] = Int32(customers.count)
+                    customers.append(id)
+                }
+            }
+            for i in 0..<n where days[i] <= asOf { number[i] = byId[ids[i]] ?? -1 }  // trap-ok: i < n
+        }
+        let m = customers.count
+        // 2. Last day, total and number of purchases per customer.
+        var last = [Int32](repeating: .min, count: m)
+        var total = [Int64](repeating: 0, count: m)
+        var start = [Int](repeating: 0, count: m + 1)
+        for i in 0..<n {
+            let c = Int(number[i])  // trap-ok: i < n
+            guard c >= 0 else { continue }
+            last[c] = max(last[c], days[i])  // trap-ok: 0 ≤ c < m
+            total[c] = saturatingAdd(total[c], amounts[i])  // trap-ok: same
+            start[c + 1] += 1  // trap-ok: same
+        }
+        for c in 0..<m { start[c + 1] += start[c] }  // trap-ok: c + 1 ≤ m
+        // 3. Distinct days: each customer's days side by side, then counted.
+        var bucket = [Int32](repeating: 0, count: kept)
+        var fill = start
+        for i in 0..<n {
+            let c = Int(number[i])  // trap-ok: i < n
+            guard c >= 0 else { continue }
+            bucket[fill[c]] = days[i]  // trap-ok: fill[c] < start[c + 1] ≤ kept
+            fill[c] += 1  // trap-ok: 0 ≤ c < m
+        }
+        var frequency = [Int32](repeating: 0, count: m)
+        bucket.withUnsafeMutableBufferPointer { b in
+            for c in 0..<m {
+                let range = start[c]..<start[c + 1]  // trap-ok: c + 1 ≤ m
+                frequency[c] = Int32(truncatingIfNeeded: distinctCount(UnsafeMutableBufferPointer(rebasing: b[range])))  // trap-ok
+            }
+        }
+        // 4. Scores.
+        var recency = [Int32](repeating: 0, count: m)
+        for c in 0..<m { recency[c] = Int32(clamping: Int64(asOf) - Int64(last[c])) }  // trap-ok: c < m
+        var table = Table()
+        table.r = scores(recency.map { Int64($0) }, highestFirst: true)
+        table.f = scores(frequency.map { Int64($0) }, highestFirst: false)
+        table.m = scores(total, highestFirst: false)
+        table.customers = customers
+        table.recencyDays = recency
+        table.frequency = frequency
+        table.monetaryCents = total
+        return table
+    }
+
+    /// Distinct values in `days`, which it may reorder.
+    static func distinctCount(_ days: UnsafeMutableBufferPointer<Int32>) -> Int {
+        var days = days
+        guard days.count > 1 else { return days.count }
+        // Usually in order already (files and logs are): count without sorting.
+        var distinct = 1
+        for i in 1..<days.count {
+            if days[i] < days[i - 1] {
+                days.sort()
+                distinct = 1
+                for j in 1..<days.count where days[j] != days[j - 1] { distinct += 1 }
+                return distinct
+            }
+            if days[i] != days[i - 1] { distinct += 1 }
+        }
+        return distinct
+    }
+
+    /// Quintile scores of `values` by rank, ties in index order
+    /// (``QuantileScore``), by one radix sort of figure-and-index keys.
+    static func scores(_ values: [Int64], highestFirst: Bool) -> [UInt8] {
+        let count = values.count
+        guard count > 0, let low = values.min(), let high = values.max() else { return [] }
+        let span = UInt64(bitPattern: high &- low)  // the unsigned distance, even across zero
+        let indexBits = RadixSort.bitWidth(UInt64(count - 1))
+        guard RadixSort.bitWidth(span) + indexBits <= 64 else {
+            return QuantileScore.scores(values, highestFirst: highestFirst).map { UInt8(clamping: $0) }
+        }
+        var keys = [UInt64](repeating: 0, count: count)
+        for i in 0..<count {
+            let offset = UInt64(bitPattern: values[i] &- low)  // trap-ok: i < count
+            keys[i] = ((highestFirst ? span - offset : offset) << UInt64(indexBits)) | UInt64(i)  // trap-ok: same
+        }
+        RadixSort.sort(&keys)
+        let indexMask = indexBits == 64 ? UInt64.max : (UInt64(1) << UInt64(indexBits)) &- 1
+        var out = [UInt8](repeating: 1, count: count)
+        // Scores rise with the position; the next bound is where the score steps up.
+        var score = 1
+        var nextBound = boundary(after: 1, of: count)
+        for (position, key) in keys.enumerated() {
+            while position + 1 > nextBound {
+                score += 1
+                nextBound = boundary(after: score, of: count)
+            }
+            out[Int(truncatingIfNeeded: key & indexMask)] = UInt8(score)  // trap-ok: the low bits are an index
+        }
+        return out
+    }
+
+    /// The highest rank (1-based) that scores `score` or less out of `count`.
+    private static func boundary(after score: Int, of count: Int) -> Int {
+        guard score < 5 else { return .max }
+        // The largest rank r with 5·(r − 1) ≤ score·(count − 1) (``QuantileScore/score(rank:of:bins:)``).
+        return score * (count - 1) / 5 + 1
+    }
+
+    static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
     }
 }
 
-/// One customer's purchases so far.
-private struct Totals {
-    var last: Int
-    var days: Set<Int> = []
-    var cents: Int64 = 0
-
-    mutating func add(day: Int, cents amount: Int64) {
-        last = max(last, day)
-        days.insert(day)
-        // Saturating: amounts come from outside.
-        let (sum, overflow) = cents.addingReportingOverflow(amount)
-        cents = overflow ? (amount > 0 ? .max : .min) : sum
-    }
-}

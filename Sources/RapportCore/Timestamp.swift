@@ -212,7 +212,7 @@ public enum Timestamp {
     // MARK: - Helpers
 
     /// Days since 1970 of a valid date, or `nil`.
-    static func validDays(year: Int, month: Int, day: Int) -> Int64? {
+    public static func validDays(year: Int, month: Int, day: Int) -> Int64? {
         guard (0...9999).contains(year), (1...12).contains(month),
               day >= 1, day <= daysInMonth(year: Int64(year), month: month)
         else { return nil }

@@ -19,7 +19,9 @@ struct Rapport: AsyncParsableCommand {
             Every command works on a data directory (--data, default ./rapport-data), whether or not a \
             server is running on it.
             """,
-        subcommands: [Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Tokens.self, Keys.self])
+        subcommands: [
+            Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Tokens.self, Keys.self, RFMCommand.self,
+        ])
 }
 
 /// Options every command takes.

@@ -119,3 +119,107 @@ func fixtureText(_ name: String) throws -> String {
         #expect(RFM.Group(r: 9, f: -3) == .new, "out-of-range scores are clamped")
     }
 }
+
+/// The columnar RFM against a direct computation (dictionaries, comparison
+/// sorts, ``QuantileScore/scores(_:bins:highestFirst:)``) on random data.
+@Suite struct RFMColumnsTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// What the table should hold, computed the plain way.
+    func reference(_ p: RFM.Purchases, asOfDay: Int) -> RFM.Table {
+        var last: [Int64: Int32] = [:], days: [Int64: Set<Int32>] = [:], total: [Int64: Int64] = [:]
+        for i in 0..<p.count where Int(p.days[i]) <= asOfDay {
+            let c = p.customers[i]
+            last[c] = max(last[c] ?? .min, p.days[i])
+            days[c, default: []].insert(p.days[i])
+            total[c] = RFM.saturatingAdd(total[c] ?? 0, p.cents[i])
+        }
+        var t = RFM.Table()
+        t.customers = last.keys.sorted()
+        t.recencyDays = t.customers.map { Int32(clamping: Int64(asOfDay) - Int64(last[$0] ?? 0)) }
+        t.frequency = t.customers.map { Int32(days[$0]?.count ?? 0) }
+        t.monetaryCents = t.customers.map { total[$0] ?? 0 }
+        t.r = QuantileScore.scores(t.recencyDays, highestFirst: true).map { UInt8($0) }
+        t.f = QuantileScore.scores(t.frequency).map { UInt8($0) }
+        t.m = QuantileScore.scores(t.monetaryCents).map { UInt8($0) }
+        return t
+    }
+
+    @Test(arguments: [
+        (1, 10, 0...50), (7, 2_000, 1_000...1_600), (11, 5_000, -3...3),
+        (13, 3_000, (Int64.min / 2)...(Int64.max / 2)), (17, 1, 0...0),
+    ] as [(UInt64, Int, ClosedRange<Int64>)])
+    func equalsTheDirectComputation(seed: UInt64, purchases: Int, ids: ClosedRange<Int64>) {
+        var g = Generator(state: seed)
+        var p = RFM.Purchases()
+        for _ in 0..<purchases {
+            let amount: Int64 = seed == 13 ? Int64.random(in: .min / 4 ... .max / 4, using: &g)
+                : Int64.random(in: -500...90_000, using: &g)
+            p.append(customer: Int64.random(in: ids, using: &g), day: Int.random(in: 10_000...10_400, using: &g),
+                     cents: amount)
+        }
+        let t = RFM.compute(p, asOfDay: 10_300)
+        #expect(t == reference(p, asOfDay: 10_300))
+        #expect(t.count > 0)
+    }
+
+    @Test func nothingOnOrBeforeTheDayGivesAnEmptyTable() {
+        var p = RFM.Purchases()
+        p.append(customer: 1, day: 50, cents: 10)
+        #expect(RFM.compute(p, asOfDay: 49).count == 0)
+        #expect(RFM.compute(RFM.Purchases(), asOfDay: 49).count == 0)
+    }
+
+    @Test func radixSortSortsAnyKeys() {
+        var g = Generator(state: 99)
+        for (n, bits) in [(10, 64), (300, 64), (5_000, 12), (70_000, 40), (70_000, 64)] {
+            var keys = (0..<n).map { _ in g.next() >> UInt64(64 - bits) }
+            let expected = keys.sorted()
+            RadixSort.sort(&keys)
+            #expect(keys == expected, "n = \(n), bits = \(bits)")
+        }
+    }
+}
+
+@Suite struct PurchaseLineTests {
+    @Test func readsTheMasterAndSampleLayouts() throws {
+        let master = try #require(try PurchaseLine.cdnow(Array(" 00001 19970101  1   11.77\r".utf8)))
+        #expect(master.customer == 1 && master.cents == 1_177)
+        #expect(master.day == Int(Timestamp.daysFromCivil(year: 1997, month: 1, day: 1)))
+        let sample = try #require(try PurchaseLine.cdnow(Array("00004\t00001 19970118 2 20.00".utf8)))
+        #expect(sample.customer == 4 && sample.cents == 2_000)
+        #expect(try PurchaseLine.cdnow(Array(" customer_id  date number_of_cds  dollar_value".utf8)) == nil)
+        #expect(try PurchaseLine.cdnow(Array("   ".utf8)) == nil)
+    }
+
+    @Test(arguments: [
+        "1 19970101 1", "x 19970101 1 2.00", "1 19970230 1 2.00", "1 1997011 1 2.00", "1 19970101 1 2.0.0",
+        "1 19970101 1 --2", "99999999999999999999 19970101 1 2", "1 2 3 4 5 6", "1 19970101 1 99999999999999999999",
+    ])
+    func refusesWhatIsNotAPurchase(_ line: String) {
+        #expect(throws: RapportError.self) { try PurchaseLine.cdnow(Array(line.utf8)) }
+    }
+
+    @Test func amountsRoundToCentsHalfAwayFromZero() {
+        #expect(PurchaseLine.cents("12".utf8) == 1_200)
+        #expect(PurchaseLine.cents("0.5".utf8) == 50)
+        #expect(PurchaseLine.cents("1.005".utf8) == 101)
+        #expect(PurchaseLine.cents("1.0049".utf8) == 100)
+        #expect(PurchaseLine.cents("-3.456".utf8) == -346)
+        #expect(PurchaseLine.cents("+.25".utf8) == 25)
+        #expect(PurchaseLine.cents("".utf8) == nil)
+        #expect(PurchaseLine.cents("-".utf8) == nil)
+        #expect(PurchaseLine.cents("1e5".utf8) == nil)
+        #expect(PurchaseLine.cents("92233720368547758.07".utf8) == .max)
+        #expect(PurchaseLine.cents("92233720368547758.08".utf8) == nil)
+    }
+}
