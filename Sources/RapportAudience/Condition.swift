@@ -15,7 +15,7 @@ public indirect enum Condition: Sendable, Hashable {
     case any([Condition])
     /// This does not hold (`not`).
     case not(Condition)
-    /// `true` (`everyone`) or `false` (`no one`).
+    /// `true` (`everyone`) or `false` (`nobody`).
     case constant(Bool)
     /// A test of a profile's attribute — a trait, a computed trait, `stage`,
     /// `rfm.r`, `cluster`, `score.churn` — or, inside an event's `where`, of an
@@ -89,7 +89,10 @@ public enum TimeRef: Sendable, Hashable {
         case .now: return now
         case .today:
             let d = Timestamp.millisPerDay
-            return now >= 0 ? now / d * d : ((now + 1) / d - 1) * d
+            let q = now / d
+            let floor = now % d < 0 ? q - 1 : q
+            let (t, overflow) = floor.multipliedReportingOverflow(by: d)
+            return overflow ? .min : t
         case .ago(let n, let unit):
             let span = unit.millis(n)
             let (t, overflow) = now.subtractingReportingOverflow(span)

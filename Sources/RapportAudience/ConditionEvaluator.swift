@@ -99,16 +99,16 @@ struct ConditionEvaluator {
         switch e.aggregate {
         case .count: operand = .value(.number(Double(list.count)))
         case .sum(let p):
-            operand = .value(.number(Self.finite(list.reduce(0.0) { $0 + ($1.value(at: p)?.numericValue ?? 0) })))
+            operand = .value(.number(Self.finite(list.reduce(0.0) { $0 + ($1.value(at: p).flatMap(Self.number) ?? 0) })))
         case .average(let p):
-            let xs = list.compactMap { $0.value(at: p)?.numericValue }
+            let xs = list.compactMap { $0.value(at: p).flatMap(Self.number) }
             // Each term divided first, so the total cannot overflow.
             let n = Double(xs.count)
             operand = xs.isEmpty ? .missing : .value(.number(Self.finite(xs.reduce(0) { $0 + $1 / n })))
         case .minimum(let p):
-            operand = list.compactMap { $0.value(at: p)?.numericValue }.min().map { .value(.number($0)) } ?? .missing
+            operand = list.compactMap { $0.value(at: p).flatMap(Self.number) }.min().map { .value(.number($0)) } ?? .missing
         case .maximum(let p):
-            operand = list.compactMap { $0.value(at: p)?.numericValue }.max().map { .value(.number($0)) } ?? .missing
+            operand = list.compactMap { $0.value(at: p).flatMap(Self.number) }.max().map { .value(.number($0)) } ?? .missing
         case .distinct(let p):
             let values = Set(list.compactMap { e -> JSONValue? in
                 guard let v = e.value(at: p), !v.isNull else { return nil }
@@ -121,25 +121,56 @@ struct ConditionEvaluator {
         return test(e.test, operand)
     }
 
+    /// A number, or a text that reads as a decimal number.
+    static func number(_ v: JSONValue) -> Double? {
+        switch v {
+        case .number(let d): d.isFinite ? d : nil
+        case .string(let s): decimal(s)
+        default: nil
+        }
+    }
+
+    /// A decimal number in text (`42`, ` -3.5 `, `1e3`); not hex, `inf` or `nan`, as `Double(_:)` would take.
+    static func decimal(_ s: String) -> Double? {
+        let t = s.trimmingASCIIWhitespace()
+        guard !t.isEmpty, t.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B
+            || $0 == 0x65 || $0 == 0x45 }),
+              let d = Double(t), d.isFinite
+        else { return nil }
+        return d
+    }
+
     /// An overflowed total held at the largest finite value, so it still compares.
     static func finite(_ x: Double) -> Double {
         x.isNaN ? 0 : min(max(x, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
     }
 
     func sequence(_ q: SequenceTest, _ s: some ConditionSubject) -> Bool {
-        let firsts = selected(q.first, q.window, s).map(\.time)
-        let seconds = selected(q.second, nil, s).map(\.time).sorted()
+        // Positions in the profile's history, so that an event is never its own B.
+        let history = s.events(named: nil)
+        let aRange = q.window?.range(now: now)
+        func passes(_ f: EventFilter, _ e: SubjectEvent) -> Bool {
+            if let name = f.name, e.name != name { return false }
+            guard let c = f.condition else { return true }
+            return matches(c, EventSubject(event: e))
+        }
+        var firsts: [Int] = [], seconds: [Int] = []
+        for (i, e) in history.enumerated() {
+            if passes(q.first, e), aRange?.contains(e.time) ?? true { firsts.append(i) }
+            if passes(q.second, e) { seconds.append(i) }
+        }
         let gap = q.gap.millis
-        for a in firsts {
+        for i in firsts {
+            let a = history[i].time  // trap-ok: an index of history
             let (deadline, o) = a.addingReportingOverflow(gap)
             let end = o ? Int64.max : deadline
-            // The first B at or after A.
+            // The first B after A in the history.
             var lo = 0, hi = seconds.count
             while lo < hi {
                 let mid = lo + (hi - lo) / 2
-                if seconds[mid] < a { lo = mid + 1 } else { hi = mid }  // trap-ok: lo ≤ mid < hi ≤ count
+                if seconds[mid] <= i { lo = mid + 1 } else { hi = mid }  // trap-ok: lo ≤ mid < hi ≤ count
             }
-            let followed = lo < seconds.count && seconds[lo] <= end  // trap-ok: checked
+            let followed = lo < seconds.count && history[seconds[lo]].time <= end  // trap-ok: checked
             if q.absent {
                 // Abandoned: the gap is over and no B came within it.
                 if !followed, end <= now { return true }
@@ -227,10 +258,10 @@ struct ConditionEvaluator {
         case (.value(.string(let s)), .bool(let c)): return s.lowercased() == (c ? "true" : "false")
         case (.value(.bool(let b)), .string(let t)): return t.lowercased() == (b ? "true" : "false")
         case (_, .number(let n)):
-            guard case .value(let j) = v, let x = j.numericValue else { return false }
+            guard case .value(let j) = v, let x = Self.number(j) else { return false }
             return x == n
         case (.value(.number(let x)), .string(let t)):
-            guard let y = Double(t), y.isFinite else { return false }
+            guard let y = Self.decimal(t) else { return false }
             return x == y
         case (_, .time), (.time, .string):
             guard let a = time(v), let b = time(literal: l) else { return false }
@@ -244,14 +275,14 @@ struct ConditionEvaluator {
         func sign<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a > b ? 1 : 0 }
         switch l {
         case .number(let n):
-            guard case .value(let j) = v, let x = j.numericValue else { return nil }
+            guard case .value(let j) = v, let x = Self.number(j) else { return nil }
             return sign(x, n)
         case .time:
             guard let a = time(v), let b = time(literal: l) else { return nil }
             return sign(a, b)
         case .string(let t):
             if let a = time(v), let b = ConditionParser.absoluteTime(t) { return sign(a, b) }
-            if case .value(.number(let x)) = v, let y = Double(t), y.isFinite { return sign(x, y) }
+            if case .value(let j) = v, let x = Self.number(j), let y = Self.decimal(t) { return sign(x, y) }
             guard case .value(.string(let s)) = v else { return nil }
             return sign(s, t)
         case .bool: return nil

@@ -125,6 +125,10 @@ enum ConditionJSON {
                 throw ConditionError(.tooComplex, "at \(at): nested more than \(ConditionParser.maxDepth) levels deep")
             }
             guard let o = v.objectValue else { throw fail(at, "expected an object") }
+            let kinds = Self.kinds.filter { o[$0] != nil }
+            guard kinds.count <= 1 else {
+                throw fail(at, "a node has one of \(kinds.joined(separator: ", ")), not several")
+            }
             if let list = o["and"] ?? o["or"] {
                 guard let items = list.arrayValue, !items.isEmpty else { throw fail(at, "expected a non-empty array") }
                 let key = o["and"] != nil ? "and" : "or"
@@ -134,8 +138,10 @@ enum ConditionJSON {
                 return key == "and" ? .all(cs) : .any(cs)
             }
             if let inner = o["not"] { return .not(try condition(inner, at: at + ".not")) }
-            if o["everyone"] != nil { return .constant(true) }
-            if o["nobody"] != nil { return .constant(false) }
+            if let e = o["everyone"] ?? o["nobody"] {
+                guard e == .bool(true) else { throw fail(at, "expected {\"everyone\": true} or {\"nobody\": true}") }
+                return .constant(o["everyone"] != nil)
+            }
             if let s = o["segment"] {
                 guard let name = s.stringValue else { throw fail(at + ".segment", "expected a segment name") }
                 return .segment(name)
@@ -150,7 +156,12 @@ enum ConditionJSON {
             if let f = o["events"] {
                 let filter = try self.filter(f, at: at + ".events")
                 let aggregate: EventTest.Aggregate
-                let name = o["aggregate"]?.stringValue ?? "count"
+                let name: String
+                switch o["aggregate"] {
+                case nil: name = "count"
+                case .string(let s)?: name = s
+                default: throw fail(at + ".aggregate", "expected count, sum, avg, min, max, distinct, first or last")
+                }
                 switch name {
                 case "count": aggregate = .count
                 case "first": aggregate = .firstTime
@@ -169,7 +180,11 @@ enum ConditionJSON {
                     throw fail(at + ".aggregate", "expected count, sum, avg, min, max, distinct, first or last")
                 }
                 let window = try o["window"].map { v throws(ConditionError) in try self.window(v, at: at + ".window") }
-                return .events(EventTest(aggregate, of: filter, window: window, test: try test(o, at: at)))
+                let test = try test(o, at: at)
+                if aggregate != .firstTime, aggregate != .lastTime, Self.isTimeTest(test) {
+                    throw fail(at + ".op", "\(name) is a number: before, after and between times apply to first and last")
+                }
+                return .events(EventTest(aggregate, of: filter, window: window, test: test))
             }
             if let s = o["sequence"] {
                 let at = at + ".sequence"
@@ -184,6 +199,25 @@ enum ConditionJSON {
             throw fail(at, "expected one of and, or, not, everyone, nobody, attribute, events, sequence, segment, tag")
         }
 
+        /// The keys that say what a node is.
+        static let kinds = ["and", "or", "not", "everyone", "nobody", "segment", "tag", "attribute", "events", "sequence"]
+
+        /// A test of times, which a count or a sum cannot meet.
+        static func isTimeTest(_ t: ValueTest) -> Bool {
+            func isTime(_ l: Literal) -> Bool {
+                switch l {
+                case .time: true
+                case .string(let s): ConditionParser.absoluteTime(s) != nil
+                default: false
+                }
+            }
+            switch t {
+            case .before, .after: return true
+            case .between(let a, let b): return isTime(a) || isTime(b)
+            default: return false
+            }
+        }
+
         func path(_ v: JSONValue, at: String) throws(ConditionError) -> [String] {
             let parts: [String]
             if let s = v.stringValue {
@@ -194,8 +228,8 @@ enum ConditionJSON {
             } else {
                 throw fail(at, "expected a name or an array of names")
             }
-            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && !$0.contains("`") }) else {
-                throw fail(at, "names must be non-empty and cannot contain a backtick")
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && !$0.contains("`") && !$0.contains("\n") }) else {
+                throw fail(at, "names must be non-empty and cannot contain a backtick or a line break")
             }
             return parts
         }
@@ -260,7 +294,9 @@ enum ConditionJSON {
         func literal(_ v: JSONValue, at: String) throws(ConditionError) -> Literal {
             switch v {
             case .string(let s): return .string(s)
-            case .number(let n): return .number(n)
+            case .number(let n):
+                guard n.isFinite else { throw fail(at, "expected a finite number") }
+                return .number(n)
             case .bool(let b): return .bool(b)
             case .object: return .time(try time(v, at: at))
             default: throw fail(at, "expected a string, number, boolean or time")

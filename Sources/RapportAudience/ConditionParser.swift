@@ -24,6 +24,8 @@ struct ConditionParser {
     private var depth = 0
     /// Inside an event's `where`: names are event properties, and event tests cannot nest.
     private var inEventFilter = false
+    /// The two ends of the last `between` window as written (for `first`/`last`, where they may be the test).
+    private var betweenLiterals: (Literal, Literal)?
 
     init(_ text: String) throws(ConditionError) {
         guard text.utf8.count <= Self.maxLength else {
@@ -140,15 +142,20 @@ struct ConditionParser {
             }
             if let aggregate = try aggregateAhead() {
                 let filter = try eventFilter()
+                betweenLiterals = nil
                 let window = try optionalWindow()
-                // `last "App Opened" before 14 days ago`: with nothing after it, the "window" is the test.
-                if aggregate == .firstTime || aggregate == .lastTime, let w = window, !startsValueTest {
-                    switch w {
-                    case .before(let t): return .events(EventTest(aggregate, of: filter, test: .before(t)))
-                    case .after(let t): return .events(EventTest(aggregate, of: filter, test: .after(t)))
-                    case .between(let a, let b):
-                        return .events(EventTest(aggregate, of: filter, test: .between(Self.literal(a), Self.literal(b))))
-                    case .last: break
+                // `last "App Opened" before 14 days ago`: with nothing after it, the "window" is the
+                // test; `last "App Opened" within 7 days` alone means there is one.
+                if aggregate == .firstTime || aggregate == .lastTime, !startsValueTest {
+                    switch window {
+                    case .before(let t)?: return .events(EventTest(aggregate, of: filter, test: .before(t)))
+                    case .after(let t)?: return .events(EventTest(aggregate, of: filter, test: .after(t)))
+                    case .between?:
+                        if let (a, b) = betweenLiterals {
+                            return .events(EventTest(aggregate, of: filter, test: .between(a, b)))
+                        }
+                    case .last?, nil:
+                        return .events(EventTest(aggregate, of: filter, window: window, test: .exists))
                     }
                 }
                 let test = try valueTest()
@@ -261,9 +268,13 @@ struct ConditionParser {
         // `count "X" between 2 and 5` tests the count; `count "X" between "2024-01-01" and …` is a window.
         if isKeyword("between"), startsTime(1) {
             advance()
+            let la = Self.asWritten(current)
             let a = try time()
             try expect("and")
-            return .between(a, try time())
+            let lb = Self.asWritten(current)
+            let b = try time()
+            betweenLiterals = (la ?? .time(a), lb ?? .time(b))
+            return .between(a, b)
         }
         if accept("before") { return .before(try time()) }
         if accept("after") || accept("since") { return .after(try time()) }
@@ -330,15 +341,18 @@ struct ConditionParser {
         }
     }
 
-    /// A time as a literal: relative times as they are, absolute ones as
-    /// their ISO 8601 text (as a time in quotes parses).
-    static func literal(_ t: TimeRef) -> Literal {
-        if case .absolute(let ms) = t { return .string(Timestamp.formatISO8601(ms)) }
-        return .time(t)
+    /// A quoted time as the literal it would be in a test (relative times are read by `time()`).
+    static func asWritten(_ t: ConditionToken) -> Literal? {
+        if case .string(let s) = t.kind { return .string(s) }
+        return nil
     }
 
+    /// Years 0000–9999 in UTC: what ISO 8601 text can write back.
+    static let timeRange: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
     static func absoluteTime(_ s: String) -> Int64? {
-        Timestamp.parseDate(s) ?? Timestamp.parseISO8601(s)
+        guard let t = Timestamp.parseDate(s) ?? Timestamp.parseISO8601(s), timeRange.contains(t) else { return nil }
+        return t
     }
 
     /// A test of a value: comparison, text tests, lists, presence, times.

@@ -28,8 +28,6 @@ enum ConditionText {
     private static func child(_ c: Condition) -> String {
         switch c {
         case .all, .any: "(" + render(c) + ")"
-        case .not(let inner):
-            if case .sequence = inner { "(" + render(c) + ")" } else { render(c) }
         case .sequence: "(" + render(c) + ")"
         default: render(c)
         }

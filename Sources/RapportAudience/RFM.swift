@@ -296,7 +296,9 @@ public enum RFM {
         return score * (count - 1) / 5 + 1
     }
 
+    /// Saturating, and once saturated it stays so: the total cannot depend on the order of purchases.
     static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+        if a == .max || a == .min { return a }
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b > 0 ? .max : .min) : sum
     }

@@ -1,6 +1,9 @@
 /// Checks the references between segment definitions: every segment a
 /// condition names must exist, and none may depend on itself.
 public enum SegmentReferences {
+    /// Longest chain of segments referring to segments.
+    public static let maxChain = 256
+
     /// The segments in an order in which each comes after every segment it
     /// refers to (so they can be evaluated in that order).
     ///
@@ -17,6 +20,9 @@ public enum SegmentReferences {
                 let cycle = path[start...] + [name]
                 throw ConditionError(.cycle, "segment \"\(name)\" depends on itself: "
                     + cycle.map { "\"\($0)\"" }.joined(separator: " → "))
+            }
+            guard path.count < maxChain else {
+                throw ConditionError(.tooComplex, "segments refer to each other more than \(maxChain) deep (from \"\(path.first ?? name)\")")
             }
             guard let c = definitions[name] else {
                 let from = path.last.map { " (referred to by \"\($0)\")" } ?? ""

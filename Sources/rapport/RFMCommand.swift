@@ -120,7 +120,8 @@ struct RFMCommand: AsyncParsableCommand {
                 rows.append((customer, day, cents))
             }
         }
-        if rows.allSatisfy({ Int64($0.customer) != nil }) {
+        // Numbers only if each id is written as its number ("7", not "007" or "+7"), so no two ids merge.
+        if rows.allSatisfy({ Int64($0.customer).map { String($0) } == $0.customer }) {
             var purchases = RFM.Purchases()
             for r in rows { purchases.append(customer: Int64(r.customer) ?? 0, day: r.day, cents: r.cents) }
             return .numbers(RFM.compute(purchases, asOfDay: asOfDay))

@@ -189,6 +189,11 @@ import Testing
         #expect { try SegmentReferences.evaluationOrder(["self": .segment("self")]) } throws: {
             ($0 as? ConditionError)?.code == .cycle
         }
+        var chain: [String: Condition] = ["s0": .constant(true)]
+        for i in 1...1_000 { chain["s\(i)"] = .segment("s\(i - 1)") }
+        #expect { try SegmentReferences.evaluationOrder(chain) } throws: { ($0 as? ConditionError)?.code == .tooComplex }
+        chain = chain.filter { Int($0.key.dropFirst()) ?? 0 < 200 }
+        #expect(try SegmentReferences.evaluationOrder(chain).first == "s0")
         #expect { try SegmentReferences.evaluationOrder(["x": .segment("nope")]) } throws: { e in
             (e as? ConditionError)?.code == .unknownSegment && "\(e)".contains("nope")
         }

@@ -153,6 +153,14 @@ import Testing
             (#"{"attribute": "a", "op": "before", "value": "soon"}"#, "$.value"),
             (#"[1]"#, "expected an object"),
             (#"{"frobnicate": 1}"#, "expected one of"),
+            (#"{"everyone": false}"#, "everyone"),
+            (#"{"and": [{"tag": "a"}], "or": [{"tag": "b"}]}"#, "not several"),
+            (#"{"not": {"tag": "a"}, "attribute": "x", "op": "exists"}"#, "not several"),
+            (#"{"events": {"name": "A"}, "aggregate": 3, "op": "exists"}"#, "$.aggregate"),
+            (#"{"attribute": ["a\nb"], "op": "exists"}"#, "line break"),
+            (#"{"events": {"name": "A"}, "op": "before", "value": {"time": "now"}}"#, "is a number"),
+            (#"{"events": {"name": "A"}, "op": "between", "value": ["2024-01-01", "2024-02-01"]}"#, "is a number"),
+            (#"{"attribute": "a", "op": "after", "value": "9999-12-31T23:30:00-01:00"}"#, "not a date"),
         ]
         for (json, words) in cases {
             do {
