@@ -32,6 +32,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RapportAudience", package: root),
+                .product(name: "RapportIngest", package: root),
             ],
             path: "Benchmarks/Audience",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

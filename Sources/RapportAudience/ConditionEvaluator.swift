@@ -83,13 +83,19 @@ struct ConditionEvaluator {
         }
     }
 
+    /// Whether an event passes a filter (its name and its `where`).
+    func passes(_ f: EventFilter, _ e: SubjectEvent) -> Bool {
+        if let name = f.name, e.name != name { return false }
+        guard let c = f.condition else { return true }
+        return matches(c, EventSubject(event: e))
+    }
+
     /// The events a filter and a window select.
     func selected(_ f: EventFilter, _ w: Window?, _ s: some ConditionSubject) -> [SubjectEvent] {
         let range = w?.range(now: now)
         return s.events(named: f.name).filter { e in
             if let range, !range.contains(e.time) { return false }
-            guard let c = f.condition else { return true }
-            return matches(c, EventSubject(event: e))
+            return passes(f, e)
         }
     }
 
@@ -149,11 +155,6 @@ struct ConditionEvaluator {
         // Positions in the profile's history, so that an event is never its own B.
         let history = s.events(named: nil)
         let aRange = q.window?.range(now: now)
-        func passes(_ f: EventFilter, _ e: SubjectEvent) -> Bool {
-            if let name = f.name, e.name != name { return false }
-            guard let c = f.condition else { return true }
-            return matches(c, EventSubject(event: e))
-        }
         var firsts: [Int] = [], seconds: [Int] = []
         for (i, e) in history.enumerated() {
             if passes(q.first, e), aRange?.contains(e.time) ?? true { firsts.append(i) }

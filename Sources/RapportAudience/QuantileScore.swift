@@ -23,6 +23,16 @@ public enum QuantileScore {
         return min(max(s, 1), bins)
     }
 
+    /// The highest rank (1-based) that scores `score` or less out of `count`
+    /// (`Int.max` for the top score): where ``score(rank:of:bins:)`` steps up,
+    /// for callers that walk ranks in order.
+    public static func highestRank(scoring score: Int, of count: Int, bins: Int = 5) -> Int {
+        guard score < bins, count > 1 else { return .max }
+        // The largest r with bins·(r − 1) ≤ score·(count − 1).
+        let (top, overflow) = score.multipliedReportingOverflow(by: count - 1)
+        return overflow ? .max : top / bins + 1
+    }
+
     /// The score of each value, in the order given: ranked ascending (the
     /// highest value scores `bins`), or descending when `highestFirst` (the
     /// highest value scores 1, as for recency, where the fewest days score best).

@@ -278,22 +278,15 @@ public enum RFM {
         var out = [UInt8](repeating: 1, count: count)
         // Scores rise with the position; the next bound is where the score steps up.
         var score = 1
-        var nextBound = boundary(after: 1, of: count)
+        var nextBound = QuantileScore.highestRank(scoring: 1, of: count)
         for (position, key) in keys.enumerated() {
             while position + 1 > nextBound {
                 score += 1
-                nextBound = boundary(after: score, of: count)
+                nextBound = QuantileScore.highestRank(scoring: score, of: count)
             }
             out[Int(truncatingIfNeeded: key & indexMask)] = UInt8(score)  // trap-ok: the low bits are an index
         }
         return out
-    }
-
-    /// The highest rank (1-based) that scores `score` or less out of `count`.
-    private static func boundary(after score: Int, of count: Int) -> Int {
-        guard score < 5 else { return .max }
-        // The largest rank r with 5·(r − 1) ≤ score·(count − 1) (``QuantileScore/score(rank:of:bins:)``).
-        return score * (count - 1) / 5 + 1
     }
 
     /// Saturating, and once saturated it stays so: the total cannot depend on the order of purchases.

@@ -147,13 +147,19 @@ public final class Importer {
     public func importCDNOW(path: String) async throws -> ImportReport {
         try await FileChunks(path: path).forEachLineBatch { rows in
             for (line, n) in rows {
-                let parts = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
-                    .map { String(decoding: $0, as: UTF8.self) }
-                if parts.isEmpty { continue }
-                if n == 1, parts.first.map({ Int($0) == nil }) ?? false { continue }  // header
+                let parsed: (customer: Int64, day: Int, cds: Int64, cents: Int64)?
+                do throws(RapportError) {
+                    parsed = try PurchaseLine.cdnow(line, mayBeHeader: n == 1)
+                } catch {
+                    report.rows += 1
+                    try reject(line: n, reason: error, raw: String(decoding: line.prefix(500), as: UTF8.self))
+                    continue
+                }
+                guard let p = parsed else { continue }  // blank, or the header
                 report.rows += 1
+                let row = CDNOWRow(customer: String(p.customer), date: Int64(p.day) * Timestamp.millisPerDay,  // trap-ok: |day| < 3e6
+                                   cds: p.cds, dollars: Double(p.cents) / 100)
                 do {
-                    let row = try CDNOWRow(fields: parts)
                     try await add(engine.decoder.decodeLine(row.message(line: n), receivedAt: engine.clock.nowMillis()))
                 } catch let e as RapportError {
                     try reject(line: n, reason: e, raw: String(decoding: line.prefix(500), as: UTF8.self))
@@ -274,38 +280,13 @@ public final class Importer {
     }
 }
 
-/// One row of the CDNOW files.
+/// One row of the CDNOW files, as read by ``PurchaseLine/cdnow(_:mayBeHeader:)``.
 struct CDNOWRow {
     var customer: String
+    /// Milliseconds at midnight UTC.
     var date: Int64
-    var cds: Int
+    var cds: Int64
     var dollars: Double
-
-    init(fields: [String]) throws {
-        // master: id date cds dollars; sample: master-id sample-id date cds dollars
-        guard fields.count == 4 || fields.count == 5 else {
-            throw RapportError(.invalidCSV, "expected 4 (master) or 5 (sample) columns, found \(fields.count)")
-        }
-        let f = fields
-        let start = 0
-        let dateIndex = fields.count == 4 ? start + 1 : start + 2
-        guard let id = Int(f[start]) else {  // trap-ok: count checked above
-            throw RapportError(.invalidCSV, "customer id \"\(f[start])\" is not a number")  // trap-ok
-        }
-        guard let date = Timestamp.parseYYYYMMDD(f[dateIndex]) else {  // trap-ok: count checked above
-            throw RapportError(.invalidTimestamp, "cannot read the date \"\(f[dateIndex])\"")  // trap-ok
-        }
-        guard let cds = Int(f[dateIndex + 1]), cds >= 0 else {  // trap-ok
-            throw RapportError(.invalidCSV, "number of CDs \"\(f[dateIndex + 1])\" is not a count")  // trap-ok
-        }
-        guard let dollars = Double(f[dateIndex + 2]), dollars.isFinite else {  // trap-ok
-            throw RapportError(.invalidCSV, "dollar value \"\(f[dateIndex + 2])\" is not a number")  // trap-ok
-        }
-        self.customer = String(id)
-        self.date = date
-        self.cds = cds
-        self.dollars = dollars
-    }
 
     /// The row as a Segment message (written directly: this runs once per row of large files).
     func message(line: Int) -> [UInt8] {

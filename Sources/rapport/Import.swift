@@ -20,18 +20,7 @@ struct Import: AsyncParsableCommand {
         @Option(help: "Column mapping FIELD=Header,… (e.g. email=Email,phone=Mobile,user_id=CustomerID).")
         var map: String?
 
-        func parsedMap() throws -> Importer.ColumnMap {
-            var out: Importer.ColumnMap = [:]
-            guard let map, !map.isEmpty else { return out }
-            for pair in map.split(separator: ",") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).trimmingASCIIWhitespace() }
-                guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {  // trap-ok: count checked
-                    throw ValidationError("--map entries are FIELD=Header, got \"\(pair)\"")
-                }
-                out[kv[0]] = kv[1]  // trap-ok: count checked
-            }
-            return out
-        }
+        func parsedMap() throws -> Importer.ColumnMap { try parseColumnMap(map) }
 
         func run(_ path: String, _ body: (Importer) async throws -> ImportReport) async throws {
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no file at \(path)") }
@@ -166,4 +155,18 @@ struct Keys: AsyncParsableCommand {
             try await store.close()
         }
     }
+}
+
+/// A `--map FIELD=Header,…` option as a dictionary.
+func parseColumnMap(_ map: String?) throws -> [String: String] {
+    var out: [String: String] = [:]
+    guard let map, !map.isEmpty else { return out }
+    for pair in map.split(separator: ",") {
+        let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).trimmingASCIIWhitespace() }
+        guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {  // trap-ok: count checked
+            throw ValidationError("--map entries are FIELD=Header, got \"\(pair)\"")
+        }
+        out[kv[0]] = kv[1]  // trap-ok: count checked
+    }
+    return out
 }

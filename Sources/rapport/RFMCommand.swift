@@ -46,7 +46,7 @@ struct RFMCommand: AsyncParsableCommand {
             try await FileChunks(path: transactions).forEachLineBatch { lines in
                 for (line, n) in lines {
                     do {
-                        if let p = try PurchaseLine.cdnow(line) {
+                        if let p = try PurchaseLine.cdnow(line, mayBeHeader: n == 1) {
                             purchases.append(customer: p.customer, day: p.day, cents: p.cents)
                         }
                     } catch let e as RapportError {
@@ -72,12 +72,11 @@ struct RFMCommand: AsyncParsableCommand {
 
     func readCSV(asOfDay: Int, rejected: inout Rejections) throws -> RFMOutput {
         var columns = ["customer": "customer", "date": "date", "amount": "amount"]
-        for pair in (map ?? "").split(separator: ",") where !pair.isEmpty {
-            let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard kv.count == 2, columns[kv[0]] != nil, !kv[1].isEmpty else {  // trap-ok: count checked
-                throw ValidationError("--map takes customer=Header,date=Header,amount=Header; cannot read \"\(pair)\"")
+        for (field, header) in try parseColumnMap(map) {
+            guard columns[field] != nil else {
+                throw ValidationError("--map takes customer=Header,date=Header,amount=Header, not \"\(field)\"")
             }
-            columns[kv[0]] = kv[1]  // trap-ok: count checked
+            columns[field] = header
         }
         var records: [CSVReader.Record] = []
         var reader = CSVReader()

@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import RapportAudience
 import RapportCore
+import RapportIngest
 
 /// CDNOW_master replicated `copies` times, copy `c`'s ids shifted by
 /// `c × 100,000` (the master's ids run to 23,570): 2,357,000 customers and
@@ -10,8 +11,8 @@ import RapportCore
 func cdnowReplicated(copies: Int, master: URL) throws -> RFM.Purchases {
     let bytes = [UInt8](try Data(contentsOf: master))
     var one = RFM.Purchases()
-    for line in bytes.split(separator: 0x0A) {
-        if let p = try PurchaseLine.cdnow(line) { one.append(customer: p.customer, day: p.day, cents: p.cents) }
+    for (n, line) in bytes.split(separator: 0x0A).enumerated() {
+        if let p = try PurchaseLine.cdnow(line, mayBeHeader: n == 0) { one.append(customer: p.customer, day: p.day, cents: p.cents) }
     }
     var all = RFM.Purchases()
     all.reserveCapacity(one.count * copies)

@@ -1,14 +1,16 @@
 import RapportCore
 
-/// Reads one purchase from a line of a transactions file, for `rapport rfm`
-/// and the benchmarks: byte by byte, since files run to millions of lines.
+/// Reads one purchase from a line of a transactions file — for
+/// `rapport import orders --format cdnow`, `rapport rfm` and the benchmarks —
+/// byte by byte, since files run to millions of lines.
 public enum PurchaseLine {
     /// A line of the CDNOW data set (Fader & Hardie): the master file's
     /// `id YYYYMMDD cds dollars` or the sample's `master-id sample-id
     /// YYYYMMDD cds dollars`, columns separated by spaces or tabs. The
-    /// customer is the (master) id; `nil` for a blank line or the header.
-    public static func cdnow(_ line: some Collection<UInt8>) throws(RapportError)
-        -> (customer: Int64, day: Int, cents: Int64)?
+    /// customer is the (master) id; `nil` for a blank line, or for the header
+    /// when `mayBeHeader` (the first line of a file).
+    public static func cdnow(_ line: some Collection<UInt8>, mayBeHeader: Bool = true) throws(RapportError)
+        -> (customer: Int64, day: Int, cds: Int64, cents: Int64)?
     {
         var fields: [ArraySlice<UInt8>] = []
         var current: [UInt8] = []
@@ -28,19 +30,23 @@ public enum PurchaseLine {
             throw RapportError(.invalidCSV, "expected 4 (master) or 5 (sample) columns, found \(fields.count)")
         }
         let idField = fields[0]  // trap-ok: count checked
-        let dateField = fields[fields.count - 3], amountField = fields[fields.count - 1]  // trap-ok: count ≥ 4
+        let dateField = fields[fields.count - 3], cdsField = fields[fields.count - 2]  // trap-ok: count ≥ 4
+        let amountField = fields[fields.count - 1]  // trap-ok: count ≥ 4
         guard let id = integer(idField) else {
             // The header line names its columns: no field of it starts with a digit.
-            if fields.allSatisfy({ $0.first.map { !(0x30...0x39).contains($0) } ?? true }) { return nil }
+            if mayBeHeader, fields.allSatisfy({ $0.first.map { !(0x30...0x39).contains($0) } ?? true }) { return nil }
             throw RapportError(.invalidCSV, "customer id \"\(text(idField))\" is not a number")
         }
         guard let day = yyyymmdd(dateField) else {
             throw RapportError(.invalidTimestamp, "cannot read the date \"\(text(dateField))\" (YYYYMMDD)")
         }
+        guard let cds = integer(cdsField) else {
+            throw RapportError(.invalidCSV, "number of CDs \"\(text(cdsField))\" is not a count")
+        }
         guard let cents = cents(amountField) else {
             throw RapportError(.invalidCSV, "dollar value \"\(text(amountField))\" is not an amount")
         }
-        return (id, day, cents)
+        return (id, day, cds, cents)
     }
 
     /// A decimal amount (`12`, `-3.5`, `11.77`, `0.005`) in hundredths,
