@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "RapportEngine",
             dependencies: [
-                "RapportCore", "RapportIngest", "RapportIdentity", "RapportStore", "RapportDemo",
+                "RapportCore", "RapportIngest", "RapportIdentity", "RapportStore", "RapportDemo", "RapportAudience",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
         .testTarget(
             name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine", "RapportAudience"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RapportServerTests",
             dependencies: [

@@ -18,6 +18,8 @@ public struct ConditionError: Error, Sendable, Hashable, CustomStringConvertible
         public static let cycle = Code(rawValue: "segment_cycle")
         /// A segment refers to one that does not exist.
         public static let unknownSegment = Code(rawValue: "unknown_segment")
+        /// Two definitions (segments, or computed traits) share a name.
+        public static let duplicateName = Code(rawValue: "duplicate_name")
     }
 
     public var code: Code

@@ -100,9 +100,13 @@ struct ConditionEvaluator {
     }
 
     func events(_ e: EventTest, _ s: some ConditionSubject) -> Bool {
-        let list = selected(e.filter, e.window, s)
+        test(e.test, figure(e.aggregate, selected(e.filter, e.window, s)))
+    }
+
+    /// The aggregate of these events.
+    func figure(_ aggregate: EventTest.Aggregate, _ list: [SubjectEvent]) -> Operand {
         let operand: Operand
-        switch e.aggregate {
+        switch aggregate {
         case .count: operand = .value(.number(Double(list.count)))
         case .sum(let p):
             operand = .value(.number(Self.finite(list.reduce(0.0) { $0 + ($1.value(at: p).flatMap(Self.number) ?? 0) })))
@@ -124,7 +128,7 @@ struct ConditionEvaluator {
         case .firstTime: operand = list.map(\.time).min().map(Operand.time) ?? .missing
         case .lastTime: operand = list.map(\.time).max().map(Operand.time) ?? .missing
         }
-        return test(e.test, operand)
+        return operand
     }
 
     /// A number, or a text that reads as a decimal number.

@@ -97,6 +97,32 @@ struct ConditionParser {
         return c
     }
 
+    /// A computed trait's expression: a figure, events, an optional window.
+    mutating func parseTraitExpression() throws(ConditionError) -> TraitExpression {
+        let figure: TraitExpression.Figure
+        if isKeyword("most"), isKeyword("frequent", 1) {
+            advance(); advance()
+            let p = try path()
+            try expect("of")
+            figure = .mostFrequent(p)
+        } else if isKeyword("first") || isKeyword("last"), isKeyword("value", 1) {
+            let first = isKeyword("first")
+            advance(); advance()
+            let p = try path()
+            try expect("of")
+            figure = first ? .firstValue(p) : .lastValue(p)
+        } else if let a = try aggregateAhead() {
+            figure = .aggregate(a)
+        } else {
+            throw unexpected("count", "sum, avg, min, max or distinct P of", "first", "last",
+                             "most frequent P of", "first value P of", "last value P of")
+        }
+        let filter = try eventFilter()
+        let window = try optionalWindow()
+        guard current.kind == .end else { throw unexpected("a window", "the end of the expression") }
+        return TraitExpression(figure, of: filter, window: window)
+    }
+
     private mutating func orExpression() throws(ConditionError) -> Condition {
         var parts = [try andExpression()]
         while accept("or") { parts.append(try andExpression()) }

@@ -1,5 +1,10 @@
 import RapportCore
 
+extension TraitExpression: CustomStringConvertible {
+    /// The expression in its canonical text form.
+    public var description: String { ConditionText.render(self) }
+}
+
 extension Condition: CustomStringConvertible {
     /// The condition in the condition language, in a canonical form that
     /// parses back to an equal condition.
@@ -37,7 +42,11 @@ enum ConditionText {
         let filter = render(e.filter), window = e.window.map { " " + render($0) } ?? ""
         if e.aggregate == .count, e.test == .compare(.greaterOrEqual, .number(1)) { return "did " + filter + window }
         if e.aggregate == .count, e.test == .compare(.equal, .number(0)) { return "did not " + filter + window }
-        let head: String = switch e.aggregate {
+        return head(e.aggregate) + " " + filter + window + " " + render(e.test)
+    }
+
+    static func head(_ aggregate: EventTest.Aggregate) -> String {
+        switch aggregate {
         case .count: "count"
         case .sum(let p): "sum " + path(p) + " of"
         case .average(let p): "avg " + path(p) + " of"
@@ -47,7 +56,16 @@ enum ConditionText {
         case .firstTime: "first"
         case .lastTime: "last"
         }
-        return head + " " + filter + window + " " + render(e.test)
+    }
+
+    static func render(_ t: TraitExpression) -> String {
+        let head: String = switch t.figure {
+        case .aggregate(let a): head(a)
+        case .mostFrequent(let p): "most frequent " + path(p) + " of"
+        case .firstValue(let p): "first value " + path(p) + " of"
+        case .lastValue(let p): "last value " + path(p) + " of"
+        }
+        return head + " " + render(t.filter) + (t.window.map { " " + render($0) } ?? "")
     }
 
     static func render(_ f: EventFilter) -> String {

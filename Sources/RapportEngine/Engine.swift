@@ -49,7 +49,7 @@ public final class Engine: Sendable {
         self.decoder = MessageDecoder(limits: limits)
         self.projectionNormalizer = IdentifierNormalizer(rules: identityRules)
         let projector = ProfileProjector(store: store, identityRules: identityRules, profileRules: profileRules,
-                                         logger: logger)
+                                         clock: clock, logger: logger)
         let projection = ProjectionService(projector: projector, store: store, clock: clock, logger: logger)
         self.projection = projection
         self.writer = EventWriter(store: store, logger: logger) { events in projection.submit(events) }

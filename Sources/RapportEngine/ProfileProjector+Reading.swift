@@ -121,6 +121,8 @@ extension ProfileProjector {
         m.undoneBy = actor
         graph.merges[mergeId] = m
         markDirty(m.from)
+        audienceTouched[workspaceId, default: []].formUnion([m.from, graph.canonical(m.into)])
+        refreshTouchedAudiences()
         newMerges.append(m)
         newBlocks.append((workspaceId, m.from, m.into))
         try await flush()

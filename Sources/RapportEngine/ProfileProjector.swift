@@ -1,4 +1,5 @@
 import Logging
+import RapportAudience
 import RapportCore
 import RapportIdentity
 import RapportIngest
@@ -87,9 +88,29 @@ public actor ProfileProjector {
     /// How many of ``resolutionShortcuts`` went through ``resolutionCache``.
     public private(set) var resolutionCacheHits = 0
 
+    /// Each workspace's audience: its event index, segments and computed traits.
+    var audiences: [WorkspaceID: Audience] = [:]
+    /// Live profiles whose events, traits or merges changed since their segments were last evaluated.
+    var audienceTouched: [WorkspaceID: Set<ProfileID>] = [:]
+    /// Profiles merged away since then: they leave their segments.
+    var audienceRemoved: [(WorkspaceID, ProfileID)] = []
+    /// The indexes lack events the log holds (after a load): rebuilt from the log when first needed.
+    var audienceStale = true
+    /// While an index is rebuilt from the log, the profile each event applied meanwhile landed on.
+    var ownersDuringRebuild: [Int64: ProfileID]?
+    var isRebuildingAudience = false
+    var rebuildWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Segment entries and exits, oldest first (the most recent ``membershipLogLimit``).
+    public internal(set) var membershipLog: [MembershipChange] = []
+    let membershipLogLimit = 100_000
+    /// Where conditions read the time.
+    let clock: any RapportClock
+
     public init(store: any RapportStore, identityRules: IdentityRules = IdentityRules(),
-                profileRules: ProfileRules = ProfileRules(), logger: Logger = Logger(label: "rapport.projector")) {
+                profileRules: ProfileRules = ProfileRules(), clock: any RapportClock = SystemClock(),
+                logger: Logger = Logger(label: "rapport.projector")) {
         self.store = store
+        self.clock = clock
         self.extractor = IdentifierExtractor(rules: identityRules)
         self.planner = ResolutionPlanner(rules: identityRules)
         self.rules = profileRules
@@ -103,6 +124,10 @@ public actor ProfileProjector {
         }
         let snapshot = try await store.loadProjection()
         graph = ProfileGraph(snapshot: snapshot)
+        for key in audiences.keys { audiences[key]?.index = AudienceIndex() }
+        audienceTouched.removeAll()
+        audienceRemoved.removeAll()
+        audienceStale = true
         lastResolved = nil
         resolutionCache.removeAll()
         applied = snapshot.checkpoint
@@ -133,6 +158,7 @@ public actor ProfileProjector {
             let events = try await store.events(after: applied, limit: limit)
             if events.isEmpty { return total }
             for e in events where e.seq <= bound { applyStored(e) }
+            refreshTouchedAudiences()
             total += events.count
             if pendingEventCount >= catchUpFlushThreshold { try await flush() }
             try await afterBatch?()
@@ -154,6 +180,7 @@ public actor ProfileProjector {
             guard let base = buffer.baseAddress else { return }
             for i in 0..<buffer.count where (base + i).pointee.seq > applied { applyOne((base + i).pointee) }
         }
+        refreshTouchedAudiences()
     }
 
     var pendingEventCount: Int { newProfileEvents.count }
@@ -193,6 +220,7 @@ public actor ProfileProjector {
         graph.nodes.update(owner) { $0.add(e.message, seq: e.seq, rules: rules) }
         newProfileEvents.append((owner, e.seq))
         markDirty(owner)
+        index(e, owner: owner)
     }
 
     /// Resolves the event's identifiers: creates, merges and attaches as the
@@ -233,6 +261,7 @@ public actor ProfileProjector {
                 identifier: merge.via.description, messageId: e.message.messageId, seq: e.seq, at: e.message.timestamp)
             graph.nextMergeId += 1
             graph.nodes[merge.from]?.record.mergedInto = target
+            audienceRemoved.append((e.workspaceId, merge.from))
             graph.nodes[target]?.members.append(merge.from)
             graph.nodes[target]?.members.sort()
             graph.addMergeRecord(record)

@@ -1,0 +1,198 @@
+import RapportAudience
+import RapportCore
+import RapportStore
+
+/// Segments and computed traits, kept current as the projection applies
+/// events.
+///
+/// Every applied event is appended to its workspace's ``AudienceIndex``;
+/// after each batch the live profiles it touched are evaluated again
+/// (``Audience/refresh(_:now:)``). After a load the indexes lack the logged
+/// history, so they are rebuilt from the log the first time a workspace has
+/// definitions (``ensureAudienceIndex()``).
+extension ProfileProjector {
+    /// Sets a workspace's segments and computed traits and evaluates them for
+    /// every live profile. Rebuilds the indexes from the log first if they
+    /// lack history or the event paths the new definitions read.
+    ///
+    /// - Throws: ``ConditionError`` for bad references (nothing changes then),
+    ///   or the store's error reading the log.
+    public func define(workspaceId: WorkspaceID, segments: [SegmentDefinition], traits: [ComputedTrait]) async throws {
+        var audience = audiences[workspaceId] ?? Audience()
+        try audience.define(segments: segments, traits: traits)
+        audiences[workspaceId] = audience
+        if audience.index.needsRebuild { audienceStale = true }
+        try await ensureAudienceIndex()
+        refreshAllAudiences(workspaceId: workspaceId)
+    }
+
+    /// The workspace's audience (definitions, index, members), if it has one.
+    public func audience(workspaceId: WorkspaceID) -> Audience? { audiences[workspaceId] }
+
+    /// The live profiles in a segment, ascending; `nil` if there is no such segment.
+    public func segmentMembers(workspaceId: WorkspaceID, segment: String) -> [ProfileID]? {
+        audiences[workspaceId]?.members[segment].map { $0.sorted() }
+    }
+
+    /// A live profile's segments and computed values.
+    public func audienceFacts(of id: ProfileID, workspaceId: WorkspaceID) -> (segments: [String], computed: [String: JSONValue]) {
+        let live = graph.canonical(id)
+        guard let a = audiences[workspaceId] else { return ([], [:]) }
+        return (a.segments(of: live), a.computed[live] ?? [:])
+    }
+
+    /// Evaluates a condition for every live profile of the workspace without
+    /// saving it (a preview): the matching profiles, ascending.
+    public func preview(_ condition: Condition, workspaceId: WorkspaceID) async throws -> [ProfileID] {
+        let paths = condition.eventPathsReferred
+        if audiences[workspaceId] == nil { audiences[workspaceId] = Audience() }
+        if audiences[workspaceId]?.index.register(paths) == true, audiences[workspaceId]?.index.needsRebuild == true {
+            audienceStale = true
+        }
+        try await ensureAudienceIndex()
+        guard let audience = audiences[workspaceId] else { return [] }
+        let now = clock.nowMillis()
+        var out: [ProfileID] = []
+        for id in liveProfiles(workspaceId: workspaceId) where audience.matches(condition, audienceProfile(id), now: now) {
+            out.append(id)
+        }
+        return out
+    }
+
+    /// Re-evaluates every live profile of the workspace (what the scheduler
+    /// does for definitions that depend on time).
+    public func refreshAllAudiences(workspaceId: WorkspaceID) {
+        guard !audienceStale, audiences[workspaceId]?.isEmpty == false else { return }
+        let now = clock.nowMillis()
+        for id in liveProfiles(workspaceId: workspaceId) {
+            let view = audienceProfile(id)
+            if let changes = audiences[workspaceId]?.refresh(view, now: now) { recordMembership(changes) }
+        }
+    }
+
+    /// Live profiles of a workspace, ascending.
+    func liveProfiles(workspaceId: WorkspaceID) -> [ProfileID] {
+        var out: [ProfileID] = []
+        for (id, node) in graph.nodes where node.record.workspaceId == workspaceId && node.record.mergedInto == nil {
+            out.append(id)
+        }
+        return out.sorted()
+    }
+
+    /// A live profile as its conditions see it.
+    func audienceProfile(_ id: ProfileID) -> AudienceProfile {
+        let combined = graph.combined(id)
+        var attributes: [String: JSONValue] = [:]
+        if combined.aggregates.firstSeen != .max {
+            attributes["first_seen"] = .string(Timestamp.formatISO8601(combined.aggregates.firstSeen))
+        }
+        if combined.aggregates.lastSeen != .min {
+            attributes["last_seen"] = .string(Timestamp.formatISO8601(combined.aggregates.lastSeen))
+        }
+        return AudienceProfile(id: id, members: combined.members, traits: combined.traits.mapValues(\.value),
+                               attributes: attributes)
+    }
+
+    /// Appends an applied event to its workspace's index and notes its profile for evaluation.
+    func index(_ e: borrowing ProjectableEvent, owner: ProfileID) {
+        if ownersDuringRebuild != nil { ownersDuringRebuild?[e.seq] = owner }
+        guard !audienceStale else { return }
+        let ws = e.workspaceId
+        let bodies = audiences[ws]?.index.readsBodies ?? false
+        let (properties, context) = bodies ? EventBody.propertiesAndContext(e.message) : (nil, nil)
+        audiences[ws, default: Audience()].index.append(
+            profile: owner, name: e.message.displayName, time: e.message.timestamp,
+            properties: properties, context: context)
+        if audiences[ws]?.isEmpty == false { audienceTouched[ws, default: []].insert(owner) }
+    }
+
+    /// Evaluates the profiles touched since the last call; profiles merged away leave their segments.
+    func refreshTouchedAudiences() {
+        if audienceTouched.isEmpty && audienceRemoved.isEmpty { return }
+        guard !audienceStale else {
+            audienceTouched.removeAll()
+            audienceRemoved.removeAll()
+            return
+        }
+        for (ws, p) in audienceRemoved {
+            if let changes = audiences[ws]?.remove(p) { recordMembership(changes) }
+        }
+        audienceRemoved.removeAll()
+        let touched = audienceTouched
+        audienceTouched.removeAll()
+        let now = clock.nowMillis()
+        for (ws, profiles) in touched where audiences[ws]?.isEmpty == false {
+            var live: Set<ProfileID> = []
+            for p in profiles { live.insert(graph.canonical(p)) }
+            for id in live.sorted() where graph.nodes.isLive(id) {
+                let view = audienceProfile(id)
+                if let changes = audiences[ws]?.refresh(view, now: now) { recordMembership(changes) }
+            }
+        }
+    }
+
+    func recordMembership(_ changes: [MembershipChange]) {
+        guard !changes.isEmpty else { return }
+        membershipLog.append(contentsOf: changes)
+        if membershipLog.count > membershipLogLimit { membershipLog.removeFirst(membershipLog.count - membershipLogLimit) }
+    }
+
+    /// Rebuilds every workspace's index from the log if it lacks history
+    /// (after a load) or paths registered since it was built.
+    public func ensureAudienceIndex() async throws {
+        while isRebuildingAudience {
+            await withCheckedContinuation { rebuildWaiters.append($0) }
+        }
+        guard audienceStale else { return }
+        isRebuildingAudience = true
+        defer {
+            isRebuildingAudience = false
+            let waiters = rebuildWaiters
+            rebuildWaiters.removeAll()
+            for w in waiters { w.resume() }
+        }
+        // The profile each logged event landed on, from the timelines, up to what is applied now.
+        let bound = applied
+        var ownerOf = [UInt32](repeating: 0, count: Int(clamping: max(0, min(bound, Int64(Int32.max)))))
+        var ownerOfLarge: [Int64: ProfileID] = [:]
+        for (id, node) in graph.nodes {
+            for seq in node.events {
+                if seq >= 1, seq <= ownerOf.count, id.rawValue > 0, id.rawValue <= Int64(UInt32.max) {
+                    ownerOf[Int(seq - 1)] = UInt32(id.rawValue)  // trap-ok: 1 ≤ seq ≤ count
+                } else {
+                    ownerOfLarge[seq] = id
+                }
+            }
+        }
+        ownersDuringRebuild = [:]
+        defer { ownersDuringRebuild = nil }
+        var fresh: [WorkspaceID: AudienceIndex] = [:]
+        for (ws, a) in audiences { fresh[ws] = a.index.emptied() }
+        var position: Int64 = 0
+        reading: while position < applied {
+            // Also what is applied meanwhile; the swap below follows the last read with no suspension in between.
+            let events = try await store.events(after: position, limit: 5_000)
+            if events.isEmpty { break }
+            for e in events {
+                if e.seq > applied { break reading }
+                position = e.seq
+                let owner: ProfileID?
+                if e.seq >= 1, e.seq <= ownerOf.count, ownerOf[Int(e.seq - 1)] != 0 {  // trap-ok: 1 ≤ seq ≤ count
+                    owner = ProfileID(Int64(ownerOf[Int(e.seq - 1)]))  // trap-ok: as above
+                } else {
+                    owner = ownerOfLarge[e.seq] ?? ownersDuringRebuild?[e.seq]
+                }
+                guard let owner else { continue }
+                let (properties, context) = fresh[e.workspaceId]?.readsBodies == true
+                    ? e.body.withUnsafeBufferPointer { EventBody.propertiesAndContext($0) } : (nil, nil)
+                fresh[e.workspaceId, default: AudienceIndex()].append(
+                    profile: owner, name: e.name, time: e.timestamp, properties: properties, context: context)
+            }
+        }
+        for (ws, index) in fresh { audiences[ws, default: Audience()].index = index }
+        audienceStale = false
+        audienceTouched.removeAll()
+        audienceRemoved.removeAll()
+        for ws in audiences.keys { refreshAllAudiences(workspaceId: ws) }
+    }
+}
