@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "RapportServer",
             dependencies: [
-                "RapportEngine",
+                "RapportEngine", "RapportAudience",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

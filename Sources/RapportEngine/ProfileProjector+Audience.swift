@@ -1,3 +1,4 @@
+import Logging
 import RapportAudience
 import RapportCore
 import RapportStore
@@ -24,6 +25,69 @@ extension ProfileProjector {
         if audience.index.needsRebuild { audienceStale = true }
         try await ensureAudienceIndex()
         refreshAllAudiences(workspaceId: workspaceId)
+    }
+
+    /// Workspaces with segments or computed traits.
+    public func definedWorkspaces() -> [WorkspaceID] {
+        audiences.filter { !$0.value.isEmpty }.keys.sorted()
+    }
+
+    /// The workspace's definitions, parsed; a stored one that no longer
+    /// parses is left out and logged (the store holds only checked text).
+    public func parsedDefinitions(workspaceId: WorkspaceID, replacing changed: DefinitionRecord? = nil,
+                           deleting deleted: (DefinitionKind, String)? = nil) async throws
+        -> (segments: [SegmentDefinition], traits: [ComputedTrait])
+    {
+        var records = try await store.definitions(workspaceId: workspaceId, kind: nil)
+        records.removeAll { r in
+            (changed.map { $0.kind == r.kind && $0.name == r.name } ?? false)
+                || (deleted.map { $0.0 == r.kind && $0.1 == r.name } ?? false)
+        }
+        if let changed { records.append(changed) }
+        var segments: [SegmentDefinition] = []
+        var traits: [ComputedTrait] = []
+        for r in records {
+            do {
+                switch r.kind {
+                case .segment: segments.append(SegmentDefinition(name: r.name, condition: try Condition.parse(r.body)))
+                case .trait: traits.append(try ComputedTrait(name: r.name, text: r.body))
+                }
+            } catch {
+                logger.error("stored definition does not parse", metadata: [
+                    "workspace": "\(r.workspaceId)", "kind": "\(r.kind.rawValue)", "name": "\(r.name)", "error": "\(error)",
+                ])
+            }
+        }
+        traits.sort { $0.name < $1.name }
+        return (segments, traits)
+    }
+
+    /// Applies the stored definitions of every workspace when they changed
+    /// (at start-up, and when another process — the CLI — changed them), and
+    /// rebuilds the indexes after a load.
+    public func applyStoredDefinitionsIfChanged() async throws {
+        let version = try await store.definitionsVersion()
+        if version != appliedDefinitionsVersion {
+            let records = try await store.definitions(workspaceId: nil, kind: nil)
+            var workspaces = Set(records.map(\.workspaceId))
+            workspaces.formUnion(definedWorkspaces())
+            for ws in workspaces.sorted() {
+                let (segments, traits) = try await parsedDefinitions(workspaceId: ws)
+                do {
+                    try await define(workspaceId: ws, segments: segments, traits: traits)
+                } catch let e as ConditionError {
+                    logger.error("stored definitions refused", metadata: ["workspace": "\(ws)", "error": "\(e)"])
+                }
+            }
+            appliedDefinitionsVersion = version
+        }
+        if audienceStale, audiences.values.contains(where: { !$0.isEmpty }) { try await ensureAudienceIndex() }
+    }
+
+    /// Re-evaluates every profile of the workspaces whose definitions depend
+    /// on time (`within 30 days`, `14 days ago`): the scheduler's tick.
+    public func refreshTimeDependentAudiences() {
+        for (ws, a) in audiences where a.dependsOnTime { refreshAllAudiences(workspaceId: ws) }
     }
 
     /// The workspace's audience (definitions, index, members), if it has one.

@@ -13,6 +13,9 @@ public struct ProfileView: Sendable {
     public var traits: [String: TraitValue]
     public var aggregates: ProfileAggregates
     public var merges: [MergeRecord]
+    /// The segments it is in (in evaluation order) and its computed traits' values.
+    public var segments: [String] = []
+    public var computed: [String: JSONValue] = [:]
 }
 
 extension ProfileProjector {
@@ -25,10 +28,11 @@ extension ProfileProjector {
         var mergeIds = Set<Int64>()
         for p in c.members { mergeIds.formUnion(graph.mergesByProfile[p] ?? []) }
         let merges = mergeIds.sorted().compactMap { graph.merges[$0] }
+        let audience = audienceFacts(of: live, workspaceId: workspaceId)
         return ProfileView(
             id: live, workspaceId: workspaceId, createdAt: liveNode.record.createdAt,
             mergedProfiles: c.members.filter { $0 != live }, identifiers: c.identifiers, traits: c.traits,
-            aggregates: c.aggregates, merges: merges)
+            aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed)
     }
 
     /// The live profile an identifier belongs to.

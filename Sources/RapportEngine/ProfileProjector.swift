@@ -98,6 +98,8 @@ public actor ProfileProjector {
     var audienceStale = true
     /// While an index is rebuilt from the log, the profile each event applied meanwhile landed on.
     var ownersDuringRebuild: [Int64: ProfileID]?
+    /// The store's definitions version last applied (``applyStoredDefinitionsIfChanged()``).
+    var appliedDefinitionsVersion: Int64 = -1
     var isRebuildingAudience = false
     var rebuildWaiters: [CheckedContinuation<Void, Never>] = []
     /// Segment entries and exits, oldest first (the most recent ``membershipLogLimit``).

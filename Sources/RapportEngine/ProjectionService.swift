@@ -20,6 +20,9 @@ public final class ProjectionService: Service, Sendable {
     let flushInterval: Duration
     /// Flush when this many events are applied but not flushed.
     let flushThreshold: Int
+    /// How often definitions that depend on time (`within 30 days`) are
+    /// evaluated again for every profile.
+    let audienceInterval: Duration
     /// Pending in-memory handoff from the writer; above this size the handoff
     /// is dropped and the projection reads the log instead.
     let maxQueued = 200_000
@@ -41,7 +44,8 @@ public final class ProjectionService: Service, Sendable {
 
     public init(projector: ProfileProjector, store: any RapportStore, clock: any RapportClock = SystemClock(),
                 flushInterval: Duration = .seconds(5), flushThreshold: Int = 500_000,
-                logger: Logger = Logger(label: "rapport.projection")) {
+                audienceInterval: Duration = .seconds(60), logger: Logger = Logger(label: "rapport.projection")) {
+        self.audienceInterval = audienceInterval
         self.projector = projector
         self.store = store
         self.clock = clock
@@ -88,16 +92,22 @@ public final class ProjectionService: Service, Sendable {
                 }
                 var lastFlush = ContinuousClock.now
                 var lastLease = ContinuousClock.now - .seconds(60)
+                var lastAudience = ContinuousClock.now
                 for await _ in signal {
                     if ContinuousClock.now - lastLease >= .seconds(2) {
                         await renewLease()
                         lastLease = ContinuousClock.now
+                        if isLeader { await applyDefinitions() }
                     }
                     guard isLeader else {
                         queue.withLock { $0 = Queue() }
                         continue
                     }
                     await step()
+                    if ContinuousClock.now - lastAudience >= audienceInterval {
+                        lastAudience = ContinuousClock.now
+                        await projector.refreshTimeDependentAudiences()
+                    }
                     let pending = await projector.pendingEventCount
                     let due = ContinuousClock.now - lastFlush >= flushInterval || pending >= flushThreshold
                     // The flush writes in the background while events keep being applied.
@@ -139,6 +149,13 @@ public final class ProjectionService: Service, Sendable {
             }
         } catch {
             logger.error("projection step failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Picks up definitions changed by this or another process, and rebuilds the audience index after a load.
+    func applyDefinitions() async {
+        do { try await projector.applyStoredDefinitionsIfChanged() } catch {
+            logger.error("applying segment and trait definitions failed; will retry", metadata: ["error": "\(error)"])
         }
     }
 

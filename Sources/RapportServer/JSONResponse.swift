@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import RapportAudience
 import RapportCore
 
 /// JSON responses built from `JSONValue`.
@@ -17,6 +18,19 @@ enum JSONResponse {
     static func error(_ e: RapportError) -> Response {
         make(.object(["success": .bool(false), "code": .string(e.code.rawValue), "message": .string(e.message)]),
              status: status(for: e.code))
+    }
+
+    /// A condition or trait expression refused: where (line, column) and what was expected.
+    static func error(_ e: ConditionError) -> Response {
+        var o: [String: JSONValue] = [
+            "success": .bool(false), "code": .string(e.code.rawValue), "message": .string(e.message),
+            "expected": .array(e.expected.map(JSONValue.string)),
+        ]
+        if e.line > 0 {
+            o["line"] = .number(Double(e.line))
+            o["column"] = .number(Double(e.column))
+        }
+        return make(.object(o), status: .badRequest)
     }
 
     static func status(for code: RapportError.Code) -> HTTPResponse.Status {
@@ -41,6 +55,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let e as RapportError {
+            return JSONResponse.error(e)
+        } catch let e as ConditionError {
             return JSONResponse.error(e)
         } catch let e as HTTPError {
             if e.status == .notFound {

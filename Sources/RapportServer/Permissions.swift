@@ -14,6 +14,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case editIdentity
     /// Create write keys, tokens and users.
     case manageCredentials
+    /// Define segments and computed traits.
+    case editAudience
 
     /// The roles allowed this permission.
     public var roles: Set<Role> {
@@ -22,6 +24,7 @@ public enum Permission: String, Sendable, CaseIterable {
         case .readStats: return [.admin, .analyst, .`operator`]
         case .editIdentity: return [.admin, .support]
         case .manageCredentials: return [.admin]
+        case .editAudience: return [.admin, .analyst, .`operator`]
         }
     }
 }

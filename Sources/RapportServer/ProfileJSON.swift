@@ -38,6 +38,8 @@ enum ProfileJSON {
             "traits": .object(v.traits.mapValues { .object(["value": $0.value, "setAt": time($0.setAt)]) }),
             "aggregates": aggregates(v.aggregates),
             "merges": .array(v.merges.map(merge)),
+            "segments": .array(v.segments.map(JSONValue.string)),
+            "computedTraits": .object(v.computed),
         ])
     }
 

@@ -94,6 +94,57 @@ extension SQLiteStore {
         }
     }
 
+    // MARK: - Definitions
+
+    public func definitions(workspaceId: WorkspaceID?, kind: DefinitionKind?) async throws -> [DefinitionRecord] {
+        try await pool.read { db in
+            var sql = "SELECT workspace_id, kind, name, body, description, created_at, updated_at FROM definitions WHERE 1"
+            var arguments: StatementArguments = []
+            if let workspaceId {
+                sql += " AND workspace_id = ?"
+                arguments += [workspaceId]
+            }
+            if let kind {
+                sql += " AND kind = ?"
+                arguments += [kind.rawValue]
+            }
+            sql += " ORDER BY workspace_id, kind, name"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { r -> DefinitionRecord? in
+                guard let kind = DefinitionKind(rawValue: r[1]) else { return nil }
+                return DefinitionRecord(workspaceId: r[0], kind: kind, name: r[2], body: r[3], description: r[4],
+                                        createdAt: r[5], updatedAt: r[6])
+            }
+        }
+    }
+
+    public func saveDefinition(_ d: DefinitionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO definitions (workspace_id, kind, name, body, description, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(workspace_id, kind, name) DO UPDATE SET
+                      body = excluded.body, description = excluded.description, updated_at = excluded.updated_at
+                    """,
+                arguments: [d.workspaceId, d.kind.rawValue, d.name, d.body, d.description, d.createdAt, d.updatedAt])
+            try db.execute(sql: "UPDATE definitions_version SET version = version + 1 WHERE id = 1")
+        }
+    }
+
+    public func deleteDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM definitions WHERE workspace_id = ? AND kind = ? AND name = ?",
+                           arguments: [workspaceId, kind.rawValue, name])
+            let deleted = db.changesCount > 0
+            if deleted { try db.execute(sql: "UPDATE definitions_version SET version = version + 1 WHERE id = 1") }
+            return deleted
+        }
+    }
+
+    public func definitionsVersion() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM definitions_version WHERE id = 1") ?? 0 }
+    }
+
     // MARK: - Statistics
 
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {

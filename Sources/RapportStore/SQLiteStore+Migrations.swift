@@ -111,6 +111,24 @@ extension SQLiteStore {
                 CREATE INDEX log_blocks_received ON log_blocks (received_at);
                 """)
         }
+        // v4: what operators define — segments and computed traits — as text, with a version the
+        // projection polls to pick up changes made by another process (the CLI).
+        m.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE definitions (
+                  workspace_id INTEGER NOT NULL,
+                  kind TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  body TEXT NOT NULL,
+                  description TEXT NOT NULL DEFAULT '',
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL,
+                  PRIMARY KEY (workspace_id, kind, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE definitions_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                INSERT INTO definitions_version (id, version) VALUES (1, 0);
+                """)
+        }
         return m
     }
 

@@ -45,6 +45,14 @@ public protocol AdminStore: Sendable {
     func principal(tokenHash: String) async throws -> Principal?
     func setUser(workspaceId: WorkspaceID, username: String, passwordHash: String, role: Role) async throws
     func user(username: String) async throws -> (passwordHash: String, principal: Principal)?
+    /// A workspace's definitions of one kind (all kinds when `nil`), by name.
+    func definitions(workspaceId: WorkspaceID?, kind: DefinitionKind?) async throws -> [DefinitionRecord]
+    /// Creates or replaces a definition (keeping its creation time).
+    func saveDefinition(_ d: DefinitionRecord) async throws
+    /// Deletes a definition; whether there was one.
+    func deleteDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String) async throws -> Bool
+    /// Goes up with every change to the definitions, from any process.
+    func definitionsVersion() async throws -> Int64
 }
 
 /// A Rapport store: everything the engine persists. SQLite and PostgreSQL

@@ -306,3 +306,32 @@ public struct DailyCount: Sendable, Hashable, Codable {
         self.count = count
     }
 }
+
+/// What a definition defines.
+public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case segment
+    case trait
+}
+
+/// A segment or computed trait as stored: its text (a condition, or a
+/// trait expression), kept as the operator wrote it.
+public struct DefinitionRecord: Sendable, Hashable, Codable {
+    public var workspaceId: WorkspaceID
+    public var kind: DefinitionKind
+    public var name: String
+    public var body: String
+    public var description: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    public init(workspaceId: WorkspaceID, kind: DefinitionKind, name: String, body: String, description: String = "",
+                createdAt: Int64, updatedAt: Int64) {
+        self.workspaceId = workspaceId
+        self.kind = kind
+        self.name = name
+        self.body = body
+        self.description = description
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

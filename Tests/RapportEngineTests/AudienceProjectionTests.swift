@@ -169,6 +169,30 @@ import Testing
         try await Self.expectMatchesReference(again, workspaceId: ws.id)
     }
 
+    @Test func savedDefinitionsAreAppliedAtStartAndWhenAnotherProcessChangesThem() async throws {
+        let dir = temporaryDirectory()
+        let (engine, key, ws) = try await makeEngine(now: Self.now, directory: dir)
+        for body in Self.demoBodies(customers: 60, seed: 4) { try await engine.send(body, key: key) }
+        try await engine.saveDefinition(workspaceId: ws.id, kind: .trait, name: "spent", body: #"sum revenue of "Order Completed""#)
+        try await engine.saveDefinition(workspaceId: ws.id, kind: .segment, name: "big", body: "spent > 500")
+        let big = try #require(await engine.projector.segmentMembers(workspaceId: ws.id, segment: "big"))
+        #expect(!big.isEmpty)
+        try await engine.projector.flush()
+
+        // Another process (a server starting; then the CLI changing a definition).
+        let other = Engine(store: try SQLiteStore(directory: dir, durability: .normal), clock: FixedClock(millis: Self.now))
+        try await other.projector.load()
+        try await other.projector.applyStoredDefinitionsIfChanged()
+        #expect(await other.projector.segmentMembers(workspaceId: ws.id, segment: "big") == big)
+        try await engine.saveDefinition(workspaceId: ws.id, kind: .segment, name: "big", body: "spent > 1000000")
+        try await other.projector.applyStoredDefinitionsIfChanged()
+        #expect(await other.projector.segmentMembers(workspaceId: ws.id, segment: "big") == [])
+        try await engine.deleteDefinition(workspaceId: ws.id, kind: .segment, name: "big")
+        try await other.projector.applyStoredDefinitionsIfChanged()
+        #expect(await other.projector.segmentMembers(workspaceId: ws.id, segment: "big") == nil)
+        #expect(await other.projector.audienceFacts(of: big[0], workspaceId: ws.id).computed["spent"] != nil)
+    }
+
     @Test func aPreviewEqualsTheSegmentItWouldBe() async throws {
         let (engine, key, ws) = try await makeEngine(now: Self.now)
         for body in Self.demoBodies(customers: 80, seed: 3) { try await engine.send(body, key: key) }

@@ -1,0 +1,66 @@
+import Foundation
+import RapportAudience
+import RapportCore
+import RapportStore
+
+/// Segments and computed traits: the use cases the API and the CLI share.
+extension Engine {
+    /// A definition's name: 1–100 characters, no line breaks or control characters.
+    static func checkName(_ name: String, _ what: String) throws {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed == name, name.count <= 100,
+              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw RapportError(.invalidArgument, "a \(what) name is 1 to 100 characters, without control characters "
+                + "or spaces at either end")
+        }
+    }
+
+    /// Checks and saves a segment or computed trait, then evaluates the
+    /// workspace's definitions for every profile. A definition that does not
+    /// parse, refers to a missing segment or makes a cycle is refused
+    /// (``ConditionError``) and nothing changes.
+    @discardableResult
+    public func saveDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String, body: String,
+                               description: String = "") async throws -> DefinitionRecord {
+        try Self.checkName(name, kind == .segment ? "segment" : "computed trait")
+        let canonical: String
+        switch kind {
+        case .segment: canonical = try Condition.parse(body).description
+        case .trait: canonical = try ComputedTrait(name: name, text: body).expression.description
+        }
+        let now = clock.nowMillis()
+        let existing = try await store.definitions(workspaceId: workspaceId, kind: kind).first { $0.name == name }
+        let record = DefinitionRecord(workspaceId: workspaceId, kind: kind, name: name, body: canonical,
+                                      description: description, createdAt: existing?.createdAt ?? now, updatedAt: now)
+        let (segments, traits) = try await projector.parsedDefinitions(workspaceId: workspaceId, replacing: record)
+        // Checked as a whole (references, cycles) before anything is stored.
+        if let problem = Self.problem(segments: segments, traits: traits) { throw problem }
+        try await store.saveDefinition(record)
+        try await projector.define(workspaceId: workspaceId, segments: segments, traits: traits)
+        return record
+    }
+
+    /// Deletes a definition; refused while another segment refers to it.
+    public func deleteDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String) async throws {
+        let (segments, traits) = try await projector.parsedDefinitions(workspaceId: workspaceId, deleting: (kind, name))
+        if let problem = Self.problem(segments: segments, traits: traits), problem.code == .unknownSegment {
+            throw RapportError(.conflict, "segment \"\(name)\" is still referred to: \(problem.message)")
+        }
+        guard try await store.deleteDefinition(workspaceId: workspaceId, kind: kind, name: name) else {
+            throw RapportError(.notFound, "no \(kind == .segment ? "segment" : "computed trait") \"\(name)\"")
+        }
+        try await projector.define(workspaceId: workspaceId, segments: segments, traits: traits)
+    }
+
+    /// What is wrong with these definitions together (references, cycles, names), if anything.
+    static func problem(segments: [SegmentDefinition], traits: [ComputedTrait]) -> ConditionError? {
+        var check = Audience()
+        do throws(ConditionError) {
+            try check.define(segments: segments, traits: traits)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Hummingbird
+import NIOCore
+import RapportAudience
+import RapportCore
+import RapportEngine
+import RapportStore
+
+/// The admin API for segments and computed traits: define, list, delete,
+/// preview a condition's size, and export a segment's members.
+struct AudienceController {
+    let engine: Engine
+    let auth: TokenAuthenticator
+    /// Largest definition request body.
+    let bodyLimit = 128 * 1024
+
+    func addRoutes(to router: Router<RapportRequestContext>) {
+        router.post("/v1/segments/preview") { request, _ in try await preview(request) }
+        for kind in DefinitionKind.allCases {
+            let group = router.group(RouterPath(Self.collection(kind)))
+            group.get { request, _ in try await list(kind, request) }
+            group.get("{name}") { request, context in try await get(kind, request, context: context) }
+            group.put("{name}") { request, context in try await put(kind, request, context: context) }
+            group.delete("{name}") { request, context in try await delete(kind, request, context: context) }
+        }
+        router.get("/v1/segments/{name}/members") { request, context in try await members(request, context: context) }
+    }
+
+    static func collection(_ kind: DefinitionKind) -> String {
+        kind == .segment ? "/v1/segments" : "/v1/traits"
+    }
+
+    static func field(_ kind: DefinitionKind) -> String { kind == .segment ? "condition" : "expression" }
+
+    func name(_ context: RapportRequestContext) throws -> String {
+        guard let name = context.parameters.get("name"), !name.isEmpty else {
+            throw RapportError(.invalidArgument, "give a name in the path")
+        }
+        return name
+    }
+
+    func json(_ d: DefinitionRecord, size: Int?) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "name": .string(d.name), Self.field(d.kind): .string(d.body), "description": .string(d.description),
+            "createdAt": .string(Timestamp.formatISO8601(d.createdAt)),
+            "updatedAt": .string(Timestamp.formatISO8601(d.updatedAt)),
+        ]
+        if d.kind == .segment, let c = try? Condition.parse(d.body) {
+            o["json"] = c.json
+            o["dependsOnTime"] = .bool(c.dependsOnTime)
+        }
+        if let size { o["size"] = .number(Double(size)) }
+        return .object(o)
+    }
+
+    func size(_ d: DefinitionRecord) async -> Int? {
+        guard d.kind == .segment else { return nil }
+        return await engine.projector.segmentMembers(workspaceId: d.workspaceId, segment: d.name)?.count
+    }
+
+    func list(_ kind: DefinitionKind, _ request: Request) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        var out: [JSONValue] = []
+        for d in try await engine.store.definitions(workspaceId: p.workspaceId, kind: kind) {
+            out.append(json(d, size: await size(d)))
+        }
+        return JSONResponse.make(.object([kind == .segment ? "segments" : "traits": .array(out)]))
+    }
+
+    func record(_ kind: DefinitionKind, _ name: String, _ ws: WorkspaceID) async throws -> DefinitionRecord {
+        guard let d = try await engine.store.definitions(workspaceId: ws, kind: kind).first(where: { $0.name == name }) else {
+            throw RapportError(.notFound, "no \(kind == .segment ? "segment" : "computed trait") \"\(name)\"")
+        }
+        return d
+    }
+
+    func get(_ kind: DefinitionKind, _ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let d = try await record(kind, try name(context), p.workspaceId)
+        return JSONResponse.make(json(d, size: await size(d)))
+    }
+
+    /// The body's object.
+    func object(_ request: Request) async throws -> [String: JSONValue] {
+        let buffer = try await request.collectBody(limit: bodyLimit)
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(Array(buffer.readableBytesView))
+        } catch {
+            throw RapportError(.invalidJSON, "the body is not JSON: \(error.message)")
+        }
+        guard let o = value.objectValue else { throw RapportError(.invalidArgument, "the body is a JSON object") }
+        return o
+    }
+
+    /// A condition sent as text or in its JSON form, as canonical text.
+    func conditionText(_ value: JSONValue?) throws -> String {
+        switch value {
+        case .string(let text)?: return text
+        case .object?: return try Condition(json: value ?? .null).description
+        default: throw RapportError(.invalidArgument, "give \"condition\": the condition as text, or its JSON form")
+        }
+    }
+
+    func put(_ kind: DefinitionKind, _ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.editAudience, request)
+        let name = try name(context)
+        let o = try await object(request)
+        let body: String
+        if kind == .segment {
+            body = try conditionText(o["condition"])
+        } else {
+            guard let text = o["expression"]?.stringValue else {
+                throw RapportError(.invalidArgument, "give \"expression\", e.g. \"sum revenue of \\\"Order Completed\\\"\"")
+            }
+            body = text
+        }
+        let description = o["description"]?.stringValue ?? ""
+        guard description.utf8.count <= 4_096 else { throw RapportError(.invalidArgument, "a description is at most 4 KiB") }
+        let d = try await engine.saveDefinition(workspaceId: p.workspaceId, kind: kind, name: name, body: body,
+                                                description: description)
+        return JSONResponse.make(json(d, size: await size(d)))
+    }
+
+    func delete(_ kind: DefinitionKind, _ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.editAudience, request)
+        let name = try name(context)
+        try await engine.deleteDefinition(workspaceId: p.workspaceId, kind: kind, name: name)
+        return JSONResponse.make(.object(["deleted": .string(name)]))
+    }
+
+    func preview(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let o = try await object(request)
+        let condition = try Condition.parse(try conditionText(o["condition"]))
+        let matching = try await engine.projector.preview(condition, workspaceId: p.workspaceId)
+        let total = await engine.projector.profileCounts(workspaceId: p.workspaceId).live
+        return JSONResponse.make(.object([
+            "size": .number(Double(matching.count)), "profiles": .number(Double(total)),
+            "condition": .string(condition.description), "dependsOnTime": .bool(condition.dependsOnTime),
+            "sample": .array(matching.prefix(20).map { .number(Double($0.rawValue)) }),
+        ]))
+    }
+
+    /// `?format=csv|jsonl|json&traits=email,city&limit=N`: the members with chosen
+    /// traits (traits, computed traits, or `segments`).
+    func members(_ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let name = try name(context)
+        let query = request.uri.queryParameters
+        let format = query["format"].map(String.init) ?? "json"
+        guard ["csv", "jsonl", "json"].contains(format) else {
+            throw RapportError(.invalidArgument, "format is csv, jsonl or json")
+        }
+        let columns = (query["traits"].map(String.init) ?? "").split(separator: ",").map {
+            String($0).trimmingASCIIWhitespace()
+        }.filter { !$0.isEmpty }
+        guard columns.count <= 100 else { throw RapportError(.invalidArgument, "at most 100 traits") }
+        let limit = Int(query["limit"].map(String.init) ?? "") ?? .max
+        guard limit >= 0 else { throw RapportError(.invalidArgument, "limit is a whole number ≥ 0") }
+        guard let ids = await engine.projector.segmentMembers(workspaceId: p.workspaceId, segment: name) else {
+            throw RapportError(.notFound, "no segment \"\(name)\"")
+        }
+        var rows: [[String: JSONValue]] = []
+        for id in ids.prefix(limit) {
+            guard let v = await engine.projector.profile(id, workspaceId: p.workspaceId) else { continue }
+            var row: [String: JSONValue] = ["profile_id": .number(Double(id.rawValue))]
+            for c in columns {
+                if c == "segments" {
+                    row[c] = .array(v.segments.map(JSONValue.string))
+                } else if let value = v.computed[c] ?? v.traits[c]?.value {
+                    row[c] = value
+                }
+            }
+            rows.append(row)
+        }
+        switch format {
+        case "csv":
+            var text = CSVText.line(["profile_id"] + columns)
+            for row in rows {
+                text += CSVText.line((["profile_id"] + columns).map { row[$0].map(CSVText.cell) ?? "" })
+            }
+            return Response(status: .ok, headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"segment-members.csv\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case "jsonl":
+            var bytes: [UInt8] = []
+            for row in rows {
+                bytes.append(contentsOf: JSONValue.object(row).serialized())
+                bytes.append(0x0A)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        default:
+            return JSONResponse.make(.object([
+                "segment": .string(name), "size": .number(Double(ids.count)), "members": .array(rows.map(JSONValue.object)),
+            ]))
+        }
+    }
+}
+
+/// CSV text as RFC 4180 writes it: cells with a comma, quote or line break quoted.
+enum CSVText {
+    static func line(_ cells: [String]) -> String {
+        cells.map(quoted).joined(separator: ",") + "\r\n"
+    }
+
+    static func quoted(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A value as a cell: text as is, numbers and booleans as JSON writes them, anything else as JSON.
+    static func cell(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): s
+        case .null: ""
+        default: String(decoding: v.serialized(), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import RapportCore
+import RapportEngine
+import RapportStore
+import Testing
+
+@testable import RapportServer
+
+@Suite struct AudienceAPITests {
+    @Test func segmentsAndTraitsThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        let ws = try await server.engine.defaultWorkspace()
+        let support = try await server.engine.createToken(workspaceId: ws.id, role: .support, name: "s")
+        try await server.app().test(.router) { client in
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil, token: String? = nil,
+                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
+                try await client.execute(uri: uri, method: method,
+                                         headers: [.authorization: token.map { "Bearer \($0)" } ?? server.bearer],
+                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
+            }
+            try await send(.put, "/v1/traits/spent", #"{"expression":"sum revenue of \"Order Completed\""}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["expression"] == .string(#"sum revenue of "Order Completed""#))
+            }
+            try await send(.put, "/v1/segments/shanghai_big", #"{"condition":"spent > 20 and city = \"上海\"","description":"上海高消费"}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["size"] == .number(0))
+                #expect((try? json(r))?["dependsOnTime"] == .bool(false))
+            }
+            // The JSON form is accepted too.
+            try await send(.put, "/v1/segments/buyers", #"{"condition":{"events":{"name":"Order Completed"},"op":">=","value":1}}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["condition"] == .string(#"did "Order Completed""#))
+            }
+            let body = #"""
+                {"batch":[
+                  {"type":"identify","userId":"u1","messageId":"a1","traits":{"email":"li@example.com","city":"上海"}},
+                  {"type":"track","userId":"u1","event":"Order Completed","messageId":"a2","properties":{"revenue":12.5}},
+                  {"type":"track","userId":"u1","event":"Order Completed","messageId":"a3","properties":{"revenue":10}},
+                  {"type":"identify","userId":"u2","messageId":"a4","traits":{"email":"wang@example.com","city":"北京"}},
+                  {"type":"track","userId":"u2","event":"Order Completed","messageId":"a5","properties":{"revenue":50}}
+                ]}
+                """#
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: server.basic],
+                                     body: ByteBuffer(string: body)) { r in #expect(r.status == .ok) }
+            let visible = try await server.eventually {
+                try await client.execute(uri: "/v1/segments/shanghai_big", method: .get,
+                                         headers: [.authorization: server.bearer]) { r in
+                    (try? json(r))?["size"] == .number(1)
+                }
+            }
+            #expect(visible, "the segment follows the events as they are projected")
+            try await send(.get, "/v1/segments") { r in
+                let list = try json(r)["segments"]?.arrayValue ?? []
+                #expect(list.compactMap { $0["name"]?.stringValue } == ["buyers", "shanghai_big"])
+                #expect(list.first?["size"] == .number(2))
+            }
+            try await send(.get, "/v1/segments/shanghai_big/members?format=csv&traits=email,city,spent") { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "text/csv; charset=utf-8")
+                let text = String(buffer: r.body)
+                let lines = text.split(separator: "\r\n").map(String.init)
+                #expect(lines.count == 2)
+                #expect(lines.first == "profile_id,email,city,spent")
+                #expect(lines.last?.hasSuffix(",li@example.com,上海,22.5") == true, "\(lines)")
+            }
+            try await send(.get, "/v1/segments/buyers/members?format=jsonl&traits=email,segments") { r in
+                let rows = String(buffer: r.body).split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+                #expect(rows.count == 2)
+                #expect(rows.contains { $0["email"] == .string("wang@example.com") && $0["segments"] == .array([.string("buyers")]) })
+            }
+            try await send(.post, "/v1/segments/preview", #"{"condition":"city = \"北京\" and spent >= 50"}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["size"] == .number(1))
+                #expect((try? json(r))?["profiles"] == .number(2))
+            }
+            // The customer's page shows segments and computed traits.
+            try await send(.get, "/v1/profiles?identifier=user_id:u1") { r in
+                let p = try json(r)
+                #expect(p["segments"] == .array([.string("buyers"), .string("shanghai_big")]))
+                #expect(p["computedTraits"]?["spent"] == .number(22.5))
+            }
+
+            // Refusals say why, and where.
+            try await send(.put, "/v1/segments/bad", #"{"condition":"count \"Order Completed\" within 30 dayz >= 2"}"#) { r in
+                #expect(r.status == .badRequest)
+                let e = try json(r)
+                #expect(e["code"] == .string("condition_syntax"))
+                #expect(e["line"] == .number(1) && e["column"] == .number(35))
+                #expect(e["expected"]?.arrayValue?.contains(.string("days")) == true)
+            }
+            try await send(.put, "/v1/segments/loop", #"{"condition":"in segment \"loop\""}"#) { r in
+                #expect(r.status == .badRequest)
+                #expect((try? json(r))?["code"] == .string("segment_cycle"))
+            }
+            try await send(.put, "/v1/segments/fans", #"{"condition":"in segment \"buyers\""}"#) { r in #expect(r.status == .ok) }
+            try await send(.delete, "/v1/segments/buyers") { r in
+                #expect(r.status == .conflict, "fans refers to buyers")
+            }
+            try await send(.put, "/v1/segments/x", #"{"condition":"everyone"}"#, token: support) { r in
+                #expect(r.status == .forbidden)
+            }
+            try await send(.put, "/v1/segments/x", "not json") { r in #expect(r.status == .badRequest) }
+            try await send(.put, "/v1/traits/t", #"{"expression":"count"}"#) { r in
+                #expect(r.status == .badRequest)
+                #expect((try? json(r))?["code"] == .string("condition_syntax"))
+            }
+            try await send(.delete, "/v1/segments/fans") { r in #expect(r.status == .ok) }
+            try await send(.delete, "/v1/segments/fans") { r in #expect(r.status == .notFound) }
+            try await send(.get, "/v1/segments/nope/members") { r in #expect(r.status == .notFound) }
+        }
+        let stored = try await server.engine.store.definitions(workspaceId: ws.id, kind: nil)
+        #expect(stored.map(\.name) == ["buyers", "shanghai_big", "spent"])
+        #expect(stored.first { $0.name == "shanghai_big" }?.description == "上海高消费")
+    }
+}
