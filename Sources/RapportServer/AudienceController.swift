@@ -3,6 +3,7 @@ import NIOCore
 import RapportAudience
 import RapportCore
 import RapportEngine
+import RapportIngest
 import RapportStore
 
 /// The admin API for segments and computed traits: define, list, delete,
@@ -195,27 +196,6 @@ struct AudienceController {
             return JSONResponse.make(.object([
                 "segment": .string(name), "size": .number(Double(ids.count)), "members": .array(rows.map(JSONValue.object)),
             ]))
-        }
-    }
-}
-
-/// CSV text as RFC 4180 writes it: cells with a comma, quote or line break quoted.
-enum CSVText {
-    static func line(_ cells: [String]) -> String {
-        cells.map(quoted).joined(separator: ",") + "\r\n"
-    }
-
-    static func quoted(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A value as a cell: text as is, numbers and booleans as JSON writes them, anything else as JSON.
-    static func cell(_ v: JSONValue) -> String {
-        switch v {
-        case .string(let s): s
-        case .null: ""
-        default: String(decoding: v.serialized(), as: UTF8.self)
         }
     }
 }

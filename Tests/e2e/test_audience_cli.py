@@ -40,3 +40,44 @@ def test_rfm_of_a_csv_reports_bad_lines_and_uses_the_rest(workdir):
     assert bad.returncode != 0 and "--as-of" in bad.stderr
     missing = run_cli("rfm", "--transactions", path, "--as-of", "2024-01-10", check=False)
     assert missing.returncode != 0 and "customer" in missing.stderr and "--map" in missing.stderr
+
+
+def test_segments_saved_by_the_cli_reach_the_running_server(server):
+    """Definitions saved by another process (the CLI) are picked up by the running server,
+    which then keeps the segment current as the Segment SDK sends events."""
+    import segment.analytics as analytics
+    import requests
+
+    analytics.write_key = server.credentials["writeKeys"]["web"]
+    analytics.host = server.url
+    analytics.sync_mode = True
+    analytics.identify("sh-1", {"email": "sh1@example.com", "city": "上海"})
+    analytics.track("sh-1", "Order Completed", {"revenue": 300})
+    analytics.identify("bj-1", {"email": "bj1@example.com", "city": "北京"})
+    analytics.track("bj-1", "Order Completed", {"revenue": 900})
+
+    data = server.data
+    out = run_cli("traits", "save", "spent", "--data", data, "--durability", "normal",
+                  "--expression", 'sum revenue of "Order Completed"')
+    assert 'Saved computed trait "spent"' in out.stdout
+    out = run_cli("segments", "save", "shanghai_spenders", "--data", data, "--durability", "normal",
+                  "--condition", 'city = "上海" and spent >= 500')
+    assert "Saved segment" in out.stdout
+    bad = run_cli("segments", "save", "bad", "--data", data, "--condition", 'city = "上海" and spent >== 5', check=False)
+    assert bad.returncode != 0 and "line 1, column" in bad.stderr and "^" in bad.stderr
+
+    def size():
+        r = server.admin("/v1/segments/shanghai_spenders")
+        return r.json().get("size") if r.status_code == 200 else None
+
+    assert server.wait_for(lambda: size() == 0), "the server did not pick up the CLI's segment"
+    analytics.track("sh-1", "Order Completed", {"revenue": 250})
+    assert server.wait_for(lambda: size() == 1), "the segment did not follow the new order"
+    r = server.admin("/v1/segments/shanghai_spenders/members", params={"format": "csv", "traits": "email,spent"})
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(row["email"], row["spent"]) for row in rows] == [("sh1@example.com", "550")]
+    token = server.credentials["adminToken"]
+    preview = requests.post(server.url + "/v1/segments/preview", headers={"Authorization": f"Bearer {token}"},
+                            json={"condition": "spent > 100"}, timeout=10).json()
+    assert preview["size"] == 2
