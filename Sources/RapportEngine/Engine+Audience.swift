@@ -63,4 +63,27 @@ extension Engine {
             return error
         }
     }
+
+    /// A segment's members for export: `profile_id` and each chosen column —
+    /// a computed trait, a trait, or `segments` — where the profile has it.
+    /// `nil` if there is no such segment.
+    public func segmentRows(workspaceId: WorkspaceID, segment: String, columns: [String], limit: Int = .max) async
+        -> [[String: JSONValue]]?
+    {
+        guard let ids = await projector.segmentMembers(workspaceId: workspaceId, segment: segment) else { return nil }
+        var rows: [[String: JSONValue]] = []
+        for id in ids.prefix(max(0, limit)) {
+            guard let v = await projector.profile(id, workspaceId: workspaceId) else { continue }
+            var row: [String: JSONValue] = ["profile_id": .number(Double(id.rawValue))]
+            for c in columns {
+                if c == "segments" {
+                    row[c] = .array(v.segments.map(JSONValue.string))
+                } else if let value = v.computed[c] ?? v.traits[c]?.value {
+                    row[c] = value
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
 }

@@ -158,22 +158,10 @@ struct AudienceController {
         guard columns.count <= 100 else { throw RapportError(.invalidArgument, "at most 100 traits") }
         let limit = Int(query["limit"].map(String.init) ?? "") ?? .max
         guard limit >= 0 else { throw RapportError(.invalidArgument, "limit is a whole number ≥ 0") }
-        guard let ids = await engine.projector.segmentMembers(workspaceId: p.workspaceId, segment: name) else {
-            throw RapportError(.notFound, "no segment \"\(name)\"")
-        }
-        var rows: [[String: JSONValue]] = []
-        for id in ids.prefix(limit) {
-            guard let v = await engine.projector.profile(id, workspaceId: p.workspaceId) else { continue }
-            var row: [String: JSONValue] = ["profile_id": .number(Double(id.rawValue))]
-            for c in columns {
-                if c == "segments" {
-                    row[c] = .array(v.segments.map(JSONValue.string))
-                } else if let value = v.computed[c] ?? v.traits[c]?.value {
-                    row[c] = value
-                }
-            }
-            rows.append(row)
-        }
+        guard let rows = await engine.segmentRows(workspaceId: p.workspaceId, segment: name, columns: columns,
+                                                  limit: limit)
+        else { throw RapportError(.notFound, "no segment \"\(name)\"") }
+        let size = await engine.projector.segmentMembers(workspaceId: p.workspaceId, segment: name)?.count ?? rows.count
         switch format {
         case "csv":
             var text = CSVText.line(["profile_id"] + columns)
@@ -194,7 +182,7 @@ struct AudienceController {
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         default:
             return JSONResponse.make(.object([
-                "segment": .string(name), "size": .number(Double(ids.count)), "members": .array(rows.map(JSONValue.object)),
+                "segment": .string(name), "size": .number(Double(size)), "members": .array(rows.map(JSONValue.object)),
             ]))
         }
     }

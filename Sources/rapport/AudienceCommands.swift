@@ -85,17 +85,11 @@ struct Segments: AsyncParsableCommand {
             guard format == "csv" || format == "jsonl" else { throw ValidationError("--format is csv or jsonl") }
             let columns = traits.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
             try await AudienceCLI.withAudience(options) { engine, ws in
-                guard let ids = await engine.projector.segmentMembers(workspaceId: ws, segment: name) else {
+                guard let rows = await engine.segmentRows(workspaceId: ws, segment: name, columns: columns) else {
                     throw RapportError(.notFound, "no segment \"\(name)\"")
                 }
                 var text = format == "csv" ? CSVText.line(["profile_id"] + columns) : ""
-                for id in ids {
-                    guard let v = await engine.projector.profile(id, workspaceId: ws) else { continue }
-                    var row: [String: JSONValue] = ["profile_id": .number(Double(id.rawValue))]
-                    for c in columns {
-                        if c == "segments" { row[c] = .array(v.segments.map(JSONValue.string)) }
-                        else if let value = v.computed[c] ?? v.traits[c]?.value { row[c] = value }
-                    }
+                for row in rows {
                     if format == "csv" {
                         text += CSVText.line((["profile_id"] + columns).map { row[$0].map(CSVText.cell) ?? "" })
                     } else {
@@ -104,7 +98,7 @@ struct Segments: AsyncParsableCommand {
                 }
                 if let out {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: out))
-                    FileHandle.standardError.write(Data("Wrote \(ids.count) members to \(out).\n".utf8))
+                    FileHandle.standardError.write(Data("Wrote \(rows.count) members to \(out).\n".utf8))
                 } else {
                     print(text, terminator: "")
                 }
