@@ -45,12 +45,11 @@ def test_rfm_of_a_csv_reports_bad_lines_and_uses_the_rest(workdir):
 def test_segments_saved_by_the_cli_reach_the_running_server(server):
     """Definitions saved by another process (the CLI) are picked up by the running server,
     which then keeps the segment current as the Segment SDK sends events."""
-    import segment.analytics as analytics
     import requests
+    from segment.analytics.client import Client
 
-    analytics.write_key = server.credentials["writeKeys"]["web"]
-    analytics.host = server.url
-    analytics.sync_mode = True
+    # A client of its own: the module's default client would keep this server's address for later tests.
+    analytics = Client(server.credentials["writeKeys"]["web"], host=server.url, sync_mode=True)
     analytics.identify("sh-1", {"email": "sh1@example.com", "city": "上海"})
     analytics.track("sh-1", "Order Completed", {"revenue": 300})
     analytics.identify("bj-1", {"email": "bj1@example.com", "city": "北京"})
