@@ -2,13 +2,11 @@ import RapportCore
 
 /// The events of one workspace in columns, for conditions and computed traits.
 ///
-/// Every event is one row of a few arrays — its name (interned), time, the
-/// profile it landed on (a dense *slot*), and the values of the event paths
-/// some definition reads (``register(_:)``), as (path, value) pairs in one
-/// pool with values interned. Two lists of row numbers lead into them: per
-/// name (for scans over all profiles) and per profile (for one profile's
-/// conditions). Rows are in log order, so a row number orders events as
-/// their log positions do.
+/// Every event is one row of a few arrays — its name (interned), time, and
+/// the values of the event paths some definition reads (``register(_:)``),
+/// as (path, value) pairs in one pool with values interned — and its row
+/// number is listed under the profile it landed on (a dense *slot*). Rows are
+/// in log order, so a row number orders events as their log positions do.
 ///
 /// The index keeps only the paths registered when an event arrived: after
 /// registering new ones, rebuild it from the log (``needsRebuild``) to see
@@ -19,24 +17,19 @@ public struct AudienceIndex: Sendable {
     /// An event's row number.
     public typealias Row = UInt32
 
-    public private(set) var names: [String] = []
-    private var nameIds: [String: UInt32] = [:]
-    public private(set) var paths: [EventPath] = []
-    private var pathIds: [EventPath: UInt32] = [:]
-    private var values: [JSONValue] = []
-    private var valueIds: [JSONValue: UInt32] = [:]
+    private var names = Interned<String>()
+    private var pathTable = Interned<EventPath>()
+    private var values = Interned<JSONValue>()
+    private var profiles = Interned<ProfileID>()
 
-    private(set) var eventName: [UInt32] = []
-    private(set) var eventTime: [Int64] = []
-    private(set) var eventSlot: [Slot] = []
+    private var eventName: [UInt32] = []
+    private var eventTime: [Int64] = []
     /// Where each row's pairs end in ``pool`` (they start where the previous row's end).
     private var pairsEnd: [UInt32] = []
     /// (path id, value id) pairs.
     private var pool: [UInt32] = []
-    private(set) var byName: [[Row]] = []
-    private(set) var bySlot: [[Row]] = []
-    private(set) var profiles: [ProfileID] = []
-    private var slots: [ProfileID: Slot] = [:]
+    /// Each slot's rows, ascending.
+    private var bySlot: [[Row]] = []
 
     /// Paths registered since the index was built: older events lack them.
     public private(set) var needsRebuild = false
@@ -44,14 +37,17 @@ public struct AudienceIndex: Sendable {
     public private(set) var refused = 0
 
     public init(paths: Set<EventPath> = []) {
-        for p in paths.sorted(by: { "\($0)" < "\($1)" }) { addPath(p) }
+        for p in paths.sorted(by: { "\($0)" < "\($1)" }) { _ = pathTable.id(p) }
     }
+
+    /// The paths kept, in the order they were registered.
+    public var paths: [EventPath] { pathTable.items }
 
     /// The number of events indexed.
     public var count: Int { eventTime.count }
 
     /// Whether an event's properties and context are needed (some path is registered).
-    public var readsBodies: Bool { !paths.isEmpty }
+    public var readsBodies: Bool { !pathTable.items.isEmpty }
 
     /// Keeps these paths from now on. Returns whether any was new; the
     /// index then ``needsRebuild`` to have them for older events too (an
@@ -59,8 +55,7 @@ public struct AudienceIndex: Sendable {
     @discardableResult
     public mutating func register(_ newPaths: Set<EventPath>) -> Bool {
         var added = false
-        for p in newPaths.sorted(by: { "\($0)" < "\($1)" }) where pathIds[p] == nil && p != .name {
-            addPath(p)
+        for p in newPaths.sorted(by: { "\($0)" < "\($1)" }) where p != .name && pathTable.id(p).isNew {
             added = true
         }
         if added, count > 0 { needsRebuild = true }
@@ -70,17 +65,9 @@ public struct AudienceIndex: Sendable {
     /// An empty index keeping the same paths (to rebuild into).
     public func emptied() -> AudienceIndex {
         var empty = AudienceIndex()
-        for p in paths { empty.addPath(p) }
+        empty.pathTable = pathTable
         return empty
     }
-
-    private mutating func addPath(_ p: EventPath) {
-        pathIds[p] = UInt32(paths.count)
-        paths.append(p)
-    }
-
-    /// The slot of a profile, if it has events here.
-    public func slot(of profile: ProfileID) -> Slot? { slots[profile] }
 
     /// Adds an event at the end. `properties` and `context` are the event's
     /// objects (only read when paths are registered).
@@ -91,72 +78,32 @@ public struct AudienceIndex: Sendable {
             return
         }
         let row = Row(eventTime.count)
-        let slot: Slot
-        if let s = slots[profile] {
-            slot = s
-        } else {
-            slot = Slot(profiles.count)
-            slots[profile] = slot
-            profiles.append(profile)
-            bySlot.append([])
-        }
-        let nameId: UInt32
-        if let n = nameIds[name] {
-            nameId = n
-        } else {
-            nameId = UInt32(names.count)
-            nameIds[name] = nameId
-            names.append(name)
-            byName.append([])
-        }
-        var newPairs = 0
-        for (pathId, path) in paths.enumerated() {
+        let (slot, newSlot) = profiles.id(profile)
+        if newSlot { bySlot.append([]) }
+        for (pathId, path) in pathTable.items.enumerated() {
             guard let v = path.value(properties: properties, context: context) else { continue }
             guard pool.count < Int(UInt32.max) - 2 else { break }
-            let valueId: UInt32
-            if let id = valueIds[v] {
-                valueId = id
-            } else {
-                valueId = UInt32(truncatingIfNeeded: values.count)
-                valueIds[v] = valueId
-                values.append(v)
-            }
             pool.append(UInt32(truncatingIfNeeded: pathId))
-            pool.append(valueId)
-            newPairs += 1
+            pool.append(values.id(v).id)
         }
-        eventName.append(nameId)
+        eventName.append(names.id(name).id)
         eventTime.append(time)
-        eventSlot.append(slot)
         pairsEnd.append(UInt32(truncatingIfNeeded: pool.count))
-        byName[Int(nameId)].append(row)  // trap-ok: nameId < names.count = byName.count
         bySlot[Int(slot)].append(row)  // trap-ok: slot < profiles.count = bySlot.count
-    }
-
-    /// The value of path `pathId` on event `row`, if the event has it.
-    func value(row: Int, pathId: UInt32) -> JSONValue? {
-        guard row >= 0, row < pairsEnd.count else { return nil }
-        var i = row == 0 ? 0 : Int(pairsEnd[row - 1])  // trap-ok: 0 < row < count
-        let end = Int(pairsEnd[row])  // trap-ok: row < count
-        while i + 1 < end {
-            if pool[i] == pathId { return values[Int(pool[i + 1])] }  // trap-ok: i + 1 < end ≤ pool.count; ids come from values
-            i += 2
-        }
-        return nil
     }
 
     /// An event as conditions see it: its name, time, and the registered
     /// paths it has, rebuilt into `properties` and `context`.
     public func subjectEvent(row: Int) -> SubjectEvent? {
         guard row >= 0, row < eventTime.count else { return nil }
-        let name = names[Int(eventName[row])]  // trap-ok: row < count; name ids come from names
+        let name = names.items[Int(eventName[row])]  // trap-ok: row < count; name ids come from names
         var properties = JSONValue.object([:])
         var context = JSONValue.object([:])
         var i = row == 0 ? 0 : Int(pairsEnd[row - 1])  // trap-ok: 0 < row < count
         let end = Int(pairsEnd[row])  // trap-ok: row < count
         while i + 1 < end {
-            let path = paths[Int(pool[i])]  // trap-ok: path ids come from paths
-            let v = values[Int(pool[i + 1])]  // trap-ok: value ids come from values
+            let path = pathTable.items[Int(pool[i])]  // trap-ok: path ids come from the path table
+            let v = values.items[Int(pool[i + 1])]  // trap-ok: value ids come from values
             switch path {
             case .properties(let p): properties.set(v, at: p[...])
             case .context(let p): context.set(v, at: p[...])
@@ -170,29 +117,42 @@ public struct AudienceIndex: Sendable {
     /// The events of these profiles (a profile and those merged into it)
     /// named `name` (all when `nil`), oldest first; events at the same time
     /// in log order.
-    public func events(of profiles: [ProfileID], named name: String?) -> [SubjectEvent] {
-        var rows: [Row] = []
+    public func events(of members: [ProfileID], named name: String?) -> [SubjectEvent] {
         let nameId: UInt32?
         if let name {
-            guard let id = nameIds[name] else { return [] }
+            guard let id = names.existing(name) else { return [] }
             nameId = id
         } else {
             nameId = nil
         }
-        for p in profiles {
-            guard let s = slots[p] else { continue }
+        var rows: [Row] = []
+        for p in members {
+            guard let s = profiles.existing(p) else { continue }
             for r in bySlot[Int(s)] where nameId.map({ eventName[Int(r)] == $0 }) ?? true {  // trap-ok: slots and rows come from the index
                 rows.append(r)
             }
         }
-        if profiles.count > 1 { rows.sort() }
-        // Log order; then by time, stably.
-        let ordered = rows.enumerated().sorted { a, b in
-            let ta = eventTime[Int(a.element)], tb = eventTime[Int(b.element)]  // trap-ok: rows of the index
-            return ta != tb ? ta < tb : a.offset < b.offset
-        }
-        return ordered.compactMap { subjectEvent(row: Int($0.element)) }
+        // By time; at one time in log order.
+        rows.sort { (eventTime[Int($0)], $0) < (eventTime[Int($1)], $1) }  // trap-ok: rows of the index
+        return rows.compactMap { subjectEvent(row: Int($0)) }
     }
+}
+
+/// Values numbered densely in the order they were first seen.
+struct Interned<T: Hashable & Sendable>: Sendable {
+    private(set) var items: [T] = []
+    private var ids: [T: UInt32] = [:]
+
+    /// The value's number, and whether it was new. Past 2^32 values numbers wrap (callers bound their counts first).
+    mutating func id(_ v: T) -> (id: UInt32, isNew: Bool) {
+        if let id = ids[v] { return (id, false) }
+        let id = UInt32(truncatingIfNeeded: items.count)
+        ids[v] = id
+        items.append(v)
+        return (id, true)
+    }
+
+    func existing(_ v: T) -> UInt32? { ids[v] }
 }
 
 extension JSONValue {

@@ -66,9 +66,9 @@ extension Engine {
 
     /// A segment's members for export: `profile_id` and each chosen column —
     /// a computed trait, a trait, or `segments` — where the profile has it.
-    /// `nil` if there is no such segment.
+    /// `nil` if there is no such segment; `size` counts every member, past `limit` too.
     public func segmentRows(workspaceId: WorkspaceID, segment: String, columns: [String], limit: Int = .max) async
-        -> [[String: JSONValue]]?
+        -> (size: Int, rows: [[String: JSONValue]])?
     {
         guard let ids = await projector.segmentMembers(workspaceId: workspaceId, segment: segment) else { return nil }
         var rows: [[String: JSONValue]] = []
@@ -84,6 +84,6 @@ extension Engine {
             }
             rows.append(row)
         }
-        return rows
+        return (ids.count, rows)
     }
 }

@@ -23,8 +23,8 @@ extension ProfileProjector {
         try audience.define(segments: segments, traits: traits)
         audiences[workspaceId] = audience
         if audience.index.needsRebuild { audienceStale = true }
-        try await ensureAudienceIndex()
-        refreshAllAudiences(workspaceId: workspaceId)
+        // A rebuild evaluates every workspace already.
+        if try await !ensureAudienceIndex() { refreshAllAudiences(workspaceId: workspaceId) }
     }
 
     /// Workspaces with segments or computed traits.
@@ -35,7 +35,7 @@ extension ProfileProjector {
     /// The workspace's definitions, parsed; a stored one that no longer
     /// parses is left out and logged (the store holds only checked text).
     public func parsedDefinitions(workspaceId: WorkspaceID, replacing changed: DefinitionRecord? = nil,
-                           deleting deleted: (DefinitionKind, String)? = nil) async throws
+                                  deleting deleted: (DefinitionKind, String)? = nil) async throws
         -> (segments: [SegmentDefinition], traits: [ComputedTrait])
     {
         var records = try await store.definitions(workspaceId: workspaceId, kind: nil)
@@ -108,11 +108,8 @@ extension ProfileProjector {
     /// Evaluates a condition for every live profile of the workspace without
     /// saving it (a preview): the matching profiles, ascending.
     public func preview(_ condition: Condition, workspaceId: WorkspaceID) async throws -> [ProfileID] {
-        let paths = condition.eventPathsReferred
-        if audiences[workspaceId] == nil { audiences[workspaceId] = Audience() }
-        if audiences[workspaceId]?.index.register(paths) == true, audiences[workspaceId]?.index.needsRebuild == true {
-            audienceStale = true
-        }
+        audiences[workspaceId, default: Audience()].index.register(condition.eventPathsReferred)
+        if audiences[workspaceId]?.index.needsRebuild == true { audienceStale = true }
         try await ensureAudienceIndex()
         guard let audience = audiences[workspaceId] else { return [] }
         let now = clock.nowMillis()
@@ -162,12 +159,17 @@ extension ProfileProjector {
         if ownersDuringRebuild != nil { ownersDuringRebuild?[e.seq] = owner }
         guard !audienceStale else { return }
         let ws = e.workspaceId
-        let bodies = audiences[ws]?.index.readsBodies ?? false
-        let (properties, context) = bodies ? EventBody.propertiesAndContext(e.message) : (nil, nil)
-        audiences[ws, default: Audience()].index.append(
-            profile: owner, name: e.message.displayName, time: e.message.timestamp,
-            properties: properties, context: context)
-        if audiences[ws]?.isEmpty == false { audienceTouched[ws, default: []].insert(owner) }
+        if Self.append(e.message, owner: owner, to: &audiences[ws, default: Audience()]) {
+            audienceTouched[ws, default: []].insert(owner)
+        }
+    }
+
+    /// Appends a message to an audience's index; whether the audience has definitions to evaluate.
+    static func append(_ m: Message, owner: ProfileID, to audience: inout Audience) -> Bool {
+        let (properties, context) = audience.index.readsBodies ? EventBody.propertiesAndContext(m) : (nil, nil)
+        audience.index.append(profile: owner, name: m.displayName, time: m.timestamp,
+                              properties: properties, context: context)
+        return !audience.isEmpty
     }
 
     /// Evaluates the profiles touched since the last call; profiles merged away leave their segments.
@@ -202,12 +204,15 @@ extension ProfileProjector {
     }
 
     /// Rebuilds every workspace's index from the log if it lacks history
-    /// (after a load) or paths registered since it was built.
-    public func ensureAudienceIndex() async throws {
+    /// (after a load) or paths registered since it was built (both mark the
+    /// indexes stale), and then
+    /// evaluates every profile. Returns whether it rebuilt.
+    @discardableResult
+    public func ensureAudienceIndex() async throws -> Bool {
         while isRebuildingAudience {
             await withCheckedContinuation { rebuildWaiters.append($0) }
         }
-        guard audienceStale else { return }
+        guard audienceStale else { return false }
         isRebuildingAudience = true
         defer {
             isRebuildingAudience = false
@@ -258,5 +263,6 @@ extension ProfileProjector {
         audienceTouched.removeAll()
         audienceRemoved.removeAll()
         for ws in audiences.keys { refreshAllAudiences(workspaceId: ws) }
+        return true
     }
 }

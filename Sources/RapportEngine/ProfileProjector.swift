@@ -126,7 +126,10 @@ public actor ProfileProjector {
         }
         let snapshot = try await store.loadProjection()
         graph = ProfileGraph(snapshot: snapshot)
-        for key in audiences.keys { audiences[key]?.index = AudienceIndex() }
+        // Emptied, keeping the paths the definitions read.
+        for key in audiences.keys {
+            if let emptied = audiences[key]?.index.emptied() { audiences[key]?.index = emptied }
+        }
         audienceTouched.removeAll()
         audienceRemoved.removeAll()
         audienceStale = true

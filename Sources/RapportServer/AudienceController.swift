@@ -158,10 +158,9 @@ struct AudienceController {
         guard columns.count <= 100 else { throw RapportError(.invalidArgument, "at most 100 traits") }
         let limit = Int(query["limit"].map(String.init) ?? "") ?? .max
         guard limit >= 0 else { throw RapportError(.invalidArgument, "limit is a whole number ≥ 0") }
-        guard let rows = await engine.segmentRows(workspaceId: p.workspaceId, segment: name, columns: columns,
-                                                  limit: limit)
+        guard let (size, rows) = await engine.segmentRows(workspaceId: p.workspaceId, segment: name, columns: columns,
+                                                          limit: limit)
         else { throw RapportError(.notFound, "no segment \"\(name)\"") }
-        let size = await engine.projector.segmentMembers(workspaceId: p.workspaceId, segment: name)?.count ?? rows.count
         switch format {
         case "csv":
             var text = CSVText.line(["profile_id"] + columns)

@@ -85,7 +85,7 @@ struct Segments: AsyncParsableCommand {
             guard format == "csv" || format == "jsonl" else { throw ValidationError("--format is csv or jsonl") }
             let columns = traits.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
             try await AudienceCLI.withAudience(options) { engine, ws in
-                guard let rows = await engine.segmentRows(workspaceId: ws, segment: name, columns: columns) else {
+                guard let rows = await engine.segmentRows(workspaceId: ws, segment: name, columns: columns)?.rows else {
                     throw RapportError(.notFound, "no segment \"\(name)\"")
                 }
                 var text = format == "csv" ? CSVText.line(["profile_id"] + columns) : ""

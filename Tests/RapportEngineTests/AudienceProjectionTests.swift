@@ -161,6 +161,11 @@ import Testing
         try await Self.expectMatchesReference(engine, workspaceId: ws.id)
         try await engine.projector.flush()
 
+        // A reload in the same process (the lease taken back): the index is rebuilt with the paths it had.
+        try await engine.projector.load()
+        try await engine.projector.ensureAudienceIndex()
+        try await Self.expectMatchesReference(engine, workspaceId: ws.id)
+
         // A new process: the flushed profiles, an empty index rebuilt from the log.
         let store = try SQLiteStore(directory: dir, durability: .normal)
         let again = Engine(store: store, clock: FixedClock(millis: Self.now))
