@@ -51,19 +51,25 @@ public struct MembershipChange: Sendable, Hashable {
 /// and what they hold for each profile.
 ///
 /// The engine appends every event to ``index`` and calls ``refresh(_:now:)``
-/// for the profiles an event touched; the scheduler calls it for every
-/// profile when definitions depend on time. Both paths evaluate with the
-/// reference evaluator (``Condition/matches(_:now:)``) over the index, so
-/// they cannot disagree.
+/// for the profiles an event touched: the reference evaluator
+/// (``Condition/matches(_:now:)``) works that profile out over the index.
+/// Each refresh also records what the definitions read of the profile in a
+/// ``ProfileTable``, so that the scheduler's tick, ``reevaluate(now:)``,
+/// evaluates every profile at once over columns (``ColumnarEvaluator``)
+/// without the engine's help. The two agree: tests compare them.
 public struct Audience: Sendable {
     public var index = AudienceIndex()
     public private(set) var traits: [ComputedTrait] = []
     /// In evaluation order: every segment after those it refers to.
     public private(set) var segments: [SegmentDefinition] = []
-    /// The live profiles in each segment.
-    public private(set) var members: [String: Set<ProfileID>] = [:]
-    /// Each profile's computed trait values (those that have one).
-    public private(set) var computed: [ProfileID: [String: JSONValue]] = [:]
+    private(set) var table = ProfileTable()
+    /// Members of each segment (as ``segments``), by profile position.
+    private var memberBits: [Bits] = []
+    /// Each computed trait's values (as ``traits``), by profile position.
+    private var traitColumns: [TraitColumn] = []
+    /// The definitions read attributes or tags the table does not hold yet:
+    /// every live profile must be given again (``refresh(all:now:)``).
+    public private(set) var needsProfiles = false
 
     public init() {}
 
@@ -93,41 +99,90 @@ public struct Audience: Sendable {
             throw ConditionError(.duplicateName, "two computed traits are named \"\(t.name)\"")
         }
         let order = try SegmentReferences.evaluationOrder(byName)
+        let oldSegments = segments, oldTraits = traits
+        let oldBits = memberBits, oldColumns = traitColumns
         segments = order.compactMap { name in byName[name].map { SegmentDefinition(name: name, condition: $0) } }
         traits = newTraits
         var paths: Set<EventPath> = []
         for s in segments { paths.formUnion(s.condition.eventPathsReferred) }
         for t in traits { paths.formUnion(t.expression.eventPathsReferred) }
         index.register(paths)
-        members = members.filter { byName[$0.key] != nil }
-        for s in segments where members[s.name] == nil { members[s.name] = [] }
-        if traits.isEmpty {
-            computed.removeAll()
-        } else {
-            computed = computed.mapValues { $0.filter { traitNames.contains($0.key) } }
+        memberBits = segments.map { s in
+            oldSegments.firstIndex { $0.name == s.name }.map { oldBits[$0] } ?? Bits(count: table.count)  // trap-ok: parallel arrays
         }
+        traitColumns = traits.map { t in
+            oldTraits.firstIndex { $0 == t }.map { oldColumns[$0] } ?? TraitColumn(for: t.expression, count: table.count)  // trap-ok: parallel arrays
+        }
+        var attributePaths: Set<[String]> = []
+        var tags: Set<String> = []
+        for s in segments {
+            attributePaths.formUnion(s.condition.attributePathsReferred)
+            tags.formUnion(s.condition.tagsReferred)
+        }
+        let sortedPaths = attributePaths.sorted { $0.joined(separator: ".") < $1.joined(separator: ".") }
+        if table.configure(paths: sortedPaths, tags: tags.sorted()), table.liveCount > 0 { needsProfiles = true }
     }
 
     /// Evaluates every computed trait and segment for a live profile, and
     /// returns the segments it entered and left.
     public mutating func refresh(_ profile: AudienceProfile, now: Int64) -> [MembershipChange] {
         if isEmpty { return [] }
+        let pos = table.set(profile, index: index)
         let subject = AudienceSubject(index: index, view: profile)
         var values: [String: JSONValue] = [:]
-        for t in traits {
-            if let v = t.expression.value(for: subject, now: now) { values[t.name] = v }
+        for (k, t) in traits.enumerated() {
+            let v = t.expression.traitValue(for: subject, now: now)
+            traitColumns[k].set(v, at: pos)  // trap-ok: parallel arrays
+            if let json = v.json { values[t.name] = json }
         }
         subject.computed = values
-        computed[profile.id] = values.isEmpty ? nil : values
         var changes: [MembershipChange] = []
-        for s in segments {
+        for (k, s) in segments.enumerated() {
             let inside = s.condition.matches(subject, now: now)
             if inside { subject.segments.insert(s.name) }
-            let was = members[s.name]?.contains(profile.id) ?? false
-            if inside != was {
-                if inside { members[s.name, default: []].insert(profile.id) } else { members[s.name]?.remove(profile.id) }
+            if inside != memberBits[k][pos] {  // trap-ok: parallel arrays
+                memberBits[k][pos] = inside  // trap-ok: parallel arrays
                 changes.append(MembershipChange(segment: s.name, profile: profile.id, entered: inside))
             }
+        }
+        return changes
+    }
+
+    /// Evaluates every live profile from scratch: these are all of them
+    /// (profiles missing from the list leave every segment).
+    public mutating func refresh(all profiles: [AudienceProfile], now: Int64) -> [MembershipChange] {
+        let given = Set(profiles.map(\.id))
+        var changes: [MembershipChange] = []
+        for id in table.ids where table.position(of: id) != nil && !given.contains(id) { changes += remove(id) }
+        for p in profiles { table.set(p, index: index) }
+        needsProfiles = false
+        return changes + reevaluate(now: now)
+    }
+
+    /// Evaluates every profile again over the columns, as things stand at
+    /// `now`: what time alone changed (windows, relative times). Returns the
+    /// membership changes.
+    public mutating func reevaluate(now: Int64) -> [MembershipChange] {
+        guard !isEmpty, !needsProfiles else { return [] }
+        var evaluator = ColumnarEvaluator(index: index, table: table, now: now)
+        let (columns, bits) = evaluator.run(traits: traits, segments: segments)
+        traitColumns = columns
+        var changes: [MembershipChange] = []
+        for (k, s) in segments.enumerated() {
+            let old = memberBits[k]  // trap-ok: parallel arrays
+            let new = bits[k]  // trap-ok: one result per segment
+            for w in 0..<max(old.words.count, new.words.count) {
+                let a = w < old.words.count ? old.words[w] : 0  // trap-ok: checked
+                let b = w < new.words.count ? new.words[w] : 0  // trap-ok: checked
+                var diff = a ^ b
+                while diff != 0 {
+                    let pos = w * 64 + diff.trailingZeroBitCount
+                    diff &= diff - 1
+                    guard pos < table.ids.count else { continue }
+                    changes.append(MembershipChange(segment: s.name, profile: table.ids[pos], entered: new[pos]))  // trap-ok: checked
+                }
+            }
+            memberBits[k] = new  // trap-ok: parallel arrays
         }
         return changes
     }
@@ -135,9 +190,11 @@ public struct Audience: Sendable {
     /// A profile that is no longer live (merged into another) leaves every
     /// segment and loses its computed values.
     public mutating func remove(_ profile: ProfileID) -> [MembershipChange] {
-        computed[profile] = nil
+        guard let pos = table.remove(profile) else { return [] }
+        for k in traitColumns.indices { traitColumns[k].set(.missing, at: pos) }  // trap-ok: indices
         var changes: [MembershipChange] = []
-        for s in segments where members[s.name]?.remove(profile) != nil {
+        for (k, s) in segments.enumerated() where memberBits[k][pos] {  // trap-ok: parallel arrays
+            memberBits[k][pos] = false  // trap-ok: parallel arrays
             changes.append(MembershipChange(segment: s.name, profile: profile, entered: false))
         }
         return changes
@@ -145,7 +202,30 @@ public struct Audience: Sendable {
 
     /// The segments a profile is in, in evaluation order.
     public func segments(of profile: ProfileID) -> [String] {
-        segments.compactMap { members[$0.name]?.contains(profile) == true ? $0.name : nil }
+        guard let pos = table.position(of: profile) else { return [] }
+        return segments.indices.compactMap { memberBits[$0][pos] ? segments[$0].name : nil }  // trap-ok: parallel arrays
+    }
+
+    /// A profile's computed trait values (those it has).
+    public func computed(of profile: ProfileID) -> [String: JSONValue] {
+        guard let pos = table.position(of: profile) else { return [:] }
+        var out: [String: JSONValue] = [:]
+        for (k, t) in traits.enumerated() {
+            if let v = traitColumns[k].value(at: pos).json { out[t.name] = v }  // trap-ok: parallel arrays
+        }
+        return out
+    }
+
+    /// The live profiles in a segment, ascending; `nil` if there is no such segment.
+    public func members(of segment: String) -> [ProfileID]? {
+        guard let k = segments.firstIndex(where: { $0.name == segment }) else { return nil }
+        return memberBits[k].positions.compactMap { $0 < table.ids.count ? table.ids[$0] : nil }.sorted()  // trap-ok: checked
+    }
+
+    /// The number of live profiles in a segment.
+    public func size(of segment: String) -> Int? {
+        guard let k = segments.firstIndex(where: { $0.name == segment }) else { return nil }
+        return memberBits[k].nonzeroBitCount  // trap-ok: an index of segments
     }
 
     /// Whether a condition holds for a profile now (a preview, or a segment
@@ -153,7 +233,7 @@ public struct Audience: Sendable {
     /// memberships.
     public func matches(_ condition: Condition, _ profile: AudienceProfile, now: Int64) -> Bool {
         let subject = AudienceSubject(index: index, view: profile)
-        subject.computed = computed[profile.id] ?? [:]
+        subject.computed = computed(of: profile.id)
         subject.segments = Set(segments(of: profile.id))
         return condition.matches(subject, now: now)
     }
@@ -177,13 +257,8 @@ final class AudienceSubject: ConditionSubject {
 
     func attribute(_ path: [String]) -> JSONValue? {
         guard let head = path.first else { return nil }
-        let rest = path.dropFirst()
-        if rest.isEmpty, let v = computed[head] { return v }
-        if let v = view.attributes[head] { return SubjectEvent.lookup(v, rest) }
-        if head == "traits", let key = rest.first {
-            return view.traits[key].flatMap { SubjectEvent.lookup($0, rest.dropFirst()) }
-        }
-        return view.traits[head].flatMap { SubjectEvent.lookup($0, rest) }
+        if path.count == 1, let v = computed[head] { return v }
+        return view.value(at: path)
     }
 
     func hasTag(_ tag: String) -> Bool { view.tags.contains(tag) }

@@ -17,19 +17,23 @@ public struct AudienceIndex: Sendable {
     /// An event's row number.
     public typealias Row = UInt32
 
-    private var names = Interned<String>()
+    private(set) var names = Interned<String>()
     private var pathTable = Interned<EventPath>()
-    private var values = Interned<JSONValue>()
+    /// Each path's values, numbered per path.
+    private(set) var values: [Interned<JSONValue>] = []
     private var profiles = Interned<ProfileID>()
 
-    private var eventName: [UInt32] = []
-    private var eventTime: [Int64] = []
+    private(set) var eventName: [UInt32] = []
+    private(set) var eventTime: [Int64] = []
+    private(set) var eventSlot: [Slot] = []
     /// Where each row's pairs end in ``pool`` (they start where the previous row's end).
-    private var pairsEnd: [UInt32] = []
-    /// (path id, value id) pairs.
-    private var pool: [UInt32] = []
+    private(set) var pairsEnd: [UInt32] = []
+    /// (path id, value id) pairs; a value id numbers the value among its path's.
+    private(set) var pool: [UInt32] = []
     /// Each slot's rows, ascending.
-    private var bySlot: [[Row]] = []
+    private(set) var bySlot: [[Row]] = []
+    /// Each name's rows, ascending.
+    private(set) var byName: [[Row]] = []
 
     /// Paths registered since the index was built: older events lack them.
     public private(set) var needsRebuild = false
@@ -37,7 +41,7 @@ public struct AudienceIndex: Sendable {
     public private(set) var refused = 0
 
     public init(paths: Set<EventPath> = []) {
-        for p in paths.sorted(by: { "\($0)" < "\($1)" }) { _ = pathTable.id(p) }
+        register(paths)
     }
 
     /// The paths kept, in the order they were registered.
@@ -56,6 +60,7 @@ public struct AudienceIndex: Sendable {
     public mutating func register(_ newPaths: Set<EventPath>) -> Bool {
         var added = false
         for p in newPaths.sorted(by: { "\($0)" < "\($1)" }) where p != .name && pathTable.id(p).isNew {
+            values.append(Interned())
             added = true
         }
         if added, count > 0 { needsRebuild = true }
@@ -66,6 +71,7 @@ public struct AudienceIndex: Sendable {
     public func emptied() -> AudienceIndex {
         var empty = AudienceIndex()
         empty.pathTable = pathTable
+        empty.values = pathTable.items.map { _ in Interned() }
         return empty
     }
 
@@ -84,12 +90,42 @@ public struct AudienceIndex: Sendable {
             guard let v = path.value(properties: properties, context: context) else { continue }
             guard pool.count < Int(UInt32.max) - 2 else { break }
             pool.append(UInt32(truncatingIfNeeded: pathId))
-            pool.append(values.id(v).id)
+            pool.append(values[pathId].id(v).id)  // trap-ok: one value table per path
         }
-        eventName.append(names.id(name).id)
+        let (nameId, newName) = names.id(name)
+        if newName { byName.append([]) }
+        eventName.append(nameId)
         eventTime.append(time)
+        eventSlot.append(slot)
         pairsEnd.append(UInt32(truncatingIfNeeded: pool.count))
         bySlot[Int(slot)].append(row)  // trap-ok: slot < profiles.count = bySlot.count
+        byName[Int(nameId)].append(row)  // trap-ok: name ids < names.count = byName.count
+    }
+
+    /// The slot of a profile that has events here.
+    public func slot(of profile: ProfileID) -> Slot? { profiles.existing(profile) }
+
+    /// The number of a registered path.
+    func pathId(_ path: EventPath) -> Int? { pathTable.existing(path).map(Int.init) }
+
+    /// Where a row's pairs lie in ``pool``.
+    @inline(__always)
+    func pairs(_ row: Int) -> Range<Int> {
+        let start = row == 0 ? 0 : Int(pairsEnd[row &- 1])  // trap-ok: callers pass rows of the index
+        return start..<max(start, Int(pairsEnd[row]))  // trap-ok: as above
+    }
+
+    /// The value id a row has for a path, if it has one.
+    @inline(__always)
+    func valueId(_ row: Int, path: UInt32) -> UInt32? {
+        let range = pairs(row)
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i &+ 1 < end {
+            if pool[i] == path { return pool[i &+ 1] }  // trap-ok: i + 1 < end ≤ pool.count
+            i &+= 2
+        }
+        return nil
     }
 
     /// An event as conditions see it: its name, time, and the registered
@@ -103,7 +139,7 @@ public struct AudienceIndex: Sendable {
         let end = Int(pairsEnd[row])  // trap-ok: row < count
         while i + 1 < end {
             let path = pathTable.items[Int(pool[i])]  // trap-ok: path ids come from the path table
-            let v = values.items[Int(pool[i + 1])]  // trap-ok: value ids come from values
+            let v = values[Int(pool[i])].items[Int(pool[i + 1])]  // trap-ok: value ids come from their path's values
             switch path {
             case .properties(let p): properties.set(v, at: p[...])
             case .context(let p): context.set(v, at: p[...])
@@ -125,16 +161,40 @@ public struct AudienceIndex: Sendable {
         } else {
             nameId = nil
         }
+        return events(ofSlots: members.compactMap { profiles.existing($0) }, nameId: nameId)
+    }
+
+    /// The events of these slots with this name id (all when `nil`), oldest first; at one time in log order.
+    func events(ofSlots slots: [Slot], nameId: UInt32?) -> [SubjectEvent] {
+        rows(ofSlots: slots, nameId: nameId).compactMap { subjectEvent(row: Int($0)) }
+    }
+
+    /// The rows of these slots with this name id (all when `nil`), by (time, row).
+    func rows(ofSlots slots: [Slot], nameId: UInt32?) -> [Row] {
         var rows: [Row] = []
-        for p in members {
-            guard let s = profiles.existing(p) else { continue }
+        for s in slots where Int(s) < bySlot.count {
             for r in bySlot[Int(s)] where nameId.map({ eventName[Int(r)] == $0 }) ?? true {  // trap-ok: slots and rows come from the index
                 rows.append(r)
             }
         }
-        // By time; at one time in log order.
-        rows.sort { (eventTime[Int($0)], $0) < (eventTime[Int($1)], $1) }  // trap-ok: rows of the index
-        return rows.compactMap { subjectEvent(row: Int($0)) }
+        // By time; at one time in log order. One slot's rows are usually in time order already.
+        if !rows.isSortedByTime(eventTime) {
+            rows.sort { (eventTime[Int($0)], $0) < (eventTime[Int($1)], $1) }  // trap-ok: rows of the index
+        }
+        return rows
+    }
+}
+
+extension [AudienceIndex.Row] {
+    /// Whether the rows are in (time, row) order.
+    func isSortedByTime(_ time: [Int64]) -> Bool {
+        var previous: (Int64, AudienceIndex.Row)?
+        for r in self {
+            let key = (time[Int(r)], r)  // trap-ok: rows of the index
+            if let previous, key < previous { return false }
+            previous = key
+        }
+        return true
     }
 }
 
@@ -153,6 +213,8 @@ struct Interned<T: Hashable & Sendable>: Sendable {
     }
 
     func existing(_ v: T) -> UInt32? { ids[v] }
+
+    var count: Int { items.count }
 }
 
 extension JSONValue {

@@ -70,14 +70,20 @@ public struct TraitExpression: Sendable, Hashable {
     /// (first, last); a property's value; `nil` when there is none (no
     /// events for avg, min, max, first, last and the value figures).
     public func value(for subject: some ConditionSubject, now: Int64) -> JSONValue? {
+        traitValue(for: subject, now: now).json
+    }
+
+    /// The value before it is shown (times as milliseconds).
+    func traitValue(for subject: some ConditionSubject, now: Int64) -> TraitValue {
         let evaluator = ConditionEvaluator(now: now)
         let events = evaluator.selected(filter, window, subject)
         switch figure {
         case .aggregate(let a):
             switch evaluator.figure(a, events) {
-            case .missing: return nil
-            case .value(let v): return v
-            case .time(let t): return .string(Timestamp.formatISO8601(t))
+            case .missing: return .missing
+            case .value(.number(let x)): return .number(x)
+            case .value(let v): return .value(v)
+            case .time(let t): return .time(t)
             }
         case .mostFrequent(let p):
             var counts: [JSONValue: (count: Int, last: Int)] = [:]
@@ -86,13 +92,14 @@ public struct TraitExpression: Sendable, Hashable {
                 let c = counts[v]?.count ?? 0
                 counts[v] = (c + 1, i)
             }
-            return counts.max { a, b in
+            let top = counts.max { a, b in
                 a.value.count != b.value.count ? a.value.count < b.value.count : a.value.last < b.value.last
-            }?.key
+            }
+            return top.map { .value($0.key) } ?? .missing
         case .firstValue(let p):
-            return events.lazy.compactMap { $0.value(at: p) }.first { !$0.isNull }
+            return events.lazy.compactMap { $0.value(at: p) }.first { !$0.isNull }.map { .value($0) } ?? .missing
         case .lastValue(let p):
-            return events.reversed().lazy.compactMap { $0.value(at: p) }.first { !$0.isNull }
+            return events.reversed().lazy.compactMap { $0.value(at: p) }.first { !$0.isNull }.map { .value($0) } ?? .missing
         }
     }
 }

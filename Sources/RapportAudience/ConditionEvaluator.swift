@@ -112,9 +112,11 @@ struct ConditionEvaluator {
             operand = .value(.number(Self.finite(list.reduce(0.0) { $0 + ($1.value(at: p).flatMap(Self.number) ?? 0) })))
         case .average(let p):
             let xs = list.compactMap { $0.value(at: p).flatMap(Self.number) }
-            // Each term divided first, so the total cannot overflow.
+            // The total divided; if the total overflows, each term divided first.
             let n = Double(xs.count)
-            operand = xs.isEmpty ? .missing : .value(.number(Self.finite(xs.reduce(0) { $0 + $1 / n })))
+            let total = xs.reduce(0, +)
+            let mean = total.isFinite ? total / n : xs.reduce(0) { $0 + $1 / n }
+            operand = xs.isEmpty ? .missing : .value(.number(Self.finite(mean)))
         case .minimum(let p):
             operand = list.compactMap { $0.value(at: p).flatMap(Self.number) }.min().map { .value(.number($0)) } ?? .missing
         case .maximum(let p):

@@ -87,7 +87,15 @@ extension ProfileProjector {
     /// Re-evaluates every profile of the workspaces whose definitions depend
     /// on time (`within 30 days`, `14 days ago`): the scheduler's tick.
     public func refreshTimeDependentAudiences() {
-        for (ws, a) in audiences where a.dependsOnTime { refreshAllAudiences(workspaceId: ws) }
+        guard !audienceStale else { return }
+        let now = clock.nowMillis()
+        for ws in audiences.keys.sorted() where audiences[ws]?.dependsOnTime == true {
+            if audiences[ws]?.needsProfiles == true {
+                refreshAllAudiences(workspaceId: ws)
+            } else if let changes = audiences[ws]?.reevaluate(now: now) {
+                recordMembership(changes)
+            }
+        }
     }
 
     /// The workspace's audience (definitions, index, members), if it has one.
@@ -95,14 +103,19 @@ extension ProfileProjector {
 
     /// The live profiles in a segment, ascending; `nil` if there is no such segment.
     public func segmentMembers(workspaceId: WorkspaceID, segment: String) -> [ProfileID]? {
-        audiences[workspaceId]?.members[segment].map { $0.sorted() }
+        audiences[workspaceId]?.members(of: segment)
+    }
+
+    /// The number of live profiles in a segment; `nil` if there is no such segment.
+    public func segmentSize(workspaceId: WorkspaceID, segment: String) -> Int? {
+        audiences[workspaceId]?.size(of: segment)
     }
 
     /// A live profile's segments and computed values.
     public func audienceFacts(of id: ProfileID, workspaceId: WorkspaceID) -> (segments: [String], computed: [String: JSONValue]) {
         let live = graph.canonical(id)
         guard let a = audiences[workspaceId] else { return ([], [:]) }
-        return (a.segments(of: live), a.computed[live] ?? [:])
+        return (a.segments(of: live), a.computed(of: live))
     }
 
     /// Evaluates a condition for every live profile of the workspace without
@@ -120,15 +133,14 @@ extension ProfileProjector {
         return out
     }
 
-    /// Re-evaluates every live profile of the workspace (what the scheduler
-    /// does for definitions that depend on time).
+    /// Evaluates every live profile of the workspace from scratch, giving
+    /// the audience each profile's traits again (after definitions change or
+    /// a rebuild).
     public func refreshAllAudiences(workspaceId: WorkspaceID) {
         guard !audienceStale, audiences[workspaceId]?.isEmpty == false else { return }
         let now = clock.nowMillis()
-        for id in liveProfiles(workspaceId: workspaceId) {
-            let view = audienceProfile(id)
-            if let changes = audiences[workspaceId]?.refresh(view, now: now) { recordMembership(changes) }
-        }
+        let views = liveProfiles(workspaceId: workspaceId).map(audienceProfile)
+        if let changes = audiences[workspaceId]?.refresh(all: views, now: now) { recordMembership(changes) }
     }
 
     /// Live profiles of a workspace, ascending.

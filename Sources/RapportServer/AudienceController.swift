@@ -55,7 +55,7 @@ struct AudienceController {
 
     func size(_ d: DefinitionRecord) async -> Int? {
         guard d.kind == .segment else { return nil }
-        return await engine.projector.segmentMembers(workspaceId: d.workspaceId, segment: d.name)?.count
+        return await engine.projector.segmentSize(workspaceId: d.workspaceId, segment: d.name)
     }
 
     func list(_ kind: DefinitionKind, _ request: Request) async throws -> Response {

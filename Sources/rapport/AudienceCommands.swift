@@ -24,7 +24,7 @@ struct Segments: AsyncParsableCommand {
                 let records = try await engine.store.definitions(workspaceId: ws, kind: .segment)
                 if records.isEmpty { print("No segments yet: rapport segments save NAME --condition '…'") }
                 for r in records {
-                    let size = await engine.projector.segmentMembers(workspaceId: ws, segment: r.name)?.count ?? 0
+                    let size = await engine.projector.segmentSize(workspaceId: ws, segment: r.name) ?? 0
                     print("\(r.name)\t\(size)\t\(r.body)")
                 }
             }
@@ -41,7 +41,7 @@ struct Segments: AsyncParsableCommand {
             try await AudienceCLI.withAudience(options, text: condition) { engine, ws in
                 try await engine.saveDefinition(workspaceId: ws, kind: .segment, name: name, body: condition,
                                                 description: description)
-                let size = await engine.projector.segmentMembers(workspaceId: ws, segment: name)?.count ?? 0
+                let size = await engine.projector.segmentSize(workspaceId: ws, segment: name) ?? 0
                 let total = await engine.projector.profileCounts(workspaceId: ws).live
                 print("Saved segment \"\(name)\": \(size) of \(total) profiles.")
             }

@@ -68,7 +68,7 @@ import Testing
 
     /// The reference: every live profile's segments and computed values,
     /// evaluated over its events read from the log.
-    static func reference(_ engine: Engine, workspaceId: WorkspaceID) async throws
+    static func reference(_ engine: Engine, workspaceId: WorkspaceID, now: Int64 = now) async throws
         -> [ProfileID: (segments: [String], computed: [String: JSONValue])]
     {
         let (segments, traits) = try definitions()
@@ -108,8 +108,9 @@ import Testing
     }
 
     /// Compares the projection's audience with the reference for every live profile.
-    static func expectMatchesReference(_ engine: Engine, workspaceId: WorkspaceID, minimumSizes: Bool = true) async throws {
-        let reference = try await reference(engine, workspaceId: workspaceId)
+    static func expectMatchesReference(_ engine: Engine, workspaceId: WorkspaceID, minimumSizes: Bool = true,
+                                       now: Int64 = now) async throws {
+        let reference = try await reference(engine, workspaceId: workspaceId, now: now)
         #expect(reference.count > 100)
         var mismatches: [String] = []
         for (id, expected) in reference.sorted(by: { $0.key < $1.key }) {
@@ -172,6 +173,32 @@ import Testing
         try await again.projector.load()
         try await again.projector.define(workspaceId: ws.id, segments: segments, traits: traits)
         try await Self.expectMatchesReference(again, workspaceId: ws.id)
+
+    }
+
+    @Test func theSchedulersTickMovesProfilesAsTimePasses() async throws {
+        let dir = temporaryDirectory()
+        let (engine, key, ws) = try await makeEngine(now: Self.now, directory: dir)
+        for body in Self.demoBodies(seed: 11) { try await engine.send(body, key: key) }
+        try await engine.projector.flush()
+        let clock = MovableClock(millis: Self.now)
+        let running = Engine(store: try SQLiteStore(directory: dir, durability: .normal), clock: clock)
+        try await running.projector.load()
+        let (segments, traits) = try Self.definitions()
+        try await running.projector.define(workspaceId: ws.id, segments: segments, traits: traits)
+        var sizes: [Int?] = []
+        for s in segments { sizes.append(await running.projector.segmentSize(workspaceId: ws.id, segment: s.name)) }
+
+        // Twelve days on: the tick re-evaluates every profile over columns.
+        let later = Self.now + 12 * 86_400_000
+        clock.millis = later
+        await running.projector.refreshTimeDependentAudiences()
+        try await Self.expectMatchesReference(running, workspaceId: ws.id, minimumSizes: false, now: later)
+        var laterSizes: [Int?] = []
+        for s in segments { laterSizes.append(await running.projector.segmentSize(workspaceId: ws.id, segment: s.name)) }
+        #expect(sizes != laterSizes, "time moved some profiles")
+        let log = await running.projector.membershipLog
+        #expect(log.contains { $0.segment == "app_recent" && !$0.entered }, "recent app users lapse")
     }
 
     @Test func savedDefinitionsAreAppliedAtStartAndWhenAnotherProcessChangesThem() async throws {

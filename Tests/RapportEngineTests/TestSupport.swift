@@ -53,3 +53,18 @@ extension Engine {
 }
 
 import RapportIngest
+
+/// A clock a test moves by hand.
+final class MovableClock: RapportClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int64
+
+    init(millis: Int64) { value = millis }
+
+    var millis: Int64 {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+
+    func nowMillis() -> Int64 { millis }
+}
