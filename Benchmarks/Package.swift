@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RapportAudience", package: root),
                 .product(name: "RapportIngest", package: root),
+                .product(name: "RapportDemo", package: root),
             ],
             path: "Benchmarks/Audience",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

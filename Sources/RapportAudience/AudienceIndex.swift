@@ -102,6 +102,18 @@ public struct AudienceIndex: Sendable {
         byName[Int(nameId)].append(row)  // trap-ok: name ids < names.count = byName.count
     }
 
+    /// An estimate of the memory the index holds, in bytes: its columns and
+    /// row lists at their capacities, and the interned values.
+    public var approximateBytes: Int {
+        func bytes<T>(_ a: [T]) -> Int { a.capacity * MemoryLayout<T>.stride }
+        var total = bytes(eventName) + bytes(eventTime) + bytes(eventSlot) + bytes(pairsEnd) + bytes(pool)
+        // An array's header is 32 bytes.
+        total += bytes(bySlot) + bySlot.reduce(0) { $0 + (($1.capacity > 0) ? 32 + bytes($1) : 0) }
+        total += bytes(byName) + byName.reduce(0) { $0 + 32 + bytes($1) }
+        total += profiles.approximateBytes + names.approximateBytes + values.reduce(0) { $0 + $1.approximateBytes }
+        return total
+    }
+
     /// The slot of a profile that has events here.
     public func slot(of profile: ProfileID) -> Slot? { profiles.existing(profile) }
 
@@ -215,6 +227,11 @@ struct Interned<T: Hashable & Sendable>: Sendable {
     func existing(_ v: T) -> UInt32? { ids[v] }
 
     var count: Int { items.count }
+
+    /// The items and the dictionary finding them (about twice its entries' size), in bytes.
+    var approximateBytes: Int {
+        items.capacity * MemoryLayout<T>.stride + ids.capacity * (MemoryLayout<T>.stride + 4) * 2
+    }
 }
 
 extension JSONValue {

@@ -64,5 +64,17 @@ struct Bits: Sendable, Equatable {
         return out
     }
 
+    /// Calls `body` with each set bit, ascending.
+    @inline(__always)
+    func forEachSet(_ body: (Int) -> Void) {
+        for w in words.indices {
+            var rest = words[w]  // trap-ok: indices
+            while rest != 0 {
+                body(w &* 64 &+ rest.trailingZeroBitCount)
+                rest &= rest &- 1
+            }
+        }
+    }
+
     var nonzeroBitCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 }

@@ -28,7 +28,7 @@ struct ColumnarEvaluator {
     private var traitResults: [String: TraitColumn] = [:]
     private var segmentResults: [String: Bits] = [:]
     private var numberCache: [Int: [Double]] = [:]
-    private var attributeMemos: [AttributeKey: ValueMemo] = [:]
+    private var attributeMemos: [AttributeKey: [Bool]] = [:]
 
     init(index: AudienceIndex, table: ProfileTable, now: Int64) {
         self.index = index
@@ -93,46 +93,77 @@ struct ColumnarEvaluator {
         var out = Bits(count: table.count)
         let trait = path.count == 1 ? path.first.flatMap { traitResults[$0] } : nil
         let column = table.attributeColumn(path)
-        var memo: ValueMemo?
-        if let column { memo = self.memo(column: column, test: test) }
+        // Each distinct value's result, by value id + 1 (0: missing).
+        var results: [Bool] = []
+        if let column { results = attributeResults(column: column, test: test) }
+        let missing = reference.test(test, .missing)
         let fast = NumberTest(test)
-        for pos in table.alive.positions {
+        // A time trait is shown as ISO text, which reads back as the same time.
+        let timeBound: (Int64, Bool)?
+        switch test {
+        case .before(let t): timeBound = (t.millis(now: now), true)
+        case .after(let t): timeBound = (t.millis(now: now), false)
+        default: timeBound = nil
+        }
+        let ids = column.map { table.attributeColumns[$0] } ?? []  // trap-ok: a column of the table
+        table.alive.forEachSet { pos in
             if let trait {
                 let v = trait.value(at: pos)
                 if case .number(let x) = v, let fast {
                     if fast.passes(x) { out[pos] = true }
-                    continue
+                    return
+                }
+                if case .time(let t) = v, let (bound, before) = timeBound {
+                    if before ? t < bound : t >= bound { out[pos] = true }
+                    return
                 }
                 if let json = v.json {
                     if reference.test(test, .value(json)) { out[pos] = true }
-                    continue
+                    return
                 }
             }
-            if let column, let memo {
-                if memo.passes(table.attributeColumns[column][pos]) { out[pos] = true }  // trap-ok: columns are count long
-            } else if reference.test(test, .missing) {
-                out[pos] = true
-            }
+            let id = pos < ids.count ? Int(ids[pos]) : 0  // trap-ok: checked
+            if id < results.count ? results[id] : missing { out[pos] = true }  // trap-ok: checked
         }
         return out
     }
 
-    private mutating func memo(column k: Int, test: ValueTest) -> ValueMemo {
+    /// A test's result for each distinct value of an attribute column, by value id + 1 (0: missing).
+    private mutating func attributeResults(column k: Int, test: ValueTest) -> [Bool] {
         let key = AttributeKey(column: k, test: test)
-        if let m = attributeMemos[key] { return m }
-        let m = ValueMemo(test: test, values: table.attributeValues[k].items, evaluator: reference)  // trap-ok: a column of the table
-        attributeMemos[key] = m
-        return m
+        if let r = attributeMemos[key] { return r }
+        let values = table.attributeValues[k].items  // trap-ok: a column of the table
+        let times = table.attributeTimes[k]  // trap-ok: as above
+        var r = [reference.test(test, .missing)]
+        r.reserveCapacity(values.count + 1)
+        switch test {
+        case .before(let t), .after(let t):
+            // Times parsed once when the value was first seen.
+            let bound = t.millis(now: now)
+            let before = if case .before = test { true } else { false }
+            for (i, v) in values.enumerated() {
+                let ms = i < times.count ? times[i] : .min  // trap-ok: checked
+                if ms == .min {
+                    r.append(reference.test(test, .value(v)))
+                } else {
+                    r.append(before ? ms < bound : ms >= bound)
+                }
+            }
+        default:
+            for v in values { r.append(reference.test(test, .value(v))) }
+        }
+        attributeMemos[key] = r
+        return r
     }
 
     /// Profiles whose figure passes the test.
     func figureTest(_ column: FigureColumn, _ test: ValueTest) -> Bits {
         var out = Bits(count: table.count)
+        let missing = reference.test(test, .missing)
         switch column {
         case .numbers(let xs):
             let fast = NumberTest(test)
-            let missing = reference.test(test, .missing)
-            for pos in table.alive.positions {
+            table.alive.forEachSet { pos in
                 let x = pos < xs.count ? xs[pos] : .nan  // trap-ok: checked
                 let inside: Bool
                 if x.isNaN {
@@ -145,10 +176,23 @@ struct ColumnarEvaluator {
                 if inside { out[pos] = true }
             }
         case .times(let ts):
-            let missing = reference.test(test, .missing)
-            for pos in table.alive.positions {
+            let bound: (Int64, Bool)?
+            switch test {
+            case .before(let t): bound = (t.millis(now: now), true)
+            case .after(let t): bound = (t.millis(now: now), false)
+            default: bound = nil
+            }
+            table.alive.forEachSet { pos in
                 let t = pos < ts.count ? ts[pos] : .min  // trap-ok: checked
-                if t == .min ? missing : reference.test(test, .time(t)) { out[pos] = true }
+                let inside: Bool
+                if t == .min {
+                    inside = missing
+                } else if let (b, before) = bound {
+                    inside = before ? t < b : t >= b
+                } else {
+                    inside = reference.test(test, .time(t))
+                }
+                if inside { out[pos] = true }
             }
         case .values:
             // Only computed traits have value figures; conditions do not.
@@ -217,27 +261,35 @@ struct ColumnarEvaluator {
 
         let slots = index.eventSlot, eventTimes = index.eventTime, owners = table.ownerOfSlot
         let rowCount = rows?.count ?? index.count
-        for k in 0..<rowCount {
-            let row: Int
-            if let rows { row = Int(rows[k]) } else { row = k }  // trap-ok: k < rows.count
-            let slot = Int(slots[row])  // trap-ok: rows of the index
-            let owner = slot < owners.count ? owners[slot] : ProfileTable.none  // trap-ok: checked
-            guard owner != ProfileTable.none else { continue }
-            let pos = Int(owner)
-            let time = eventTimes[row]  // trap-ok: rows of the index
-            if tracksOrder {
-                if time < lastTime[pos] { disordered[pos] = true } else { lastTime[pos] = time }  // trap-ok: pos < n
-            }
-            for f in passed.indices { passed[f] = 0 }
-            for g in accumulators.indices {
-                if let r = ranges[g], !r.contains(time) { continue }  // trap-ok: one range per figure
-                let f = filterOf[g]  // trap-ok: one filter per figure
-                if passed[f] == 0 { passed[f] = tests[f].passes(row, index) ? 2 : 1 }  // trap-ok: one flag per filter
-                if passed[f] == 2 { accumulators[g].add(row: row, pos: pos, time: time, index: index) }  // trap-ok: as above
+        let ix = self.index
+        // The hot loop: every row of the name, every figure of the group, without copies.
+        accumulators.withUnsafeMutableBufferPointer { acc in
+            tests.withUnsafeBufferPointer { tests in
+                passed.withUnsafeMutableBufferPointer { passed in
+                    for k in 0..<rowCount {
+                        let row: Int
+                        if let rows { row = Int(rows[k]) } else { row = k }  // trap-ok: k < rows.count
+                        let slot = Int(slots[row])  // trap-ok: rows of the index
+                        let owner = slot < owners.count ? owners[slot] : ProfileTable.none  // trap-ok: checked
+                        guard owner != ProfileTable.none else { continue }
+                        let pos = Int(owner)
+                        let time = eventTimes[row]  // trap-ok: rows of the index
+                        if tracksOrder {
+                            if time < lastTime[pos] { disordered[pos] = true } else { lastTime[pos] = time }  // trap-ok: pos < n
+                        }
+                        for f in passed.indices { passed[f] = 0 }
+                        for g in acc.indices {
+                            if let r = ranges[g], !r.contains(time) { continue }  // trap-ok: one range per figure
+                            let f = filterOf[g]  // trap-ok: one filter per figure
+                            if passed[f] == 0 { passed[f] = tests[f].passes(row, ix) ? 2 : 1 }  // trap-ok: one flag per filter
+                            if passed[f] == 2 { acc[g].add(row: row, pos: pos, time: time, index: ix) }  // trap-ok: as above
+                        }
+                    }
+                }
             }
         }
         for (g, key) in group.enumerated() {
-            var column = accumulators[g].finish()  // trap-ok: one accumulator per figure
+            var column = accumulators[g].finish(index)  // trap-ok: one accumulator per figure
             if accumulators[g].addsInOrder, case .numbers(var xs) = column {  // trap-ok: as above
                 // Sums of events logged out of time order, and overflowed totals, as the reference adds them.
                 for pos in disordered.positions where pos < xs.count {
@@ -297,9 +349,21 @@ struct ColumnarEvaluator {
             candidates.formIntersection(table.alive)
         }
         let gap = q.gap.millis
-        for pos in candidates.positions {
-            let history = index.rows(ofSlots: table.slotsOf[pos], nameId: nil)  // trap-ok: an alive position
-            var firsts: [Int] = [], seconds: [Int] = []
+        var firsts: [Int] = [], seconds: [Int] = []
+        var merged: [Row] = []
+        candidates.forEachSet { pos in
+            let slots = table.slotsOf[pos]  // trap-ok: an alive position
+            // One slot's rows in time order are the history as they are (the usual case).
+            let history: [Row]
+            if slots.count == 1, let s = slots.first, Int(s) < index.bySlot.count,
+               index.bySlot[Int(s)].isSortedByTime(index.eventTime) {  // trap-ok: checked
+                history = index.bySlot[Int(s)]  // trap-ok: checked
+            } else {
+                merged = index.rows(ofSlots: slots, nameId: nil)
+                history = merged
+            }
+            firsts.removeAll(keepingCapacity: true)
+            seconds.removeAll(keepingCapacity: true)
             for (i, r) in history.enumerated() {
                 let row = Int(r)
                 if aRange?.contains(index.eventTime[row]) ?? true, first.passes(row, index) { firsts.append(i) }  // trap-ok: rows of the index
@@ -414,7 +478,13 @@ enum FigureColumn {
 
 /// Accumulates one figure over the rows of a scan.
 struct Accumulator {
-    let key: FigureKey
+    typealias Row = AudienceIndex.Row
+
+    enum Kind {
+        case count, sum, average, minimum, maximum, firstTime, lastTime, distinct, mostFrequent, firstValue, lastValue
+    }
+
+    let kind: Kind
     let pathId: UInt32?
     /// The measure reads the event's name (`distinct event of any event`).
     let readsName: Bool
@@ -427,58 +497,55 @@ struct Accumulator {
     private var times: [Int64] = []
     private var rows: [Row] = []
     private var ids: [UInt32] = []
-    /// (position, value id, time, row) for distinct counts and most frequent values.
-    private var seen: [(UInt32, UInt32, Int64, Row)] = []
-    private let nullIds: Set<UInt32>
-
-    typealias Row = AudienceIndex.Row
+    /// position << 32 | value id, for distinct counts and most frequent values (with their rows).
+    private var keys: [UInt64] = []
+    private var keyRows: [UInt32] = []
+    private let nullId: UInt32?
 
     init(_ key: FigureKey, index: AudienceIndex, count n: Int) {
-        self.key = key
         self.n = n
         let path = key.path.flatMap(EventPath.init)
         readsName = path == .name
         pathId = path.flatMap { index.pathId($0) }.map { UInt32(truncatingIfNeeded: $0) }
-        if let pathId, Int(pathId) < index.values.count, let nullId = index.values[Int(pathId)].existing(.null) {  // trap-ok: checked
-            nullIds = [nullId]
+        if let pathId, Int(pathId) < index.values.count {
+            nullId = index.values[Int(pathId)].existing(.null)  // trap-ok: checked
         } else {
-            nullIds = []
+            nullId = nil
         }
         switch key.measure {
-        case .aggregate(.count): counts = Array(repeating: 0, count: n)
-        case .aggregate(.sum): sums = Array(repeating: 0, count: n)
-        case .aggregate(.average):
+        case .aggregate(.count): kind = .count
+        case .aggregate(.sum): kind = .sum
+        case .aggregate(.average): kind = .average
+        case .aggregate(.minimum): kind = .minimum
+        case .aggregate(.maximum): kind = .maximum
+        case .aggregate(.distinct): kind = .distinct
+        case .aggregate(.firstTime): kind = .firstTime
+        case .aggregate(.lastTime): kind = .lastTime
+        case .mostFrequent: kind = .mostFrequent
+        case .firstValue: kind = .firstValue
+        case .lastValue: kind = .lastValue
+        }
+        switch kind {
+        case .count: counts = Array(repeating: 0, count: n)
+        case .sum: sums = Array(repeating: 0, count: n)
+        case .average:
             sums = Array(repeating: 0, count: n)
             counts = Array(repeating: 0, count: n)
-        case .aggregate(.minimum), .aggregate(.maximum): sums = Array(repeating: .nan, count: n)
-        case .aggregate(.distinct), .mostFrequent: break
-        case .aggregate(.firstTime): times = Array(repeating: .max, count: n)
-        case .aggregate(.lastTime): times = Array(repeating: .min, count: n)
-        case .firstValue:
-            times = Array(repeating: .max, count: n)
-            rows = Array(repeating: 0, count: n)
-            ids = Array(repeating: 0, count: n)
-        case .lastValue:
-            times = Array(repeating: .min, count: n)
+        case .minimum, .maximum: sums = Array(repeating: .nan, count: n)
+        case .distinct, .mostFrequent: break
+        case .firstTime: times = Array(repeating: .max, count: n)
+        case .lastTime: times = Array(repeating: .min, count: n)
+        case .firstValue, .lastValue:
+            times = Array(repeating: kind == .firstValue ? .max : .min, count: n)
             rows = Array(repeating: 0, count: n)
             ids = Array(repeating: 0, count: n)
         }
     }
 
-    var needsNumbers: Bool {
-        switch key.measure {
-        case .aggregate(.sum), .aggregate(.average), .aggregate(.minimum), .aggregate(.maximum): true
-        default: false
-        }
-    }
+    var needsNumbers: Bool { kind == .sum || kind == .average || kind == .minimum || kind == .maximum }
 
     /// Sums depend on the order they are added in.
-    var addsInOrder: Bool {
-        switch key.measure {
-        case .aggregate(.sum), .aggregate(.average): true
-        default: false
-        }
-    }
+    var addsInOrder: Bool { kind == .sum || kind == .average }
 
     /// The value id a row has for the measure's path, if it has one.
     @inline(__always)
@@ -499,33 +566,35 @@ struct Accumulator {
         return x.isNaN ? nil : x
     }
 
+    @inline(__always)
     mutating func add(row: Int, pos: Int, time: Int64, index: AudienceIndex) {
-        switch key.measure {
-        case .aggregate(.count): counts[pos] &+= 1  // trap-ok: pos < n
-        case .aggregate(.sum):
+        switch kind {
+        case .count: counts[pos] &+= 1  // trap-ok: pos < n
+        case .sum:
             if let x = number(row, index) { sums[pos] += x }  // trap-ok: pos < n
-        case .aggregate(.average):
+        case .average:
             if let x = number(row, index) {
                 sums[pos] += x  // trap-ok: pos < n
                 counts[pos] &+= 1  // trap-ok: pos < n
             }
-        case .aggregate(.minimum):
+        case .minimum:
             if let x = number(row, index), sums[pos].isNaN || x < sums[pos] { sums[pos] = x }  // trap-ok: pos < n
-        case .aggregate(.maximum):
+        case .maximum:
             if let x = number(row, index), sums[pos].isNaN || x > sums[pos] { sums[pos] = x }  // trap-ok: pos < n
-        case .aggregate(.firstTime): times[pos] = min(times[pos], time)  // trap-ok: pos < n
-        case .aggregate(.lastTime): times[pos] = max(times[pos], time)  // trap-ok: pos < n
-        case .aggregate(.distinct), .mostFrequent:
-            guard let id = valueId(row, index), !nullIds.contains(id) else { return }
-            seen.append((UInt32(truncatingIfNeeded: pos), id, time, Row(truncatingIfNeeded: row)))
+        case .firstTime: if time < times[pos] { times[pos] = time }  // trap-ok: pos < n
+        case .lastTime: if time > times[pos] { times[pos] = time }  // trap-ok: pos < n
+        case .distinct, .mostFrequent:
+            guard let id = valueId(row, index), id != nullId else { return }
+            keys.append(UInt64(truncatingIfNeeded: pos) << 32 | UInt64(id))
+            if kind == .mostFrequent { keyRows.append(UInt32(truncatingIfNeeded: row)) }
         case .firstValue:
-            guard let id = valueId(row, index), !nullIds.contains(id) else { return }
+            guard let id = valueId(row, index), id != nullId else { return }
             let r = Row(truncatingIfNeeded: row)
             if ids[pos] == 0 || (time, r) < (times[pos], rows[pos]) {  // trap-ok: pos < n
                 (times[pos], rows[pos], ids[pos]) = (time, r, id &+ 1)  // trap-ok: pos < n
             }
         case .lastValue:
-            guard let id = valueId(row, index), !nullIds.contains(id) else { return }
+            guard let id = valueId(row, index), id != nullId else { return }
             let r = Row(truncatingIfNeeded: row)
             if ids[pos] == 0 || (time, r) > (times[pos], rows[pos]) {  // trap-ok: pos < n
                 (times[pos], rows[pos], ids[pos]) = (time, r, id &+ 1)  // trap-ok: pos < n
@@ -533,11 +602,11 @@ struct Accumulator {
         }
     }
 
-    mutating func finish() -> FigureColumn {
-        switch key.measure {
-        case .aggregate(.count): return .numbers(counts.map { Double($0) })
-        case .aggregate(.sum): return .numbers(sums.map(ConditionEvaluator.finite))
-        case .aggregate(.average):
+    mutating func finish(_ index: AudienceIndex) -> FigureColumn {
+        switch kind {
+        case .count: return .numbers(counts.map { Double($0) })
+        case .sum: return .numbers(sums.map(ConditionEvaluator.finite))
+        case .average:
             var out = [Double](repeating: .nan, count: n)
             for i in 0..<n where counts[i] > 0 {  // trap-ok: i < n = counts.count
                 let mean = sums[i] / Double(counts[i])  // trap-ok: as above
@@ -545,50 +614,55 @@ struct Accumulator {
                 out[i] = sums[i].isFinite ? ConditionEvaluator.finite(mean) : .infinity  // trap-ok: as above
             }
             return .numbers(out)
-        case .aggregate(.minimum), .aggregate(.maximum): return .numbers(sums)
-        case .aggregate(.firstTime): return .times(times.map { $0 == .max ? .min : $0 })
-        case .aggregate(.lastTime): return .times(times)
-        case .aggregate(.distinct):
+        case .minimum, .maximum: return .numbers(sums)
+        case .firstTime: return .times(times.map { $0 == .max ? .min : $0 })
+        case .lastTime: return .times(times)
+        case .distinct:
             var out = [Double](repeating: 0, count: n)
-            seen.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-            var previous: (UInt32, UInt32)?
-            for s in seen where previous.map({ $0 != (s.0, s.1) }) ?? true {
-                out[Int(s.0)] += 1  // trap-ok: positions < n
-                previous = (s.0, s.1)
+            RadixSort.sort(&keys)
+            var previous = UInt64.max
+            for k in keys where k != previous {
+                let pos = Int(k >> 32)
+                if pos < n { out[pos] += 1 }  // trap-ok: checked
+                previous = k
             }
             return .numbers(out)
         case .mostFrequent:
             var ids = [UInt32](repeating: 0, count: n)
-            seen.sort { ($0.0, $0.1, $0.2, $0.3) < ($1.0, $1.1, $1.2, $1.3) }
-            // Per position: the value with most events; ties to the one whose last event is latest.
+            // Stable: one key's rows stay ascending.
+            RadixSort.sort(&keys, carrying: &keyRows)
+            let eventTime = index.eventTime
             var i = 0
-            while i < seen.count {
-                let pos = seen[i].0  // trap-ok: i < count
-                var best: (count: Int, time: Int64, row: Row, id: UInt32)?
-                while i < seen.count, seen[i].0 == pos {  // trap-ok: checked
-                    let id = seen[i].1  // trap-ok: checked
-                    var c = 0
-                    var last = (seen[i].2, seen[i].3)  // trap-ok: checked
-                    while i < seen.count, seen[i].0 == pos, seen[i].1 == id {  // trap-ok: checked
-                        c += 1
-                        last = (seen[i].2, seen[i].3)  // trap-ok: checked
-                        i += 1
-                    }
-                    if best.map({ ($0.count, $0.time, $0.row) < (c, last.0, last.1) }) ?? true {
-                        best = (c, last.0, last.1, id)
-                    }
+            // Per position: the value with most events; ties to the one whose last event is latest.
+            var bestPos = -1
+            var best: (count: Int, time: Int64, row: UInt32) = (0, .min, 0)
+            while i < keys.count {
+                let key = keys[i]  // trap-ok: i < count
+                let pos = Int(key >> 32)
+                var c = 0
+                var last: (Int64, UInt32) = (.min, 0)
+                while i < keys.count, keys[i] == key {  // trap-ok: checked
+                    let r = keyRows[i]  // trap-ok: one row per key
+                    let t = Int(r) < eventTime.count ? eventTime[Int(r)] : .min  // trap-ok: checked
+                    if (t, r) > last { last = (t, r) }
+                    c += 1
+                    i += 1
                 }
-                if let best { ids[Int(pos)] = best.id &+ 1 }  // trap-ok: positions < n
+                if pos != bestPos { (bestPos, best) = (pos, (0, .min, 0)) }
+                if (best.count, best.time, best.row) < (c, last.0, last.1), pos < n {
+                    best = (c, last.0, last.1)
+                    ids[pos] = UInt32(truncatingIfNeeded: key) &+ 1  // trap-ok: checked
+                }
             }
             return .values(path: valuesSource, ids: ids)
         case .firstValue, .lastValue: return .values(path: valuesSource, ids: ids)
-        case .aggregate: return .numbers([])
         }
     }
 }
 
-/// An event filter compiled for rows: its name as an id, its `where` as tests
-/// worked out once per distinct value.
+/// An event filter compiled for rows: its name as an id, its `where` as a
+/// flat list of nodes whose value tests were worked out once per distinct
+/// value of their path.
 struct RowFilter {
     /// `nil`: any name; `.some(nil)`: a name no event has.
     let name: UInt32??
@@ -608,82 +682,106 @@ struct RowFilter {
     }
 }
 
-/// A `where` condition over an event's values.
-indirect enum RowTest {
-    case constant(Bool)
-    case all([RowTest])
-    case any([RowTest])
-    case not(RowTest)
-    /// A test of the value at a registered path (`nil`: not registered, so always missing).
-    case value(path: UInt32?, ValueMemo)
-    /// A test of the event's name.
-    case name(ValueMemo)
+/// A `where` condition over an event's values, as nodes in an array (the root last).
+struct RowTest {
+    enum Kind { case constant, all, any, not, value, name }
+
+    struct Node {
+        var kind: Kind
+        var constant = false
+        /// For `value`: the path id (`UInt32.max`: not registered, always missing).
+        var path: UInt32 = 0
+        /// For `value` and `name`: the test's results in ``RowTest/results``.
+        var results = 0
+        /// Children in ``RowTest/children``.
+        var first = 0
+        var count = 0
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var children: [Int] = []
+    /// Per test: its result by value id + 1 (0: missing).
+    private(set) var results: [[Bool]] = []
 
     init(_ c: Condition, index: AudienceIndex, evaluator: ConditionEvaluator) {
+        _ = add(c, index, evaluator)
+    }
+
+    private mutating func add(_ c: Condition, _ index: AudienceIndex, _ evaluator: ConditionEvaluator) -> Int {
         switch c {
-        case .all(let cs): self = .all(cs.map { RowTest($0, index: index, evaluator: evaluator) })
-        case .any(let cs): self = .any(cs.map { RowTest($0, index: index, evaluator: evaluator) })
-        case .not(let inner): self = .not(RowTest(inner, index: index, evaluator: evaluator))
-        case .constant(let b): self = .constant(b)
+        case .all(let cs), .any(let cs):
+            let ids = cs.map { add($0, index, evaluator) }
+            var node = Node(kind: { if case .all = c { return .all } else { return .any } }())
+            node.first = children.count
+            node.count = ids.count
+            children += ids
+            nodes.append(node)
+        case .not(let inner):
+            let id = add(inner, index, evaluator)
+            var node = Node(kind: .not)
+            node.first = children.count
+            node.count = 1
+            children.append(id)
+            nodes.append(node)
+        case .constant(let b):
+            var node = Node(kind: .constant)
+            node.constant = b
+            nodes.append(node)
         case .attribute(let path, let test):
-            guard let p = EventPath(path) else {
-                self = .constant(evaluator.test(test, .missing))
-                return
-            }
+            let missing = evaluator.test(test, .missing)
+            let p = EventPath(path)
             if p == .name {
-                self = .name(ValueMemo(test: test, values: index.names.items.map { .string($0) }, evaluator: evaluator))
-            } else if let id = index.pathId(p), id < index.values.count {
-                self = .value(path: UInt32(truncatingIfNeeded: id),
-                              ValueMemo(test: test, values: index.values[id].items, evaluator: evaluator))  // trap-ok: checked
+                var node = Node(kind: .name)
+                node.results = results.count
+                results.append([missing] + index.names.items.map { evaluator.test(test, .value(.string($0))) })
+                nodes.append(node)
+            } else if let p, let id = index.pathId(p), id < index.values.count {
+                var node = Node(kind: .value)
+                node.path = UInt32(truncatingIfNeeded: id)
+                node.results = results.count
+                results.append([missing] + index.values[id].items.map { evaluator.test(test, .value($0)) })  // trap-ok: checked
+                nodes.append(node)
             } else {
-                self = .constant(evaluator.test(test, .missing))
+                var node = Node(kind: .constant)
+                node.constant = missing
+                nodes.append(node)
             }
         case .segment, .tag, .events, .sequence:
             // Inside a `where` these see no profile and no history: the same for every event.
-            self = .constant(evaluator.matches(c, EventSubject(event: SubjectEvent(name: "", time: 0))))
+            var node = Node(kind: .constant)
+            node.constant = evaluator.matches(c, EventSubject(event: SubjectEvent(name: "", time: 0)))
+            nodes.append(node)
         }
+        return nodes.count - 1
     }
 
-    func passes(_ row: Int, _ index: AudienceIndex) -> Bool {
-        switch self {
-        case .constant(let b): return b
-        case .all(let ts): return ts.allSatisfy { $0.passes(row, index) }
-        case .any(let ts): return ts.contains { $0.passes(row, index) }
-        case .not(let t): return !t.passes(row, index)
-        case .value(let path, let memo):
-            guard let path, let id = index.valueId(row, path: path) else { return memo.passes(0) }
-            return memo.passes(id &+ 1)
-        case .name(let memo): return memo.passes(index.eventName[row] &+ 1)  // trap-ok: rows of the index
-        }
-    }
-}
-
-/// A value test's result for each distinct value, worked out when first asked.
-final class ValueMemo {
-    let test: ValueTest
-    let values: [JSONValue]
-    let evaluator: ConditionEvaluator
-    /// By value id + 1 (0: missing): 0 not known yet, 1 false, 2 true.
-    private var results: [UInt8]
-
-    init(test: ValueTest, values: [JSONValue], evaluator: ConditionEvaluator) {
-        self.test = test
-        self.values = values
-        self.evaluator = evaluator
-        results = Array(repeating: 0, count: values.count + 1)
-    }
-
-    /// For value id + 1 (0: missing).
     @inline(__always)
-    func passes(_ idPlusOne: UInt32) -> Bool {
-        let i = Int(idPlusOne)
-        guard i < results.count else { return evaluator.test(test, .missing) }
-        let known = results[i]  // trap-ok: checked
-        if known != 0 { return known == 2 }
-        let v: Operand = i == 0 ? .missing : .value(values[i - 1])  // trap-ok: 0 < i ≤ values.count
-        let r = evaluator.test(test, v)
-        results[i] = r ? 2 : 1  // trap-ok: checked
-        return r
+    func passes(_ row: Int, _ index: AudienceIndex) -> Bool {
+        evaluate(nodes.count - 1, row, index)
+    }
+
+    private func evaluate(_ i: Int, _ row: Int, _ index: AudienceIndex) -> Bool {
+        guard i >= 0, i < nodes.count else { return false }
+        let node = nodes[i]  // trap-ok: checked
+        switch node.kind {
+        case .constant: return node.constant
+        case .value:
+            let id = index.valueId(row, path: node.path).map { Int($0) &+ 1 } ?? 0
+            let r = results[node.results]  // trap-ok: nodes point at their results
+            return id < r.count ? r[id] : r.first ?? false  // trap-ok: checked
+        case .name:
+            let id = Int(index.eventName[row]) &+ 1  // trap-ok: rows of the index
+            let r = results[node.results]  // trap-ok: nodes point at their results
+            return id < r.count ? r[id] : false  // trap-ok: checked
+        case .all:
+            for k in node.first..<(node.first + node.count) where !evaluate(children[k], row, index) { return false }  // trap-ok: children of the node
+            return true
+        case .any:
+            for k in node.first..<(node.first + node.count) where evaluate(children[k], row, index) { return true }  // trap-ok: children of the node
+            return false
+        case .not:
+            return !evaluate(node.first < children.count ? children[node.first] : -1, row, index)  // trap-ok: checked
+        }
     }
 }
 

@@ -29,6 +29,8 @@ struct ProfileTable: Sendable {
     private var attributeNumber: [[String]: Int] = [:]
     private(set) var attributeColumns: [[UInt32]] = []
     private(set) var attributeValues: [Interned<JSONValue>] = []
+    /// Each attribute value read as a time (`Int64.min`: not one), by value id, parsed once.
+    private(set) var attributeTimes: [[Int64]] = []
     /// The tags the definitions test, and who carries each.
     private(set) var tags: [String] = []
     private(set) var tagBits: [Bits] = []
@@ -50,6 +52,7 @@ struct ProfileTable: Sendable {
         attributeNumber = Dictionary(paths.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         attributeColumns = paths.map { _ in Array(repeating: 0, count: ids.count) }
         attributeValues = paths.map { _ in Interned() }
+        attributeTimes = paths.map { _ in [] }
         tags = newTags
         tagBits = newTags.map { _ in Bits(count: ids.count) }
         return true
@@ -85,7 +88,15 @@ struct ProfileTable: Sendable {
             slotsOf[pos] = slots  // trap-ok: pos < count
         }
         for (k, path) in attributePaths.enumerated() {
-            let id = p.value(at: path).map { attributeValues[k].id($0).id &+ 1 } ?? 0  // trap-ok: one table per path
+            var id: UInt32 = 0
+            if let v = p.value(at: path) {
+                let (n, new) = attributeValues[k].id(v)  // trap-ok: one table per path
+                if new {
+                    let t: Int64? = if case .string(let s) = v { ConditionParser.absoluteTime(s) } else { nil }
+                    attributeTimes[k].append(t ?? .min)  // trap-ok: one list per path
+                }
+                id = n &+ 1
+            }
             attributeColumns[k][pos] = id  // trap-ok: columns are count long
         }
         for (k, tag) in tags.enumerated() { tagBits[k][pos] = p.tags.contains(tag) }  // trap-ok: one per tag

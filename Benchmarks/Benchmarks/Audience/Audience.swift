@@ -42,4 +42,71 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         try cdnowReplicated(copies: 100, master: fixtures.appendingPathComponent("CDNOW_master.txt"))
     }
+
+    let scale = AudienceWorkload.customers.formatted()
+    let fullConfig = Benchmark.Configuration(
+        metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, maxDuration: .seconds(60), maxIterations: 10)
+
+    Benchmark("Segments: full re-evaluation, 50 segments + 20 computed traits over \(scale) demo customers",
+              configuration: fullConfig) { benchmark, box in
+        for i in benchmark.scaledIterations {
+            // A minute later each time, as the scheduler ticks.
+            let changes = box.audience.reevaluate(now: box.now + Int64(i + 1) * 60_000)
+            blackHole(changes)
+        }
+    } setup: {
+        AudienceBox(AudienceWorkload.shared, report: true)
+    }
+
+    let realTimeConfig = Benchmark.Configuration(
+        metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(30), maxIterations: 20_000)
+
+    Benchmark("Segments: one event's effect on its profile (append + evaluate 50 segments + 20 traits), \(scale) customers",
+              configuration: realTimeConfig) { benchmark, box in
+        // A random customer orders: the event joins the index and the profile is evaluated again.
+        let view = box.nextView()
+        box.audience.index.append(profile: view.id, name: "Order Completed", time: box.now,
+                                  properties: box.order, context: box.context)
+        blackHole(box.audience.refresh(view, now: box.now))
+    } setup: {
+        AudienceBox(AudienceWorkload.shared, report: false)
+    }
+}
+
+/// A workload's audience, evaluated once for every profile, that iterations change.
+final class AudienceBox: @unchecked Sendable {
+    var audience: Audience
+    let views: [AudienceProfile]
+    let now: Int64
+    let order: JSONValue = .object(["revenue": .number(299), "payment_method": .string("alipay"), "currency": .string("CNY")])
+    let context: JSONValue = .object(["library": .object(["name": .string("analytics-ios")])])
+    private var state: UInt64 = 0x5EED
+
+    init(_ w: AudienceWorkload, report: Bool) {
+        audience = w.audience
+        views = w.views
+        now = w.now
+        let start = ContinuousClock.now
+        let changes = audience.refresh(all: w.views, now: w.now)
+        let first = ContinuousClock.now - start
+        if report {
+            var err = FileHandle.standardError
+            print("""
+                audience workload: \(w.messages) messages, \(w.views.count) profiles, \(audience.index.count) events indexed
+                index estimate: \(audience.index.approximateBytes / 1_048_576) MiB; resident before building \(w.residentBefore / 1_048_576) MiB, after \(w.residentAfter / 1_048_576) MiB
+                first evaluation (table filled from every profile): \(first), \(changes.count) memberships
+                sizes: \(audience.segments.map { "\($0.name)=\(audience.size(of: $0.name) ?? -1)" }.joined(separator: " "))
+                """, to: &err)
+        }
+    }
+
+    /// A profile picked at random (seeded).
+    func nextView() -> AudienceProfile {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return views[Int((state >> 33) % UInt64(max(1, views.count)))]
+    }
+}
+
+extension FileHandle: @retroactive TextOutputStream {
+    public func write(_ string: String) { write(Data(string.utf8)) }
 }
