@@ -90,7 +90,7 @@ struct AudienceWorkload: @unchecked Sendable {
             ("apparel_fans", #"favourite_category = "服饰" or last_payment = "huabei""#),
             ("silent_14", "last_seen before 14 days ago"),
             ("silent_30", "last_seen before 30 days ago"),
-            ("gold", #"member_level in ("gold", "platinum", "金卡", "白金卡")"#),
+            ("gold", #"member_level in ("金卡会员", "钻石会员")"#),
             ("women_shanghai", #"gender = "female" and city = "上海""#),
             ("young", "age < 30"),
             ("searchers", #"count "Products Searched" within 7 days >= 3"#),
