@@ -226,8 +226,6 @@ struct Interned<T: Hashable & Sendable>: Sendable {
 
     func existing(_ v: T) -> UInt32? { ids[v] }
 
-    var count: Int { items.count }
-
     /// The items and the dictionary finding them (about twice its entries' size), in bytes.
     var approximateBytes: Int {
         items.capacity * MemoryLayout<T>.stride + ids.capacity * (MemoryLayout<T>.stride + 4) * 2

@@ -99,12 +99,7 @@ struct ColumnarEvaluator {
         let missing = reference.test(test, .missing)
         let fast = NumberTest(test)
         // A time trait is shown as ISO text, which reads back as the same time.
-        let timeBound: (Int64, Bool)?
-        switch test {
-        case .before(let t): timeBound = (t.millis(now: now), true)
-        case .after(let t): timeBound = (t.millis(now: now), false)
-        default: timeBound = nil
-        }
+        let timeBound = TimeBound(test, now: now)
         let ids = column.map { table.attributeColumns[$0] } ?? []  // trap-ok: a column of the table
         table.alive.forEachSet { pos in
             if let trait {
@@ -113,8 +108,8 @@ struct ColumnarEvaluator {
                     if fast.passes(x) { out[pos] = true }
                     return
                 }
-                if case .time(let t) = v, let (bound, before) = timeBound {
-                    if before ? t < bound : t >= bound { out[pos] = true }
+                if case .time(let t) = v, let timeBound {
+                    if timeBound.passes(t) { out[pos] = true }
                     return
                 }
                 if let json = v.json {
@@ -136,21 +131,15 @@ struct ColumnarEvaluator {
         let times = table.attributeTimes[k]  // trap-ok: as above
         var r = [reference.test(test, .missing)]
         r.reserveCapacity(values.count + 1)
-        switch test {
-        case .before(let t), .after(let t):
-            // Times parsed once when the value was first seen.
-            let bound = t.millis(now: now)
-            let before = if case .before = test { true } else { false }
-            for (i, v) in values.enumerated() {
-                let ms = i < times.count ? times[i] : .min  // trap-ok: checked
-                if ms == .min {
-                    r.append(reference.test(test, .value(v)))
-                } else {
-                    r.append(before ? ms < bound : ms >= bound)
-                }
+        // Times parsed once when the value was first seen.
+        let bound = TimeBound(test, now: now)
+        for (i, v) in values.enumerated() {
+            let ms = i < times.count ? times[i] : .min  // trap-ok: checked
+            if let bound, ms != .min {
+                r.append(bound.passes(ms))
+            } else {
+                r.append(reference.test(test, .value(v)))
             }
-        default:
-            for v in values { r.append(reference.test(test, .value(v))) }
         }
         attributeMemos[key] = r
         return r
@@ -176,19 +165,14 @@ struct ColumnarEvaluator {
                 if inside { out[pos] = true }
             }
         case .times(let ts):
-            let bound: (Int64, Bool)?
-            switch test {
-            case .before(let t): bound = (t.millis(now: now), true)
-            case .after(let t): bound = (t.millis(now: now), false)
-            default: bound = nil
-            }
+            let bound = TimeBound(test, now: now)
             table.alive.forEachSet { pos in
                 let t = pos < ts.count ? ts[pos] : .min  // trap-ok: checked
                 let inside: Bool
                 if t == .min {
                     inside = missing
-                } else if let (b, before) = bound {
-                    inside = before ? t < b : t >= b
+                } else if let bound {
+                    inside = bound.passes(t)
                 } else {
                     inside = reference.test(test, .time(t))
                 }
@@ -227,7 +211,7 @@ struct ColumnarEvaluator {
             } else {
                 rows = nil
             }
-            scan(rows, group.sorted { "\($0)" < "\($1)" })
+            scan(rows, group)
         }
     }
 
@@ -261,31 +245,23 @@ struct ColumnarEvaluator {
 
         let slots = index.eventSlot, eventTimes = index.eventTime, owners = table.ownerOfSlot
         let rowCount = rows?.count ?? index.count
-        let ix = self.index
-        // The hot loop: every row of the name, every figure of the group, without copies.
-        accumulators.withUnsafeMutableBufferPointer { acc in
-            tests.withUnsafeBufferPointer { tests in
-                passed.withUnsafeMutableBufferPointer { passed in
-                    for k in 0..<rowCount {
-                        let row: Int
-                        if let rows { row = Int(rows[k]) } else { row = k }  // trap-ok: k < rows.count
-                        let slot = Int(slots[row])  // trap-ok: rows of the index
-                        let owner = slot < owners.count ? owners[slot] : ProfileTable.none  // trap-ok: checked
-                        guard owner != ProfileTable.none else { continue }
-                        let pos = Int(owner)
-                        let time = eventTimes[row]  // trap-ok: rows of the index
-                        if tracksOrder {
-                            if time < lastTime[pos] { disordered[pos] = true } else { lastTime[pos] = time }  // trap-ok: pos < n
-                        }
-                        for f in passed.indices { passed[f] = 0 }
-                        for g in acc.indices {
-                            if let r = ranges[g], !r.contains(time) { continue }  // trap-ok: one range per figure
-                            let f = filterOf[g]  // trap-ok: one filter per figure
-                            if passed[f] == 0 { passed[f] = tests[f].passes(row, ix) ? 2 : 1 }  // trap-ok: one flag per filter
-                            if passed[f] == 2 { acc[g].add(row: row, pos: pos, time: time, index: ix) }  // trap-ok: as above
-                        }
-                    }
-                }
+        for k in 0..<rowCount {
+            let row: Int
+            if let rows { row = Int(rows[k]) } else { row = k }  // trap-ok: k < rows.count
+            let slot = Int(slots[row])  // trap-ok: rows of the index
+            let owner = slot < owners.count ? owners[slot] : ProfileTable.none  // trap-ok: checked
+            guard owner != ProfileTable.none else { continue }
+            let pos = Int(owner)
+            let time = eventTimes[row]  // trap-ok: rows of the index
+            if tracksOrder {
+                if time < lastTime[pos] { disordered[pos] = true } else { lastTime[pos] = time }  // trap-ok: pos < n
+            }
+            for f in passed.indices { passed[f] = 0 }
+            for g in accumulators.indices {
+                if let r = ranges[g], !r.contains(time) { continue }  // trap-ok: one range per figure
+                let f = filterOf[g]  // trap-ok: one filter per figure
+                if passed[f] == 0 { passed[f] = tests[f].passes(row, index) ? 2 : 1 }  // trap-ok: one flag per filter
+                if passed[f] == 2 { accumulators[g].add(row: row, pos: pos, time: time, index: index) }  // trap-ok: as above
             }
         }
         for (g, key) in group.enumerated() {
@@ -331,26 +307,17 @@ struct ColumnarEvaluator {
         let second = RowFilter(q.second, index: index, evaluator: reference)
         let aRange = q.window?.range(now: now)
         // Only profiles with some A can match.
-        var candidates = Bits(count: table.count)
-        let aRows: [Row]
+        var candidates = table.alive
         if let name = q.first.name {
             guard let id = index.names.existing(name) else { return out }
-            aRows = index.byName[Int(id)]  // trap-ok: name ids index byName
-        } else {
-            aRows = []
-        }
-        if q.first.name == nil {
-            candidates = table.alive
-        } else {
-            for r in aRows {
+            candidates = Bits(count: table.count)
+            for r in index.byName[Int(id)] {  // trap-ok: name ids index byName
                 let owner = table.owner(index.eventSlot[Int(r)])  // trap-ok: rows of the index
                 if owner != ProfileTable.none, aRange?.contains(index.eventTime[Int(r)]) ?? true { candidates[Int(owner)] = true }  // trap-ok: as above
             }
             candidates.formIntersection(table.alive)
         }
-        let gap = q.gap.millis
         var firsts: [Int] = [], seconds: [Int] = []
-        var merged: [Row] = []
         candidates.forEachSet { pos in
             let slots = table.slotsOf[pos]  // trap-ok: an alive position
             // One slot's rows in time order are the history as they are (the usual case).
@@ -359,8 +326,7 @@ struct ColumnarEvaluator {
                index.bySlot[Int(s)].isSortedByTime(index.eventTime) {  // trap-ok: checked
                 history = index.bySlot[Int(s)]  // trap-ok: checked
             } else {
-                merged = index.rows(ofSlots: slots, nameId: nil)
-                history = merged
+                history = index.rows(ofSlots: slots, nameId: nil)
             }
             firsts.removeAll(keepingCapacity: true)
             seconds.removeAll(keepingCapacity: true)
@@ -369,23 +335,11 @@ struct ColumnarEvaluator {
                 if aRange?.contains(index.eventTime[row]) ?? true, first.passes(row, index) { firsts.append(i) }  // trap-ok: rows of the index
                 if second.passes(row, index) { seconds.append(i) }
             }
-            var matched = false
-            for i in firsts {
-                let a = index.eventTime[Int(history[i])]  // trap-ok: an index of history
-                let (deadline, o) = a.addingReportingOverflow(gap)
-                let end = o ? Int64.max : deadline
-                var lo = 0, hi = seconds.count
-                while lo < hi {
-                    let mid = lo + (hi - lo) / 2
-                    if seconds[mid] <= i { lo = mid + 1 } else { hi = mid }  // trap-ok: lo ≤ mid < hi ≤ count
-                }
-                let followed = lo < seconds.count && index.eventTime[Int(history[seconds[lo]])] <= end  // trap-ok: checked
-                if q.absent ? (!followed && end <= now) : followed {
-                    matched = true
-                    break
-                }
+            if ConditionEvaluator.sequenceHolds(firsts: firsts, seconds: seconds,
+                                                time: { index.eventTime[Int(history[$0])] },  // trap-ok: positions of history
+                                                gap: q.gap.millis, absent: q.absent, now: now) {
+                out[pos] = true
             }
-            if matched { out[pos] = true }
         }
         return out
     }
@@ -400,7 +354,7 @@ enum Measure: Hashable {
 }
 
 /// A figure of the events a filter and a window select; equal keys are computed once.
-struct FigureKey: Hashable, CustomStringConvertible {
+struct FigureKey: Hashable {
     var measure: Measure
     var filter: EventFilter
     var window: Window?
@@ -421,8 +375,6 @@ struct FigureKey: Hashable, CustomStringConvertible {
         filter = t.filter
         window = t.window
     }
-
-    var description: String { "\(measure) \(filter) \(String(describing: window))" }
 
     /// The path the measure reads, if any.
     var path: [String]? {
@@ -783,6 +735,23 @@ struct RowTest {
             return !evaluate(node.first < children.count ? children[node.first] : -1, row, index)  // trap-ok: checked
         }
     }
+}
+
+/// `before t` or `after t` done on milliseconds, as ``ConditionEvaluator/test(_:_:)`` does it for a time.
+struct TimeBound {
+    let millis: Int64
+    let before: Bool
+
+    init?(_ t: ValueTest, now: Int64) {
+        switch t {
+        case .before(let r): (millis, before) = (r.millis(now: now), true)
+        case .after(let r): (millis, before) = (r.millis(now: now), false)
+        default: return nil
+        }
+    }
+
+    @inline(__always)
+    func passes(_ t: Int64) -> Bool { before ? t < millis : t >= millis }
 }
 
 struct AttributeKey: Hashable {

@@ -166,10 +166,19 @@ struct ConditionEvaluator {
             if passes(q.first, e), aRange?.contains(e.time) ?? true { firsts.append(i) }
             if passes(q.second, e) { seconds.append(i) }
         }
-        let gap = q.gap.millis
+        return Self.sequenceHolds(firsts: firsts, seconds: seconds, time: { history[$0].time },  // trap-ok: positions of history
+                                  gap: q.gap.millis, absent: q.absent, now: now)
+    }
+
+    /// Whether some A is followed by a B within `gap` (or, `absent`, some A
+    /// was not and the gap is over at `now`). `firsts` and `seconds` are the
+    /// ascending positions of the As and Bs in a history ordered by (time,
+    /// log); `time` gives a position's time. A B must come after its A, so an
+    /// event is never its own successor.
+    static func sequenceHolds(firsts: [Int], seconds: [Int], time: (Int) -> Int64, gap: Int64, absent: Bool,
+                              now: Int64) -> Bool {
         for i in firsts {
-            let a = history[i].time  // trap-ok: an index of history
-            let (deadline, o) = a.addingReportingOverflow(gap)
+            let (deadline, o) = time(i).addingReportingOverflow(gap)
             let end = o ? Int64.max : deadline
             // The first B after A in the history.
             var lo = 0, hi = seconds.count
@@ -177,13 +186,8 @@ struct ConditionEvaluator {
                 let mid = lo + (hi - lo) / 2
                 if seconds[mid] <= i { lo = mid + 1 } else { hi = mid }  // trap-ok: lo ≤ mid < hi ≤ count
             }
-            let followed = lo < seconds.count && history[seconds[lo]].time <= end  // trap-ok: checked
-            if q.absent {
-                // Abandoned: the gap is over and no B came within it.
-                if !followed, end <= now { return true }
-            } else if followed {
-                return true
-            }
+            let followed = lo < seconds.count && time(seconds[lo]) <= end  // trap-ok: checked
+            if absent ? (!followed && end <= now) : followed { return true }
         }
         return false
     }

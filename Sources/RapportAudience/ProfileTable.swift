@@ -124,12 +124,6 @@ struct ProfileTable: Sendable {
     func owner(_ slot: Slot) -> UInt32 {
         Int(slot) < ownerOfSlot.count ? ownerOfSlot[Int(slot)] : Self.none  // trap-ok: checked
     }
-
-    /// An attribute of a position as conditions see it.
-    func attribute(_ column: Int, at pos: Int) -> JSONValue? {
-        let id = attributeColumns[column][pos]  // trap-ok: callers pass valid columns and positions
-        return id == 0 ? nil : attributeValues[column].items[Int(id) - 1]  // trap-ok: ids come from the table
-    }
 }
 
 extension AudienceProfile {

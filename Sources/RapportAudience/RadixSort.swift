@@ -18,20 +18,7 @@ public enum RadixSort {
             keys.sort()
             return
         }
-        let passes = (64 + digitBits - 1) / digitBits
-        // One pass over the keys counts every digit of every pass.
-        var counts = [Int](repeating: 0, count: passes * buckets)
-        counts.withUnsafeMutableBufferPointer { c in
-            keys.withUnsafeBufferPointer { k in
-                for key in k {
-                    var v = key
-                    for p in 0..<passes {
-                        c[p &* buckets &+ Int(truncatingIfNeeded: v & UInt64(buckets - 1))] &+= 1
-                        v >>= UInt64(digitBits)
-                    }
-                }
-            }
-        }
+        let counts = digitCounts(keys)
         var other = [UInt64](repeating: 0, count: n)
         var sortedInKeys = true
         for p in 0..<passes {
@@ -76,17 +63,7 @@ public enum RadixSort {
     static func sort(_ keys: inout [UInt64], carrying payload: inout [UInt32]) {
         let n = keys.count
         guard n > 1, payload.count == n else { return }
-        let passes = (64 + digitBits - 1) / digitBits
-        var counts = [Int](repeating: 0, count: passes * buckets)
-        counts.withUnsafeMutableBufferPointer { c in
-            for key in keys {
-                var v = key
-                for p in 0..<passes {
-                    c[p &* buckets &+ Int(truncatingIfNeeded: v & UInt64(buckets - 1))] &+= 1
-                    v >>= UInt64(digitBits)
-                }
-            }
-        }
+        let counts = digitCounts(keys)
         var otherKeys = [UInt64](repeating: 0, count: n)
         var otherPayload = [UInt32](repeating: 0, count: n)
         for p in 0..<passes {
@@ -120,6 +97,25 @@ public enum RadixSort {
             swap(&keys, &otherKeys)
             swap(&payload, &otherPayload)
         }
+    }
+
+    static let passes = (64 + digitBits - 1) / digitBits
+
+    /// How many keys have each digit, pass after pass, counted in one pass over the keys.
+    private static func digitCounts(_ keys: [UInt64]) -> [Int] {
+        var counts = [Int](repeating: 0, count: passes * buckets)
+        counts.withUnsafeMutableBufferPointer { c in
+            keys.withUnsafeBufferPointer { k in
+                for key in k {
+                    var v = key
+                    for p in 0..<passes {
+                        c[p &* buckets &+ Int(truncatingIfNeeded: v & UInt64(buckets - 1))] &+= 1
+                        v >>= UInt64(digitBits)
+                    }
+                }
+            }
+        }
+        return counts
     }
 
     /// The number of bits needed to hold `value` (0 for 0).
