@@ -17,7 +17,7 @@ fi
 VENV=.venv-e2e
 if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
 "$VENV/bin/pip" install -q --disable-pip-version-check \
-  segment-analytics-python rudder-sdk-python selenium openapi-spec-validator pytest requests
+  segment-analytics-python rudder-sdk-python selenium openapi-spec-validator pytest requests numpy scikit-learn
 
 swift build --product rapport
 export RAPPORT_BIN="$PWD/.build/debug/rapport"

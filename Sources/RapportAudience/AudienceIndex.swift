@@ -2,11 +2,14 @@ import RapportCore
 
 /// The events of one workspace in columns, for conditions and computed traits.
 ///
-/// Every event is one row of a few arrays — its name (interned), time, and
-/// the values of the event paths some definition reads (``register(_:)``),
-/// as (path, value) pairs in one pool with values interned — and its row
-/// number is listed under the profile it landed on (a dense *slot*). Rows are
-/// in log order, so a row number orders events as their log positions do.
+/// Events are kept per event name, in a ``NameTable`` of columns: each
+/// event's row number, time and *slot* (the dense number of the profile it
+/// landed on), and for every registered event path (``register(_:)``) the
+/// event's value, interned per path. A condition's figure reads only the
+/// table of its event name, front to back; the columns one test needs lie
+/// together in memory. Rows are numbered in log order across all names, so
+/// a row number orders events as their log positions do; each slot lists its
+/// rows for the per-profile evaluator.
 ///
 /// The index keeps only the paths registered when an event arrived: after
 /// registering new ones, rebuild it from the log (``needsRebuild``) to see
@@ -23,21 +26,17 @@ public struct AudienceIndex: Sendable {
     private(set) var values: [Interned<JSONValue>] = []
     private var profiles = Interned<ProfileID>()
 
-    private(set) var eventName: [UInt32] = []
-    private(set) var eventTime: [Int64] = []
-    private(set) var eventSlot: [Slot] = []
-    /// Where each row's pairs end in ``pool`` (they start where the previous row's end).
-    private(set) var pairsEnd: [UInt32] = []
-    /// (path id, value id) pairs; a value id numbers the value among its path's.
-    private(set) var pool: [UInt32] = []
+    /// Each row's name id and its place (ordinal) in that name's table.
+    private(set) var rowName: [UInt32] = []
+    private(set) var rowOrdinal: [UInt32] = []
+    /// Each name's events, by name id.
+    private(set) var tables: [NameTable] = []
     /// Each slot's rows, ascending.
     private(set) var bySlot: [[Row]] = []
-    /// Each name's rows, ascending.
-    private(set) var byName: [[Row]] = []
 
     /// Paths registered since the index was built: older events lack them.
     public private(set) var needsRebuild = false
-    /// Rows refused because the index is full (4 billion events or pairs).
+    /// Rows refused because the index is full (4 billion events).
     public private(set) var refused = 0
 
     public init(paths: Set<EventPath> = []) {
@@ -48,7 +47,7 @@ public struct AudienceIndex: Sendable {
     public var paths: [EventPath] { pathTable.items }
 
     /// The number of events indexed.
-    public var count: Int { eventTime.count }
+    public var count: Int { rowName.count }
 
     /// Whether an event's properties and context are needed (some path is registered).
     public var readsBodies: Bool { !pathTable.items.isEmpty }
@@ -79,37 +78,33 @@ public struct AudienceIndex: Sendable {
     /// objects (only read when paths are registered).
     public mutating func append(profile: ProfileID, name: String, time: Int64,
                                 properties: JSONValue?, context: JSONValue?) {
-        guard eventTime.count < Int(Row.max) else {
+        guard rowName.count < Int(Row.max) else {
             refused += 1
             return
         }
-        let row = Row(eventTime.count)
+        let row = Row(truncatingIfNeeded: rowName.count)
         let (slot, newSlot) = profiles.id(profile)
         if newSlot { bySlot.append([]) }
+        let (nameId, newName) = names.id(name)
+        if newName { tables.append(NameTable()) }
+        let n = Int(nameId)
+        rowName.append(nameId)
+        rowOrdinal.append(UInt32(truncatingIfNeeded: tables[n].count))  // trap-ok: one table per name id
+        var found: [(Int, UInt32)] = []
         for (pathId, path) in pathTable.items.enumerated() {
             guard let v = path.value(properties: properties, context: context) else { continue }
-            guard pool.count < Int(UInt32.max) - 2 else { break }
-            pool.append(UInt32(truncatingIfNeeded: pathId))
-            pool.append(values[pathId].id(v).id)  // trap-ok: one value table per path
+            found.append((pathId, values[pathId].id(v).id &+ 1))  // trap-ok: one value table per path
         }
-        let (nameId, newName) = names.id(name)
-        if newName { byName.append([]) }
-        eventName.append(nameId)
-        eventTime.append(time)
-        eventSlot.append(slot)
-        pairsEnd.append(UInt32(truncatingIfNeeded: pool.count))
+        tables[n].append(row: row, time: time, slot: slot, values: found)  // trap-ok: as above
         bySlot[Int(slot)].append(row)  // trap-ok: slot < profiles.count = bySlot.count
-        byName[Int(nameId)].append(row)  // trap-ok: name ids < names.count = byName.count
     }
 
     /// An estimate of the memory the index holds, in bytes: its columns and
     /// row lists at their capacities, and the interned values.
     public var approximateBytes: Int {
-        func bytes<T>(_ a: [T]) -> Int { a.capacity * MemoryLayout<T>.stride }
-        var total = bytes(eventName) + bytes(eventTime) + bytes(eventSlot) + bytes(pairsEnd) + bytes(pool)
+        var total = rowName.capacity * 4 + rowOrdinal.capacity * 4 + tables.reduce(0) { $0 + $1.approximateBytes }
         // An array's header is 32 bytes.
-        total += bytes(bySlot) + bySlot.reduce(0) { $0 + (($1.capacity > 0) ? 32 + bytes($1) : 0) }
-        total += bytes(byName) + byName.reduce(0) { $0 + 32 + bytes($1) }
+        total += bySlot.capacity * 8 + bySlot.reduce(0) { $0 + (($1.capacity > 0) ? 32 + $1.capacity * 4 : 0) }
         total += profiles.approximateBytes + names.approximateBytes + values.reduce(0) { $0 + $1.approximateBytes }
         return total
     }
@@ -120,46 +115,45 @@ public struct AudienceIndex: Sendable {
     /// The number of a registered path.
     func pathId(_ path: EventPath) -> Int? { pathTable.existing(path).map(Int.init) }
 
-    /// Where a row's pairs lie in ``pool``.
+    /// A row's time (rows of the index only).
     @inline(__always)
-    func pairs(_ row: Int) -> Range<Int> {
-        let start = row == 0 ? 0 : Int(pairsEnd[row &- 1])  // trap-ok: callers pass rows of the index
-        return start..<max(start, Int(pairsEnd[row]))  // trap-ok: as above
+    func time(_ row: Int) -> Int64 {
+        tables[Int(rowName[row])].times[Int(rowOrdinal[row])]  // trap-ok: rows of the index; ordinals index their table
     }
 
-    /// The value id a row has for a path, if it has one.
+    /// A row's slot (rows of the index only).
     @inline(__always)
-    func valueId(_ row: Int, path: UInt32) -> UInt32? {
-        let range = pairs(row)
-        var i = range.lowerBound
-        let end = range.upperBound
-        while i &+ 1 < end {
-            if pool[i] == path { return pool[i &+ 1] }  // trap-ok: i + 1 < end ≤ pool.count
-            i &+= 2
-        }
-        return nil
+    func slot(ofRow row: Int) -> Slot {
+        tables[Int(rowName[row])].slots[Int(rowOrdinal[row])]  // trap-ok: as above
+    }
+
+    /// The value id + 1 a row has for a path (0: none).
+    @inline(__always)
+    func valueId(_ row: Int, path: Int) -> UInt32 {
+        tables[Int(rowName[row])].value(Int(rowOrdinal[row]), path: path)  // trap-ok: as above
     }
 
     /// An event as conditions see it: its name, time, and the registered
     /// paths it has, rebuilt into `properties` and `context`.
     public func subjectEvent(row: Int) -> SubjectEvent? {
-        guard row >= 0, row < eventTime.count else { return nil }
-        let name = names.items[Int(eventName[row])]  // trap-ok: row < count; name ids come from names
+        guard row >= 0, row < rowName.count else { return nil }
+        let nameId = Int(rowName[row])  // trap-ok: checked
+        let k = Int(rowOrdinal[row])  // trap-ok: checked
+        guard nameId < tables.count, nameId < names.items.count, k < tables[nameId].count else { return nil }  // trap-ok: checked
+        let table = tables[nameId]  // trap-ok: checked
         var properties = JSONValue.object([:])
         var context = JSONValue.object([:])
-        var i = row == 0 ? 0 : Int(pairsEnd[row - 1])  // trap-ok: 0 < row < count
-        let end = Int(pairsEnd[row])  // trap-ok: row < count
-        while i + 1 < end {
-            let path = pathTable.items[Int(pool[i])]  // trap-ok: path ids come from the path table
-            let v = values[Int(pool[i])].items[Int(pool[i + 1])]  // trap-ok: value ids come from their path's values
+        for (p, path) in pathTable.items.enumerated() {
+            let id = Int(table.value(k, path: p))
+            guard id > 0, p < values.count, id <= values[p].items.count else { continue }  // trap-ok: checked
+            let v = values[p].items[id - 1]  // trap-ok: checked
             switch path {
             case .properties(let p): properties.set(v, at: p[...])
             case .context(let p): context.set(v, at: p[...])
             case .name: break
             }
-            i += 2
         }
-        return SubjectEvent(name: name, time: eventTime[row], properties: properties, context: context)  // trap-ok: row < count
+        return SubjectEvent(name: names.items[nameId], time: table.times[k], properties: properties, context: context)  // trap-ok: checked
     }
 
     /// The events of these profiles (a profile and those merged into it)
@@ -185,28 +179,88 @@ public struct AudienceIndex: Sendable {
     func rows(ofSlots slots: [Slot], nameId: UInt32?) -> [Row] {
         var rows: [Row] = []
         for s in slots where Int(s) < bySlot.count {
-            for r in bySlot[Int(s)] where nameId.map({ eventName[Int(r)] == $0 }) ?? true {  // trap-ok: slots and rows come from the index
+            for r in bySlot[Int(s)] where nameId.map({ rowName[Int(r)] == $0 }) ?? true {  // trap-ok: slots and rows come from the index
                 rows.append(r)
             }
         }
         // By time; at one time in log order. One slot's rows are usually in time order already.
-        if !rows.isSortedByTime(eventTime) {
-            rows.sort { (eventTime[Int($0)], $0) < (eventTime[Int($1)], $1) }  // trap-ok: rows of the index
+        if !isSortedByTime(rows) {
+            rows.sort { (time(Int($0)), $0) < (time(Int($1)), $1) }
         }
         return rows
     }
-}
 
-extension [AudienceIndex.Row] {
-    /// Whether the rows are in (time, row) order.
-    func isSortedByTime(_ time: [Int64]) -> Bool {
-        var previous: (Int64, AudienceIndex.Row)?
-        for r in self {
-            let key = (time[Int(r)], r)  // trap-ok: rows of the index
+    /// Whether rows are in (time, row) order.
+    func isSortedByTime(_ rows: [Row]) -> Bool {
+        var previous: (Int64, Row)?
+        for r in rows {
+            let key = (time(Int(r)), r)
             if let previous, key < previous { return false }
             previous = key
         }
         return true
+    }
+}
+
+/// The events of one name, as columns by *ordinal* (their order within the
+/// name, which is log order).
+struct NameTable: Sendable {
+    /// Ordinals are read in blocks of this many for the window skip.
+    static let blockSize = 1024
+
+    private(set) var rows: [AudienceIndex.Row] = []
+    private(set) var times: [Int64] = []
+    private(set) var slots: [AudienceIndex.Slot] = []
+    /// Per path id: each ordinal's value id + 1 (0: missing). Empty for a
+    /// path no event of this name had; otherwise as long as ``rows``.
+    private(set) var columns: [[UInt32]] = []
+    /// The latest time among ordinals `0 ..< (b + 1) * blockSize`, per block `b`.
+    private(set) var blockMax: [Int64] = []
+    /// Whether the times never went back (ordinal order is time order).
+    private(set) var timeOrdered = true
+
+    var count: Int { rows.count }
+
+    mutating func append(row: AudienceIndex.Row, time: Int64, slot: AudienceIndex.Slot, values: [(Int, UInt32)]) {
+        let k = rows.count
+        if let last = times.last, time < last { timeOrdered = false }
+        rows.append(row)
+        times.append(time)
+        slots.append(slot)
+        if k % Self.blockSize == 0 {
+            blockMax.append(max(blockMax.last ?? .min, time))
+        } else if let b = blockMax.indices.last, time > blockMax[b] {  // trap-ok: last index
+            blockMax[b] = time  // trap-ok: as above
+        }
+        for (p, id) in values {
+            if p >= columns.count { columns.append(contentsOf: repeatElement([], count: p - columns.count + 1)) }
+            if columns[p].isEmpty { columns[p] = Array(repeating: 0, count: k) }  // trap-ok: grown above
+            columns[p].append(id)  // trap-ok: as above
+        }
+        // Every other column seen before has nothing here (an empty one was never seen).
+        for p in columns.indices where k > 0 && columns[p].count == k { columns[p].append(0) }  // trap-ok: indices
+    }
+
+    /// The value id + 1 at an ordinal for a path (0: missing).
+    @inline(__always)
+    func value(_ k: Int, path p: Int) -> UInt32 {
+        guard p < columns.count, k < columns[p].count else { return 0 }  // trap-ok: checked
+        return columns[p][k]  // trap-ok: checked
+    }
+
+    /// The first ordinal that may hold a time at or after `t`: every one before is earlier.
+    func firstOrdinal(notBefore t: Int64) -> Int {
+        var lo = 0, hi = blockMax.count
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if blockMax[mid] < t { lo = mid + 1 } else { hi = mid }  // trap-ok: lo ≤ mid < hi ≤ count
+        }
+        return min(lo * Self.blockSize, rows.count)
+    }
+
+    var approximateBytes: Int {
+        rows.capacity * 4 + times.capacity * 8 + slots.capacity * 4 + blockMax.capacity * 8
+            + columns.reduce(0) { $0 + 32 + $1.capacity * 4 }
     }
 }
 

@@ -5,12 +5,13 @@ import RapportCore
 /// scheduler's full re-evaluation.
 ///
 /// - Every figure (count, sum, … of the events a filter and a window select)
-///   is computed for all profiles in one pass over the rows of its event name,
-///   and figures of one name share that pass.
+///   is computed for all profiles at once by a ``FigureScanner``, over the
+///   table of its event name only, from the start of its window.
 /// - A `where` test is worked out once per distinct value of its path, then
-///   looked up per row; an attribute test once per distinct attribute value.
+///   looked up per event; an attribute test once per distinct attribute value.
 /// - `and`, `or` and `not` combine sets of profiles as bits.
-/// - A sequence walks the history of only the profiles that did its first event.
+/// - A sequence groups the events of its two names by profile (a counting
+///   sort) and walks each profile's two lists together.
 ///
 /// It gives what the reference evaluator (``Condition/matches(_:now:)``) gives
 /// profile by profile: sums are added in (time, log) order as there, so a
@@ -27,8 +28,10 @@ struct ColumnarEvaluator {
     private var figures: [FigureKey: FigureColumn] = [:]
     private var traitResults: [String: TraitColumn] = [:]
     private var segmentResults: [String: Bits] = [:]
-    private var numberCache: [Int: [Double]] = [:]
+    private var sequenceResults: [SequenceTest: Bits] = [:]
     private var attributeMemos: [AttributeKey: [Bool]] = [:]
+    /// Reads the tables figures and sequences need; set by ``run(traits:segments:)``.
+    private var scanner: FigureScanner?
 
     init(index: AudienceIndex, table: ProfileTable, now: Int64) {
         self.index = index
@@ -42,8 +45,17 @@ struct ColumnarEvaluator {
     mutating func run(traits: [ComputedTrait], segments: [SegmentDefinition]) -> (traits: [TraitColumn], segments: [Bits]) {
         var keys: Set<FigureKey> = []
         for t in traits { keys.insert(FigureKey(t.expression)) }
-        for s in segments { Self.collectFigures(s.condition, into: &keys) }
-        computeFigures(keys)
+        var sequences: Set<SequenceTest> = []
+        for s in segments {
+            Self.collectFigures(s.condition, into: &keys)
+            Self.collectSequences(s.condition, into: &sequences)
+        }
+        var names: Set<String?> = Set(keys.map(\.filter.name))
+        for q in sequences { names.formUnion([q.first.name, q.second.name]) }
+        let scanner = FigureScanner(index: index, table: table, now: now,
+                                    names: names.contains(nil) ? nil : Set(names.compactMap { $0 }))
+        self.scanner = scanner
+        computeFigures(keys, sequences: sequences, scanner: scanner)
         var traitColumns: [TraitColumn] = []
         for t in traits {
             let column = figures[FigureKey(t.expression)].map { $0.column(for: t.expression, index: index) }
@@ -84,7 +96,7 @@ struct ColumnarEvaluator {
         case .events(let e):
             guard let column = figures[FigureKey(e)] else { return Bits(count: table.count) }
             return figureTest(column, e.test)
-        case .sequence(let q): return sequence(q)
+        case .sequence(let q): return sequenceResults[q] ?? sequence(q)
         }
     }
 
@@ -101,26 +113,47 @@ struct ColumnarEvaluator {
         // A time trait is shown as ISO text, which reads back as the same time.
         let timeBound = TimeBound(test, now: now)
         let ids = column.map { table.attributeColumns[$0] } ?? []  // trap-ok: a column of the table
+        // The computed trait's result at a position, or nil where it has no value (the attribute is read then).
+        let traitPasses: [Bool]
+        let traitHas: [Bool]
+        if let trait {
+            (traitPasses, traitHas) = traitTest(trait, test, fast: fast, timeBound: timeBound)
+        } else {
+            (traitPasses, traitHas) = ([], [])
+        }
         table.alive.forEachSet { pos in
-            if let trait {
-                let v = trait.value(at: pos)
-                if case .number(let x) = v, let fast {
-                    if fast.passes(x) { out[pos] = true }
-                    return
-                }
-                if case .time(let t) = v, let timeBound {
-                    if timeBound.passes(t) { out[pos] = true }
-                    return
-                }
-                if let json = v.json {
-                    if reference.test(test, .value(json)) { out[pos] = true }
-                    return
-                }
+            if pos < traitHas.count, traitHas[pos] {  // trap-ok: checked
+                if traitPasses[pos] { out[pos] = true }  // trap-ok: as long as traitHas
+                return
             }
             let id = pos < ids.count ? Int(ids[pos]) : 0  // trap-ok: checked
             if id < results.count ? results[id] : missing { out[pos] = true }  // trap-ok: checked
         }
         return out
+    }
+
+    /// A computed trait's test result per position, and whether it has a value there.
+    private func traitTest(_ trait: TraitColumn, _ test: ValueTest, fast: NumberTest?, timeBound: TimeBound?) -> ([Bool], [Bool]) {
+        switch trait.kind {
+        case .numbers:
+            let xs = trait.numbers
+            let has = xs.map { !$0.isNaN }
+            let results = xs.map { x in x.isNaN ? false : fast.map { $0.passes(x) } ?? reference.test(test, .value(.number(x))) }
+            return (results, has)
+        case .times:
+            // A time trait is shown as ISO text, which reads back as the same time.
+            let ts = trait.times
+            let has = ts.map { $0 != .min }
+            let results = ts.map { t in
+                t == .min ? false : timeBound.map { $0.passes(t) } ?? reference.test(test, .value(.string(Timestamp.formatISO8601(t))))
+            }
+            return (results, has)
+        case .values:
+            // Each distinct value tested once.
+            let byId = [false] + trait.items.map { reference.test(test, .value($0)) }
+            let results = trait.valueIds.map { Int($0) < byId.count ? byId[Int($0)] : false }  // trap-ok: checked
+            return (results, trait.valueIds.map { $0 != 0 })
+        }
     }
 
     /// A test's result for each distinct value of an attribute column, by value id + 1 (0: missing).
@@ -196,150 +229,173 @@ struct ColumnarEvaluator {
         }
     }
 
-    /// Computes every figure, one pass per event name.
-    mutating func computeFigures(_ keys: Set<FigureKey>) {
+    static func collectSequences(_ c: Condition, into found: inout Set<SequenceTest>) {
+        switch c {
+        case .all(let cs), .any(let cs): for inner in cs { collectSequences(inner, into: &found) }
+        case .not(let inner): collectSequences(inner, into: &found)
+        case .sequence(let q): found.insert(q)
+        default: break
+        }
+    }
+
+    /// What one worker computes: the figures of one event name, or one sequence.
+    enum Work: Sendable {
+        case figures(String?, [FigureKey])
+        case sequence(SequenceTest)
+    }
+
+    enum Done: Sendable {
+        case figures([(FigureKey, FigureColumn)])
+        case sequence(SequenceTest, Bits)
+    }
+
+    /// Computes every figure and every sequence, spread over the cores.
+    mutating func computeFigures(_ keys: Set<FigureKey>, sequences: Set<SequenceTest>, scanner: FigureScanner) {
+        // One item per event name: its figures share the passes of their filters over its table.
         var byName: [String?: [FigureKey]] = [:]
         for k in keys { byName[k.filter.name, default: []].append(k) }
-        for (name, group) in byName {
-            let rows: [Row]?
-            if let name {
-                guard let id = index.names.existing(name) else {
-                    for k in group { figures[k] = FigureColumn.empty(k, count: table.count) }
-                    continue
-                }
-                rows = index.byName[Int(id)]  // trap-ok: name ids index byName
-            } else {
-                rows = nil
+        var work = byName.map { Work.figures($0.key, $0.value) }
+        work += sequences.map { Work.sequence($0) }
+        let index = index
+        let done = Parallel.map(work, cost: { item in
+            // Rows read, times the figures reading them.
+            func rows(_ name: String?) -> Int {
+                guard let name else { return index.count }
+                return index.names.existing(name).map { Int($0) < index.tables.count ? index.tables[Int($0)].count : 0 } ?? 0  // trap-ok: checked
             }
-            scan(rows, group)
-        }
-    }
-
-    /// One pass over `rows` (every row when `nil`) accumulating the figures of `group`.
-    private mutating func scan(_ rows: [Row]?, _ group: [FigureKey]) {
-        let n = table.count
-        var filters: [EventFilter] = []
-        var filterOf: [Int] = []
-        for k in group {
-            if let i = filters.firstIndex(of: k.filter) {
-                filterOf.append(i)
-            } else {
-                filterOf.append(filters.count)
-                filters.append(k.filter)
+            switch item {
+            case .figures(let name, let group): return rows(name) * group.count
+            case .sequence(let q): return 4 * (rows(q.first.name) + rows(q.second.name))
+            }
+        }, { [self] item -> Done in
+            switch item {
+            case .figures(let name, let group): return .figures(scanner.compute(name, group))
+            case .sequence(let q): return .sequence(q, sequence(q))
+            }
+        })
+        for d in done {
+            switch d {
+            case .figures(let columns): for (key, column) in columns { figures[key] = column }
+            case .sequence(let q, let bits): sequenceResults[q] = bits
             }
         }
-        let tests = filters.map { RowFilter($0, index: index, evaluator: reference) }
-        var accumulators = group.map { Accumulator($0, index: index, count: n) }
-        for (i, a) in accumulators.enumerated() where a.needsNumbers {
-            if a.readsName {
-                accumulators[i].numbers = index.names.items.map { ConditionEvaluator.decimal($0) ?? .nan }  // trap-ok: i of accumulators
-            } else if let p = a.pathId {
-                accumulators[i].numbers = numbers(path: Int(p))  // trap-ok: i of accumulators
-            }
-        }
-        let ranges = group.map { $0.window?.range(now: now) }
-        let tracksOrder = accumulators.contains { $0.addsInOrder }
-        var lastTime = tracksOrder ? [Int64](repeating: .min, count: n) : []
-        var disordered = Bits(count: tracksOrder ? n : 0)
-        var passed = [UInt8](repeating: 0, count: filters.count)
-
-        let slots = index.eventSlot, eventTimes = index.eventTime, owners = table.ownerOfSlot
-        let rowCount = rows?.count ?? index.count
-        for k in 0..<rowCount {
-            let row: Int
-            if let rows { row = Int(rows[k]) } else { row = k }  // trap-ok: k < rows.count
-            let slot = Int(slots[row])  // trap-ok: rows of the index
-            let owner = slot < owners.count ? owners[slot] : ProfileTable.none  // trap-ok: checked
-            guard owner != ProfileTable.none else { continue }
-            let pos = Int(owner)
-            let time = eventTimes[row]  // trap-ok: rows of the index
-            if tracksOrder {
-                if time < lastTime[pos] { disordered[pos] = true } else { lastTime[pos] = time }  // trap-ok: pos < n
-            }
-            for f in passed.indices { passed[f] = 0 }
-            for g in accumulators.indices {
-                if let r = ranges[g], !r.contains(time) { continue }  // trap-ok: one range per figure
-                let f = filterOf[g]  // trap-ok: one filter per figure
-                if passed[f] == 0 { passed[f] = tests[f].passes(row, index) ? 2 : 1 }  // trap-ok: one flag per filter
-                if passed[f] == 2 { accumulators[g].add(row: row, pos: pos, time: time, index: index) }  // trap-ok: as above
-            }
-        }
-        for (g, key) in group.enumerated() {
-            var column = accumulators[g].finish(index)  // trap-ok: one accumulator per figure
-            if accumulators[g].addsInOrder, case .numbers(var xs) = column {  // trap-ok: as above
-                // Sums of events logged out of time order, and overflowed totals, as the reference adds them.
-                for pos in disordered.positions where pos < xs.count {
-                    xs[pos] = referenceFigure(key, pos: pos)  // trap-ok: checked
-                }
-                for pos in xs.indices where xs[pos].isInfinite {  // trap-ok: indices
-                    xs[pos] = referenceFigure(key, pos: pos)  // trap-ok: indices
-                }
-                column = .numbers(xs)
-            }
-            figures[key] = column
-        }
-    }
-
-    /// A numeric figure for one profile, from the reference evaluator.
-    private func referenceFigure(_ key: FigureKey, pos: Int) -> Double {
-        guard case .aggregate(let agg) = key.measure, pos < table.slotsOf.count else { return .nan }
-        let subject = SlotSubject(index: index, slots: table.slotsOf[pos])  // trap-ok: checked
-        switch reference.figure(agg, reference.selected(key.filter, key.window, subject)) {
-        case .value(.number(let x)): return x
-        default: return .nan
-        }
-    }
-
-    /// Each value of a path as a number (NaN when it is not one).
-    private mutating func numbers(path: Int) -> [Double] {
-        if let xs = numberCache[path] { return xs }
-        let xs = index.values[path].items.map { ConditionEvaluator.number($0) ?? .nan }  // trap-ok: a registered path
-        numberCache[path] = xs
-        return xs
     }
 
     // MARK: - Sequences
 
     /// Profiles with an A followed (or, `without`, not followed) by a B.
+    ///
+    /// The events of the two names are met in (time, log) order — the two
+    /// tables merged — keeping per profile the latest A (for `then`: a B
+    /// within the gap of the latest A before it decides) or the earliest A
+    /// not yet followed by a B (for `without`: if even that one was followed
+    /// in time, every later one was). A profile whose events are not met in
+    /// (time, log) order (logged late) is decided from its history instead.
     func sequence(_ q: SequenceTest) -> Bits {
+        guard let scanner, let aName = q.first.name, let bName = q.second.name else { return sequenceByHistory(q) }
+        let n = table.count
+        var out = Bits(count: n)
+        guard let aId = index.names.existing(aName).map(Int.init), aId < index.tables.count, aId < scanner.owners.count
+        else { return out }
+        let bId = index.names.existing(bName).map(Int.init).flatMap { $0 < index.tables.count && $0 < scanner.owners.count ? $0 : nil }
+        let aRange = q.window?.range(now: now)
+        let tA = index.tables[aId], ownersA = scanner.owners[aId]  // trap-ok: checked
+        guard ownersA.count == tA.count else { return out }
+        // No A lies before the window's first block, so no B there can follow one.
+        let from = aRange.map { tA.firstOrdinal(notBefore: $0.lowerBound) } ?? 0
+        let testA = q.first.condition.map { RowTest($0, index: index, evaluator: reference) }
+        let passA = RowTest.passes(testA, table: tA, nameId: aId, from: from, owners: ownersA)
+        var tB = NameTable(), ownersB: [UInt32] = [], passB: [Bool] = [], fromB = 0
+        if let bId {
+            tB = index.tables[bId]  // trap-ok: checked
+            ownersB = scanner.owners[bId]  // trap-ok: checked
+            fromB = aRange.map { tB.firstOrdinal(notBefore: $0.lowerBound) } ?? 0
+            let testB = q.second.condition.map { RowTest($0, index: index, evaluator: reference) }
+            if ownersB.count == tB.count { passB = RowTest.passes(testB, table: tB, nameId: bId, from: fromB, owners: ownersB) }
+        }
+        let same = bId == aId
+        let gap = q.gap.millis, absent = q.absent, now = now
+        var lastTime = [Int64](repeating: .min, count: n), lastRow = [UInt32](repeating: 0, count: n)
+        var aTime = [Int64](repeating: 0, count: n)
+        var hasA = Bits(count: n), disordered = Bits(count: n)
+        @inline(__always) func end(_ t: Int64) -> Int64 {
+            let (e, o) = t.addingReportingOverflow(gap)
+            return o ? .max : e
+        }
+        @inline(__always) func meet(_ pos: Int, _ time: Int64, _ row: UInt32, isA: Bool, isB: Bool) {
+            if (time, row) < (lastTime[pos], lastRow[pos]) { disordered[pos] = true }  // trap-ok: pos < n
+            (lastTime[pos], lastRow[pos]) = (time, row)  // trap-ok: as above
+            // A B never follows its own event: the B side first.
+            if isB, hasA[pos] {
+                if !absent {
+                    if time <= end(aTime[pos]) { out[pos] = true }  // trap-ok: as above
+                } else {
+                    let e = end(aTime[pos])  // trap-ok: as above
+                    if time > e && e <= now { out[pos] = true }
+                    hasA[pos] = false
+                }
+            }
+            if isA {
+                // `then`: the latest A; `without`: the earliest A not yet followed.
+                if !absent || !hasA[pos] { aTime[pos] = time }  // trap-ok: as above
+                hasA[pos] = true
+            }
+        }
+        let timesA = tA.times, rowsA = tA.rows, timesB = tB.times, rowsB = tB.rows
+        var i = from, j = fromB
+        let endA = min(tA.count, from &+ passA.count), endB = min(tB.count, fromB &+ passB.count)
+        while i < endA || (!same && j < endB) {
+            // Take the earlier of the two heads in (time, row) order.
+            let takeA = same || j >= endB || (i < endA && (timesA[i], rowsA[i]) < (timesB[j], rowsB[j]))  // trap-ok: checked
+            if takeA {
+                let time = timesA[i]  // trap-ok: i < endA ≤ count
+                let isA = passA[i &- from] && (aRange?.contains(time) ?? true)  // trap-ok: from ≤ i < from + passA.count
+                let isB = same && i &- fromB >= 0 && i &- fromB < passB.count && passB[i &- fromB]  // trap-ok: checked
+                if isA || isB { meet(Int(ownersA[i]), time, rowsA[i], isA: isA, isB: isB) }  // trap-ok: passing ordinals have owners < n
+                i &+= 1
+            } else {
+                if passB[j &- fromB] { meet(Int(ownersB[j]), timesB[j], rowsB[j], isA: false, isB: true) }  // trap-ok: fromB ≤ j < endB
+                j &+= 1
+            }
+        }
+        if absent {
+            // An A no B followed at all.
+            hasA.forEachSet { pos in if end(aTime[pos]) <= now { out[pos] = true } }  // trap-ok: pos < n
+        }
+        if disordered.nonzeroBitCount > 0 {
+            let first = RowFilter(q.first, index: index, evaluator: reference)
+            let second = RowFilter(q.second, index: index, evaluator: reference)
+            for pos in disordered.positions where table.alive[pos] {
+                out[pos] = holdsByHistory(q, pos: pos, first: first, second: second)
+            }
+        }
+        out.formIntersection(table.alive)
+        return out
+    }
+
+    /// Whether one profile's history (in (time, log) order) has the sequence.
+    func holdsByHistory(_ q: SequenceTest, pos: Int, first: RowFilter, second: RowFilter) -> Bool {
+        guard pos < table.slotsOf.count else { return false }
+        let history = index.rows(ofSlots: table.slotsOf[pos], nameId: nil)  // trap-ok: checked
+        let aRange = q.window?.range(now: now)
+        var firsts: [Int] = [], seconds: [Int] = []
+        for (i, r) in history.enumerated() {
+            let row = Int(r)
+            if aRange?.contains(index.time(row)) ?? true, first.passes(row, index) { firsts.append(i) }
+            if second.passes(row, index) { seconds.append(i) }
+        }
+        return ConditionEvaluator.sequenceHolds(firsts: firsts, seconds: seconds,
+                                                time: { index.time(Int(history[$0])) },  // trap-ok: positions of history
+                                                gap: q.gap.millis, absent: q.absent, now: now)
+    }
+
+    /// A sequence with `any event` on one side: each profile's whole history.
+    func sequenceByHistory(_ q: SequenceTest) -> Bits {
         var out = Bits(count: table.count)
         let first = RowFilter(q.first, index: index, evaluator: reference)
         let second = RowFilter(q.second, index: index, evaluator: reference)
-        let aRange = q.window?.range(now: now)
-        // Only profiles with some A can match.
-        var candidates = table.alive
-        if let name = q.first.name {
-            guard let id = index.names.existing(name) else { return out }
-            candidates = Bits(count: table.count)
-            for r in index.byName[Int(id)] {  // trap-ok: name ids index byName
-                let owner = table.owner(index.eventSlot[Int(r)])  // trap-ok: rows of the index
-                if owner != ProfileTable.none, aRange?.contains(index.eventTime[Int(r)]) ?? true { candidates[Int(owner)] = true }  // trap-ok: as above
-            }
-            candidates.formIntersection(table.alive)
-        }
-        var firsts: [Int] = [], seconds: [Int] = []
-        candidates.forEachSet { pos in
-            let slots = table.slotsOf[pos]  // trap-ok: an alive position
-            // One slot's rows in time order are the history as they are (the usual case).
-            let history: [Row]
-            if slots.count == 1, let s = slots.first, Int(s) < index.bySlot.count,
-               index.bySlot[Int(s)].isSortedByTime(index.eventTime) {  // trap-ok: checked
-                history = index.bySlot[Int(s)]  // trap-ok: checked
-            } else {
-                history = index.rows(ofSlots: slots, nameId: nil)
-            }
-            firsts.removeAll(keepingCapacity: true)
-            seconds.removeAll(keepingCapacity: true)
-            for (i, r) in history.enumerated() {
-                let row = Int(r)
-                if aRange?.contains(index.eventTime[row]) ?? true, first.passes(row, index) { firsts.append(i) }  // trap-ok: rows of the index
-                if second.passes(row, index) { seconds.append(i) }
-            }
-            if ConditionEvaluator.sequenceHolds(firsts: firsts, seconds: seconds,
-                                                time: { index.eventTime[Int(history[$0])] },  // trap-ok: positions of history
-                                                gap: q.gap.millis, absent: q.absent, now: now) {
-                out[pos] = true
-            }
+        table.alive.forEachSet { pos in
+            if holdsByHistory(q, pos: pos, first: first, second: second) { out[pos] = true }
         }
         return out
     }
@@ -415,206 +471,15 @@ enum FigureColumn {
         case .numbers(let xs): return TraitColumn(numbers: xs)
         case .times(let ts): return TraitColumn(times: ts)
         case .values(let path, let ids):
-            let items: [JSONValue]
-            if path == -2 {
-                items = index.names.items.map { .string($0) }
-            } else if path >= 0, path < index.values.count {
-                items = index.values[path].items  // trap-ok: checked
-            } else {
-                return TraitColumn(values: ids.map { _ in nil })
-            }
-            return TraitColumn(values: ids.map { $0 == 0 || Int($0) > items.count ? nil : items[Int($0) - 1] })  // trap-ok: checked
-        }
-    }
-}
-
-/// Accumulates one figure over the rows of a scan.
-struct Accumulator {
-    typealias Row = AudienceIndex.Row
-
-    enum Kind {
-        case count, sum, average, minimum, maximum, firstTime, lastTime, distinct, mostFrequent, firstValue, lastValue
-    }
-
-    let kind: Kind
-    let pathId: UInt32?
-    /// The measure reads the event's name (`distinct event of any event`).
-    let readsName: Bool
-    /// The number of profile positions.
-    let n: Int
-    /// The path's values as numbers, for numeric aggregates.
-    var numbers: [Double] = []
-    private var counts: [UInt32] = []
-    private var sums: [Double] = []
-    private var times: [Int64] = []
-    private var rows: [Row] = []
-    private var ids: [UInt32] = []
-    /// position << 32 | value id, for distinct counts and most frequent values (with their rows).
-    private var keys: [UInt64] = []
-    private var keyRows: [UInt32] = []
-    private let nullId: UInt32?
-
-    init(_ key: FigureKey, index: AudienceIndex, count n: Int) {
-        self.n = n
-        let path = key.path.flatMap(EventPath.init)
-        readsName = path == .name
-        pathId = path.flatMap { index.pathId($0) }.map { UInt32(truncatingIfNeeded: $0) }
-        if let pathId, Int(pathId) < index.values.count {
-            nullId = index.values[Int(pathId)].existing(.null)  // trap-ok: checked
-        } else {
-            nullId = nil
-        }
-        switch key.measure {
-        case .aggregate(.count): kind = .count
-        case .aggregate(.sum): kind = .sum
-        case .aggregate(.average): kind = .average
-        case .aggregate(.minimum): kind = .minimum
-        case .aggregate(.maximum): kind = .maximum
-        case .aggregate(.distinct): kind = .distinct
-        case .aggregate(.firstTime): kind = .firstTime
-        case .aggregate(.lastTime): kind = .lastTime
-        case .mostFrequent: kind = .mostFrequent
-        case .firstValue: kind = .firstValue
-        case .lastValue: kind = .lastValue
-        }
-        switch kind {
-        case .count: counts = Array(repeating: 0, count: n)
-        case .sum: sums = Array(repeating: 0, count: n)
-        case .average:
-            sums = Array(repeating: 0, count: n)
-            counts = Array(repeating: 0, count: n)
-        case .minimum, .maximum: sums = Array(repeating: .nan, count: n)
-        case .distinct, .mostFrequent: break
-        case .firstTime: times = Array(repeating: .max, count: n)
-        case .lastTime: times = Array(repeating: .min, count: n)
-        case .firstValue, .lastValue:
-            times = Array(repeating: kind == .firstValue ? .max : .min, count: n)
-            rows = Array(repeating: 0, count: n)
-            ids = Array(repeating: 0, count: n)
-        }
-    }
-
-    var needsNumbers: Bool { kind == .sum || kind == .average || kind == .minimum || kind == .maximum }
-
-    /// Sums depend on the order they are added in.
-    var addsInOrder: Bool { kind == .sum || kind == .average }
-
-    /// The value id a row has for the measure's path, if it has one.
-    @inline(__always)
-    private func valueId(_ row: Int, _ index: AudienceIndex) -> UInt32? {
-        if readsName { return index.eventName[row] }  // trap-ok: rows of the index
-        guard let pathId else { return nil }
-        return index.valueId(row, path: pathId)
-    }
-
-    /// Where the measure's values are: a path's number, or -2 for event names.
-    var valuesSource: Int { readsName ? -2 : pathId.map(Int.init) ?? -1 }
-
-    /// The number value of a row, if it has one.
-    @inline(__always)
-    private func number(_ row: Int, _ index: AudienceIndex) -> Double? {
-        guard let id = valueId(row, index), Int(id) < numbers.count else { return nil }
-        let x = numbers[Int(id)]  // trap-ok: checked
-        return x.isNaN ? nil : x
-    }
-
-    @inline(__always)
-    mutating func add(row: Int, pos: Int, time: Int64, index: AudienceIndex) {
-        switch kind {
-        case .count: counts[pos] &+= 1  // trap-ok: pos < n
-        case .sum:
-            if let x = number(row, index) { sums[pos] += x }  // trap-ok: pos < n
-        case .average:
-            if let x = number(row, index) {
-                sums[pos] += x  // trap-ok: pos < n
-                counts[pos] &+= 1  // trap-ok: pos < n
-            }
-        case .minimum:
-            if let x = number(row, index), sums[pos].isNaN || x < sums[pos] { sums[pos] = x }  // trap-ok: pos < n
-        case .maximum:
-            if let x = number(row, index), sums[pos].isNaN || x > sums[pos] { sums[pos] = x }  // trap-ok: pos < n
-        case .firstTime: if time < times[pos] { times[pos] = time }  // trap-ok: pos < n
-        case .lastTime: if time > times[pos] { times[pos] = time }  // trap-ok: pos < n
-        case .distinct, .mostFrequent:
-            guard let id = valueId(row, index), id != nullId else { return }
-            keys.append(UInt64(truncatingIfNeeded: pos) << 32 | UInt64(id))
-            if kind == .mostFrequent { keyRows.append(UInt32(truncatingIfNeeded: row)) }
-        case .firstValue:
-            guard let id = valueId(row, index), id != nullId else { return }
-            let r = Row(truncatingIfNeeded: row)
-            if ids[pos] == 0 || (time, r) < (times[pos], rows[pos]) {  // trap-ok: pos < n
-                (times[pos], rows[pos], ids[pos]) = (time, r, id &+ 1)  // trap-ok: pos < n
-            }
-        case .lastValue:
-            guard let id = valueId(row, index), id != nullId else { return }
-            let r = Row(truncatingIfNeeded: row)
-            if ids[pos] == 0 || (time, r) > (times[pos], rows[pos]) {  // trap-ok: pos < n
-                (times[pos], rows[pos], ids[pos]) = (time, r, id &+ 1)  // trap-ok: pos < n
-            }
-        }
-    }
-
-    mutating func finish(_ index: AudienceIndex) -> FigureColumn {
-        switch kind {
-        case .count: return .numbers(counts.map { Double($0) })
-        case .sum: return .numbers(sums.map(ConditionEvaluator.finite))
-        case .average:
-            var out = [Double](repeating: .nan, count: n)
-            for i in 0..<n where counts[i] > 0 {  // trap-ok: i < n = counts.count
-                let mean = sums[i] / Double(counts[i])  // trap-ok: as above
-                // An overflowed total stays infinite: the evaluator takes it from the reference.
-                out[i] = sums[i].isFinite ? ConditionEvaluator.finite(mean) : .infinity  // trap-ok: as above
-            }
-            return .numbers(out)
-        case .minimum, .maximum: return .numbers(sums)
-        case .firstTime: return .times(times.map { $0 == .max ? .min : $0 })
-        case .lastTime: return .times(times)
-        case .distinct:
-            var out = [Double](repeating: 0, count: n)
-            RadixSort.sort(&keys)
-            var previous = UInt64.max
-            for k in keys where k != previous {
-                let pos = Int(k >> 32)
-                if pos < n { out[pos] += 1 }  // trap-ok: checked
-                previous = k
-            }
-            return .numbers(out)
-        case .mostFrequent:
-            var ids = [UInt32](repeating: 0, count: n)
-            // Stable: one key's rows stay ascending.
-            RadixSort.sort(&keys, carrying: &keyRows)
-            let eventTime = index.eventTime
-            var i = 0
-            // Per position: the value with most events; ties to the one whose last event is latest.
-            var bestPos = -1
-            var best: (count: Int, time: Int64, row: UInt32) = (0, .min, 0)
-            while i < keys.count {
-                let key = keys[i]  // trap-ok: i < count
-                let pos = Int(key >> 32)
-                var c = 0
-                var last: (Int64, UInt32) = (.min, 0)
-                while i < keys.count, keys[i] == key {  // trap-ok: checked
-                    let r = keyRows[i]  // trap-ok: one row per key
-                    let t = Int(r) < eventTime.count ? eventTime[Int(r)] : .min  // trap-ok: checked
-                    if (t, r) > last { last = (t, r) }
-                    c += 1
-                    i += 1
-                }
-                if pos != bestPos { (bestPos, best) = (pos, (0, .min, 0)) }
-                if (best.count, best.time, best.row) < (c, last.0, last.1), pos < n {
-                    best = (c, last.0, last.1)
-                    ids[pos] = UInt32(truncatingIfNeeded: key) &+ 1  // trap-ok: checked
-                }
-            }
-            return .values(path: valuesSource, ids: ids)
-        case .firstValue, .lastValue: return .values(path: valuesSource, ids: ids)
+            if path == -2 { return TraitColumn(valueIds: ids, items: index.names.items.map { .string($0) }) }
+            guard path >= 0, path < index.values.count else { return TraitColumn(for: expression, count: ids.count) }
+            return TraitColumn(valueIds: ids, items: index.values[path].items)  // trap-ok: checked
         }
     }
 }
 
 /// An event filter compiled for rows: its name as an id, its `where` as a
-/// flat list of nodes whose value tests were worked out once per distinct
-/// value of their path.
+/// ``RowTest``.
 struct RowFilter {
     /// `nil`: any name; `.some(nil)`: a name no event has.
     let name: UInt32??
@@ -628,21 +493,22 @@ struct RowFilter {
     @inline(__always)
     func passes(_ row: Int, _ index: AudienceIndex) -> Bool {
         if let name {
-            guard let id = name, index.eventName[row] == id else { return false }  // trap-ok: rows of the index
+            guard let id = name, index.rowName[row] == id else { return false }  // trap-ok: rows of the index
         }
         return test?.passes(row, index) ?? true
     }
 }
 
-/// A `where` condition over an event's values, as nodes in an array (the root last).
+/// A `where` condition over an event's values, as nodes in an array (the
+/// root last), each value test worked out once per distinct value of its path.
 struct RowTest {
     enum Kind { case constant, all, any, not, value, name }
 
     struct Node {
         var kind: Kind
         var constant = false
-        /// For `value`: the path id (`UInt32.max`: not registered, always missing).
-        var path: UInt32 = 0
+        /// For `value`: the path id.
+        var path = 0
         /// For `value` and `name`: the test's results in ``RowTest/results``.
         var results = 0
         /// Children in ``RowTest/children``.
@@ -652,7 +518,7 @@ struct RowTest {
 
     private(set) var nodes: [Node] = []
     private(set) var children: [Int] = []
-    /// Per test: its result by value id + 1 (0: missing).
+    /// Per test: its result by value id + 1 (0: missing), as the index's columns number values.
     private(set) var results: [[Bool]] = []
 
     init(_ c: Condition, index: AudienceIndex, evaluator: ConditionEvaluator) {
@@ -689,7 +555,7 @@ struct RowTest {
                 nodes.append(node)
             } else if let p, let id = index.pathId(p), id < index.values.count {
                 var node = Node(kind: .value)
-                node.path = UInt32(truncatingIfNeeded: id)
+                node.path = id
                 node.results = results.count
                 results.append([missing] + index.values[id].items.map { evaluator.test(test, .value($0)) })  // trap-ok: checked
                 nodes.append(node)
@@ -707,6 +573,8 @@ struct RowTest {
         return nodes.count - 1
     }
 
+    // MARK: One row
+
     @inline(__always)
     func passes(_ row: Int, _ index: AudienceIndex) -> Bool {
         evaluate(nodes.count - 1, row, index)
@@ -718,11 +586,11 @@ struct RowTest {
         switch node.kind {
         case .constant: return node.constant
         case .value:
-            let id = index.valueId(row, path: node.path).map { Int($0) &+ 1 } ?? 0
+            let id = Int(index.valueId(row, path: node.path))
             let r = results[node.results]  // trap-ok: nodes point at their results
             return id < r.count ? r[id] : r.first ?? false  // trap-ok: checked
         case .name:
-            let id = Int(index.eventName[row]) &+ 1  // trap-ok: rows of the index
+            let id = Int(index.rowName[row]) &+ 1  // trap-ok: rows of the index
             let r = results[node.results]  // trap-ok: nodes point at their results
             return id < r.count ? r[id] : false  // trap-ok: checked
         case .all:
@@ -733,6 +601,61 @@ struct RowTest {
             return false
         case .not:
             return !evaluate(node.first < children.count ? children[node.first] : -1, row, index)  // trap-ok: checked
+        }
+    }
+
+    // MARK: A table's column
+
+    /// Whether each ordinal of a table from `from` passes `test` (every one
+    /// when `nil`) and has a live owner.
+    static func passes(_ test: RowTest?, table t: NameTable, nameId: Int, from: Int, owners: [UInt32]) -> [Bool] {
+        let start = min(max(0, from), t.count)
+        var out = test?.column(test.map { $0.nodes.count - 1 } ?? -1, t, nameId, start)
+            ?? Array(repeating: true, count: t.count - start)
+        for k in start..<min(t.count, owners.count) where owners[k] == ProfileTable.none {  // trap-ok: checked
+            out[k &- start] = false  // trap-ok: out has t.count - start entries
+        }
+        return out
+    }
+
+    /// Node `i`'s result for each ordinal of `t` from `from`.
+    private func column(_ i: Int, _ t: NameTable, _ nameId: Int, _ from: Int) -> [Bool] {
+        let count = t.count - from
+        guard i >= 0, i < nodes.count else { return Array(repeating: false, count: count) }
+        let node = nodes[i]  // trap-ok: checked
+        switch node.kind {
+        case .constant: return Array(repeating: node.constant, count: count)
+        case .name:
+            let r = results[node.results]  // trap-ok: nodes point at their results
+            let id = nameId &+ 1
+            return Array(repeating: id < r.count ? r[id] : false, count: count)  // trap-ok: checked
+        case .value:
+            let r = results[node.results]  // trap-ok: nodes point at their results
+            let missing = r.first ?? false
+            guard node.path < t.columns.count, t.columns[node.path].count == t.count else {  // trap-ok: checked
+                return Array(repeating: missing, count: count)
+            }
+            let values = t.columns[node.path]  // trap-ok: checked
+            var out = [Bool](repeating: false, count: count)
+            for k in from..<t.count {
+                let id = Int(values[k])  // trap-ok: k < t.count = values.count
+                out[k &- from] = id < r.count ? r[id] : missing  // trap-ok: checked; out has count entries
+            }
+            return out
+        case .all, .any:
+            let all = node.kind == .all
+            var out = Array(repeating: all, count: count)
+            for c in node.first..<(node.first + node.count) where c < children.count {  // trap-ok: checked
+                let inner = column(children[c], t, nameId, from)  // trap-ok: checked
+                for k in out.indices where k < inner.count {  // trap-ok: indices
+                    out[k] = all ? (out[k] && inner[k]) : (out[k] || inner[k])  // trap-ok: checked
+                }
+            }
+            return out
+        case .not:
+            var out = column(node.first < children.count ? children[node.first] : -1, t, nameId, from)  // trap-ok: checked
+            for k in out.indices { out[k].toggle() }  // trap-ok: indices
+            return out
         }
     }
 }

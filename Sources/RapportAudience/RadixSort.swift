@@ -101,14 +101,19 @@ public enum RadixSort {
 
     static let passes = (64 + digitBits - 1) / digitBits
 
-    /// How many keys have each digit, pass after pass, counted in one pass over the keys.
+    /// How many keys have each digit, pass after pass, counted in one pass
+    /// over the keys. Digits above the widest key are 0 in every key: their
+    /// counts are set so without reading the keys, and their passes are skipped.
     private static func digitCounts(_ keys: [UInt64]) -> [Int] {
         var counts = [Int](repeating: 0, count: passes * buckets)
+        let all = keys.reduce(0 as UInt64) { $0 | $1 }
+        let used = max(1, (bitWidth(all) + digitBits - 1) / digitBits)
+        for p in used..<passes { counts[p * buckets] = keys.count }  // trap-ok: p < passes
         counts.withUnsafeMutableBufferPointer { c in
             keys.withUnsafeBufferPointer { k in
                 for key in k {
                     var v = key
-                    for p in 0..<passes {
+                    for p in 0..<used {
                         c[p &* buckets &+ Int(truncatingIfNeeded: v & UInt64(buckets - 1))] &+= 1
                         v >>= UInt64(digitBits)
                     }

@@ -19,13 +19,18 @@ enum TraitValue: Equatable {
 }
 
 /// One computed trait's values by profile position, in the form its figure
-/// gives: numbers (NaN: none), times (`Int64.min`: none) or JSON values.
+/// gives: numbers (NaN: none), times (`Int64.min`: none) or JSON values
+/// (as ids into a table of the distinct values).
 struct TraitColumn: Sendable {
     enum Kind: Sendable { case numbers, times, values }
     let kind: Kind
     private(set) var numbers: [Double] = []
     private(set) var times: [Int64] = []
-    private(set) var values: [JSONValue?] = []
+    /// Each position's value id + 1 in ``items`` (0: none).
+    private(set) var valueIds: [UInt32] = []
+    private(set) var items: [JSONValue] = []
+    /// Finds a value's id in ``items``; built when a value is first set.
+    private var lookup: [JSONValue: UInt32] = [:]
 
     /// An empty column for this expression's figure.
     init(for expression: TraitExpression, count: Int = 0) {
@@ -38,7 +43,7 @@ struct TraitColumn: Sendable {
             numbers = Array(repeating: .nan, count: count)
         case .mostFrequent, .firstValue, .lastValue:
             kind = .values
-            values = Array(repeating: nil, count: count)
+            valueIds = Array(repeating: 0, count: count)
         }
     }
 
@@ -52,9 +57,11 @@ struct TraitColumn: Sendable {
         self.times = times
     }
 
-    init(values: [JSONValue?]) {
+    /// Values by id + 1 into `items`, which must be distinct.
+    init(valueIds: [UInt32], items: [JSONValue]) {
         kind = .values
-        self.values = values
+        self.valueIds = valueIds
+        self.items = items
     }
 
     func value(at pos: Int) -> TraitValue {
@@ -67,8 +74,10 @@ struct TraitColumn: Sendable {
             guard pos < times.count, times[pos] != .min else { return .missing }  // trap-ok: checked
             return .time(times[pos])  // trap-ok: checked
         case .values:
-            guard pos < values.count, let v = values[pos] else { return .missing }  // trap-ok: checked
-            return .value(v)
+            guard pos < valueIds.count else { return .missing }  // trap-ok: checked
+            let id = Int(valueIds[pos])  // trap-ok: checked
+            guard id > 0, id <= items.count else { return .missing }  // trap-ok: checked
+            return .value(items[id - 1])  // trap-ok: checked
         }
     }
 
@@ -83,8 +92,23 @@ struct TraitColumn: Sendable {
             if pos >= times.count { times.append(contentsOf: repeatElement(.min, count: pos + 1 - times.count)) }
             if case .time(let t) = v { times[pos] = t } else { times[pos] = .min }  // trap-ok: grown above
         case .values:
-            if pos >= values.count { values.append(contentsOf: repeatElement(nil, count: pos + 1 - values.count)) }
-            values[pos] = v.json  // trap-ok: grown above
+            if pos >= valueIds.count { valueIds.append(contentsOf: repeatElement(0, count: pos + 1 - valueIds.count)) }
+            guard let json = v.json else {
+                valueIds[pos] = 0  // trap-ok: grown above
+                return
+            }
+            if lookup.isEmpty, !items.isEmpty {
+                lookup = Dictionary(items.enumerated().map { ($1, UInt32(truncatingIfNeeded: $0)) }, uniquingKeysWith: { a, _ in a })
+            }
+            let id: UInt32
+            if let known = lookup[json] {
+                id = known
+            } else {
+                id = UInt32(truncatingIfNeeded: items.count)
+                items.append(json)
+                lookup[json] = id
+            }
+            valueIds[pos] = id &+ 1  // trap-ok: grown above
         }
     }
 }

@@ -29,20 +29,30 @@ struct RFMCommand: AsyncParsableCommand {
     @Option(help: "Write the CSV here instead of standard output.") var out: String?
 
     func run() async throws {
-        let asOfDay: Int
-        if let asOf {
-            guard let millis = Timestamp.parseDate(asOf) else {
-                throw ValidationError("--as-of must be a date YYYY-MM-DD, not \"\(asOf)\"")
-            }
-            asOfDay = Int(millis / Timestamp.millisPerDay)
-        } else {
-            asOfDay = Int(Date().timeIntervalSince1970 / 86_400)
-        }
+        let asOfDay = try Self.asOfDay(asOf)
         var rejected = Rejections()
-        let table: RFMOutput
+        let table = try await Self.compute(transactions: transactions, format: format, map: map, asOfDay: asOfDay,
+                                           rejected: &rejected)
+        try write(table)
+        rejected.report(file: transactions)
+    }
+
+    /// Days since 1970 of `--as-of`, today (UTC) when not given.
+    static func asOfDay(_ asOf: String?) throws -> Int {
+        guard let asOf else { return Int(Date().timeIntervalSince1970 / 86_400) }
+        guard let millis = Timestamp.parseDate(asOf) else {
+            throw ValidationError("--as-of must be a date YYYY-MM-DD, not \"\(asOf)\"")
+        }
+        return Int(millis / Timestamp.millisPerDay)
+    }
+
+    /// The RFM figures of a transactions file; lines that cannot be read go to `rejected`.
+    static func compute(transactions: String, format: String, map: String?, asOfDay: Int,
+                        rejected: inout Rejections) async throws -> RFMOutput {
         switch format {
         case "cdnow":
             var purchases = RFM.Purchases()
+            var problems = Rejections()
             try await FileChunks(path: transactions).forEachLineBatch { lines in
                 for (line, n) in lines {
                     do {
@@ -50,27 +60,39 @@ struct RFMCommand: AsyncParsableCommand {
                             purchases.append(customer: p.customer, day: p.day, cents: p.cents)
                         }
                     } catch let e as RapportError {
-                        rejected.add(line: n, e)
+                        problems.add(line: n, e)
                     }
                 }
             }
-            table = .numbers(RFM.compute(purchases, asOfDay: asOfDay))
+            rejected = problems
+            return .numbers(RFM.compute(purchases, asOfDay: asOfDay))
         case "csv":
-            table = try readCSV(asOfDay: asOfDay, rejected: &rejected)
+            return try readCSV(transactions: transactions, map: map, asOfDay: asOfDay, rejected: &rejected)
         default:
             throw ValidationError("--format must be cdnow or csv")
         }
-        try write(table)
-        rejected.report(file: transactions)
     }
 
     /// The computed figures, by numeric or textual customer id.
     enum RFMOutput {
         case numbers(RFM.Table)
         case text([RFM.Row<String>])
+
+        /// Each customer's id (as text) with its figures, in order.
+        var rows: [(customer: String, recencyDays: Int, frequency: Int, monetaryCents: Int64)] {
+            switch self {
+            case .numbers(let table):
+                return (0..<table.count).map { i in
+                    let r = table.row(at: i)
+                    return (String(r.customer), r.recencyDays, r.frequency, r.monetaryCents)
+                }
+            case .text(let rows):
+                return rows.map { ($0.customer, $0.recencyDays, $0.frequency, $0.monetaryCents) }
+            }
+        }
     }
 
-    func readCSV(asOfDay: Int, rejected: inout Rejections) throws -> RFMOutput {
+    static func readCSV(transactions: String, map: String?, asOfDay: Int, rejected: inout Rejections) throws -> RFMOutput {
         var columns = ["customer": "customer", "date": "date", "amount": "amount"]
         for (field, header) in try parseColumnMap(map) {
             guard columns[field] != nil else {

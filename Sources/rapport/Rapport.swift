@@ -21,7 +21,7 @@ struct Rapport: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tokens.self,
-            Keys.self, RFMCommand.self,
+            Keys.self, RFMCommand.self, ClusterCommand.self,
         ])
 }
 

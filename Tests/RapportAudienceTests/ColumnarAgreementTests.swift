@@ -38,16 +38,25 @@ import Testing
         }
     }
 
-    /// Events over `profiles`, times scattered around `now` and often out of log order.
-    static func history(_ r: inout Random, profiles: [ProfileID], events: Int) -> AudienceIndex {
-        var index = AudienceIndex(paths: [.properties(["revenue"]), .properties(["category"]), .context(["channel"])])
-        for _ in 0..<events {
+    /// Events over `profiles`, times scattered around `now` and often out of
+    /// log order; or (`ordered`) logged as they happen over 70 days, with a
+    /// few arriving late, as a live workspace sees them.
+    static func history(_ r: inout Random, profiles: [ProfileID], events: Int, ordered: Bool = false) -> AudienceIndex {
+        var index = AudienceIndex(paths: [.properties(["revenue"]), .properties(["category"]), .properties(["sku"]),
+                                          .context(["channel"])])
+        for e in 0..<events {
             var properties: [String: JSONValue] = [:]
             if let v = value(&r) { properties["revenue"] = v }
             if r.chance(0.8) { properties["category"] = .string(r.pick(["书", "服饰", "toys"])) }
             if r.chance(0.1) { properties["category"] = .null }
+            // Many values: distinct counts and most frequent values past their bits and tallies.
+            if r.chance(0.6) { properties["sku"] = .number(Double(Int.random(in: 0..<150, using: &r))) }
             let context: JSONValue = r.chance(0.7) ? ["channel": .string(r.pick(["app", "web"]))] : [:]
-            let time = now - Int64.random(in: -2 * day...(70 * day), using: &r)
+            var time = now - Int64.random(in: -2 * day...(70 * day), using: &r)
+            if ordered {
+                time = now - 70 * day + Int64(e) * (72 * day) / Int64(events)
+                if r.chance(0.03) { time -= Int64.random(in: 0...(20 * day), using: &r) }
+            }
             index.append(profile: r.pick(profiles), name: r.pick(names), time: time,
                          properties: .object(properties), context: context)
         }
@@ -84,7 +93,7 @@ import Testing
 
     static func aggregate(_ r: inout Random) -> EventTest.Aggregate {
         r.pick([.count, .count, .sum(["revenue"]), .average(["revenue"]), .minimum(["revenue"]), .maximum(["revenue"]),
-                .distinct(["category"]), .distinct(["event"]), .firstTime, .lastTime])
+                .distinct(["category"]), .distinct(["event"]), .distinct(["sku"]), .firstTime, .lastTime])
     }
 
     static func test(for a: EventTest.Aggregate, _ r: inout Random) -> ValueTest {
@@ -141,6 +150,8 @@ import Testing
         ("first_order", #"first "Order Completed""#),
         ("last_seen_app", #"last "App Opened" within 25 days"#),
         ("city", #"most frequent revenue of "Refund""#),
+        ("skus", "distinct sku of any event"),
+        ("favourite_sku", #"most frequent sku of "Order Completed""#),
     ]
 
     /// Profiles (some with merged members), their traits and tags.
@@ -163,8 +174,34 @@ import Testing
 
     @Test(arguments: 0..<12)
     func columnarAgreesWithTheReference(seed: UInt64) throws {
+        try agree(seed: seed, profiles: 60, events: 900, ordered: false)
+    }
+
+    /// Long histories in (mostly) time order: several blocks per event name,
+    /// so figures with windows start past the blocks before the window.
+    @Test(arguments: 0..<3)
+    func columnarAgreesOverLongHistoriesInTimeOrder(seed: UInt64) throws {
+        try agree(seed: 100 + seed, profiles: 40, events: 12_000, ordered: true)
+    }
+
+    @Test func aWindowSkipsTheBlocksBeforeIt() {
+        var r = Random(state: 5)
+        let index = Self.history(&r, profiles: [ProfileID(1), ProfileID(2)], events: 12_000, ordered: true)
+        let table = index.tables[0]
+        let start = Self.now - 10 * Self.day
+        let from = table.firstOrdinal(notBefore: start)
+        #expect(from > 0 && from < table.count)
+        #expect(from % NameTable.blockSize == 0)
+        // Nothing before is as late; the block it starts has something that is.
+        #expect(table.times[..<from].allSatisfy { $0 < start })
+        #expect(table.times[from...].contains { $0 >= start })
+        #expect(table.firstOrdinal(notBefore: .min) == 0)
+        #expect(table.firstOrdinal(notBefore: .max) == table.count)
+    }
+
+    func agree(seed: UInt64, profiles count: Int, events: Int, ordered: Bool) throws {
         var r = Random(state: 0xA0D1_E7CE + seed)
-        let views = Self.profiles(&r, count: 60)
+        let views = Self.profiles(&r, count: count)
         let ids = views.flatMap(\.members)
         var traits = try Self.traitTexts.map { try ComputedTrait(name: $0.0, text: $0.1) }
         traits.removeLast(Int.random(in: 0...3, using: &r))
@@ -175,7 +212,7 @@ import Testing
         }
         var audience = Audience()
         try audience.define(segments: segments, traits: traits)
-        audience.index = Self.history(&r, profiles: ids, events: 900)
+        audience.index = Self.history(&r, profiles: ids, events: events, ordered: ordered)
 
         for now in [Self.now, Self.now + 9 * Self.day] {
             // The reference: profile by profile.

@@ -1,4 +1,5 @@
-"""`rapport rfm` on files: the CDNOW sample against pandas' figures, and a CSV with bad lines."""
+"""`rapport rfm` and `rapport cluster` on files: the CDNOW sample against pandas' figures, a CSV with
+bad lines, and k-means of CDNOW_master against scikit-learn."""
 import csv
 import io
 import os
@@ -80,3 +81,65 @@ def test_segments_saved_by_the_cli_reach_the_running_server(server):
     preview = requests.post(server.url + "/v1/segments/preview", headers={"Authorization": f"Bearer {token}"},
                             json={"condition": "spent > 100"}, timeout=10).json()
     assert preview["size"] == 2
+
+
+ENGINE = os.path.join(HERE, "..", "RapportEngineTests", "Fixtures")
+
+
+def cdnow_rfm(path, as_of_day):
+    """Recency (days), frequency (distinct days) and monetary per customer of a CDNOW file, by id."""
+    import datetime
+    last, days, spent = {}, {}, {}
+    with open(path) as f:
+        for n, line in enumerate(f):
+            parts = line.split()
+            if n == 0 and not parts[0].isdigit():
+                continue
+            c, day = int(parts[0]), datetime.date(int(parts[1][:4]), int(parts[1][4:6]), int(parts[1][6:])).toordinal()
+            last[c] = max(last.get(c, day), day)
+            days.setdefault(c, set()).add(day)
+            spent[c] = spent.get(c, 0.0) + float(parts[3])
+    ids = sorted(last)
+    return ids, [as_of_day - last[c] for c in ids], [len(days[c]) for c in ids], [spent[c] for c in ids]
+
+
+def test_cluster_of_cdnow_master_is_as_good_as_scikit_learn(workdir):
+    import datetime
+    import numpy as np
+    from sklearn.cluster import KMeans
+
+    master = os.path.join(ENGINE, "CDNOW_master.txt")
+    out_path = os.path.join(workdir, "clusters.csv")
+    out = run_cli("cluster", "--transactions", master, "--format", "cdnow", "--as-of", "1998-07-01",
+                  "--k", "5", "--out", out_path)
+    with open(out_path) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 23570
+    ids, r, fr, m = cdnow_rfm(master, datetime.date(1998, 7, 1).toordinal())
+    assert [int(x["customer"]) for x in rows] == ids
+    assert [int(x["recency_days"]) for x in rows] == r
+    assert [int(x["frequency"]) for x in rows] == fr
+
+    # Standardised log R, log F, log(1 + M), as the issue states the comparison.
+    x = np.column_stack([np.log(np.maximum(r, 1)), np.log(fr), np.log1p(m)])
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    sk = KMeans(n_clusters=5, n_init=10, random_state=0).fit(x)
+    ours = float(out.stderr.split("inertia ")[1].split()[0])
+    assert abs(ours - sk.inertia_) / sk.inertia_ <= 0.005, (ours, sk.inertia_)
+    # The labels printed are the clusters whose inertia is reported.
+    labels = np.array([int(x["cluster"]) for x in rows])
+    assert sorted(set(labels)) == [0, 1, 2, 3, 4]
+    recomputed = sum(((x[labels == c] - x[labels == c].mean(axis=0)) ** 2).sum() for c in range(5))
+    assert abs(recomputed - ours) / ours <= 1e-6
+    # Same seed, same clusters; the summary speaks in the figures' units.
+    again = run_cli("cluster", "--transactions", master, "--format", "cdnow", "--as-of", "1998-07-01", "--k", "5")
+    assert [line.split(",")[1] for line in again.stdout.splitlines()[1:]] == [x["cluster"] for x in rows]
+    assert out.stderr.count("customers, recency") == 5
+
+
+def test_cluster_refuses_bad_options(workdir):
+    sample = os.path.join(AUDIENCE, "CDNOW_sample.txt")
+    bad = run_cli("cluster", "--transactions", sample, "--format", "cdnow", "--k", "0", check=False)
+    assert bad.returncode != 0 and "k must be" in bad.stderr
+    bad = run_cli("cluster", "--transactions", sample, "--format", "cdnow", "--transform", "log,sqrt,log", check=False)
+    assert bad.returncode != 0 and "--transform" in bad.stderr
