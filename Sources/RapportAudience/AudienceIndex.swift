@@ -121,12 +121,6 @@ public struct AudienceIndex: Sendable {
         tables[Int(rowName[row])].times[Int(rowOrdinal[row])]  // trap-ok: rows of the index; ordinals index their table
     }
 
-    /// A row's slot (rows of the index only).
-    @inline(__always)
-    func slot(ofRow row: Int) -> Slot {
-        tables[Int(rowName[row])].slots[Int(rowOrdinal[row])]  // trap-ok: as above
-    }
-
     /// The value id + 1 a row has for a path (0: none).
     @inline(__always)
     func valueId(_ row: Int, path: Int) -> UInt32 {

@@ -10,16 +10,14 @@ import RapportCore
 /// - A `where` test is worked out once per distinct value of its path, then
 ///   looked up per event; an attribute test once per distinct attribute value.
 /// - `and`, `or` and `not` combine sets of profiles as bits.
-/// - A sequence groups the events of its two names by profile (a counting
-///   sort) and walks each profile's two lists together.
+/// - A sequence meets the events of its two names in (time, log) order, the
+///   two tables merged, keeping per profile only the A that decides.
 ///
 /// It gives what the reference evaluator (``Condition/matches(_:now:)``) gives
 /// profile by profile: sums are added in (time, log) order as there, so a
 /// profile whose events were not logged in time order has its sums taken by
 /// the reference instead.
 struct ColumnarEvaluator {
-    typealias Row = AudienceIndex.Row
-
     let index: AudienceIndex
     let table: ProfileTable
     let now: Int64

@@ -85,7 +85,7 @@ struct FigureScanner: Sendable {
                 let pass = tests[f].map { RowTest.passes($0, table: nt, nameId: t, from: start, owners: own) }  // trap-ok: one test per filter
                 for g in users {
                     accumulators[g].add(nt, tableId: t, owners: own, pass: pass, passStart: start,  // trap-ok: as above
-                                        from: froms[g], range: ranges[g], track: track, index: index)  // trap-ok: as above
+                                        from: froms[g], range: ranges[g], track: track)  // trap-ok: as above
                 }
             }
         }
@@ -271,7 +271,7 @@ struct Accumulator {
     /// Adds the selected events of one table. `pass` gives the filter's
     /// result (owners included) for ordinals from `passStart`.
     mutating func add(_ t: NameTable, tableId: Int, owners: [UInt32], pass: [Bool]?, passStart: Int,
-                      from: Int, range: Range<Int64>?, track: Bool, index: AudienceIndex) {
+                      from: Int, range: Range<Int64>?, track: Bool) {
         let tableNumber = Int32(truncatingIfNeeded: tableId)
         switch kind {
         case .count:
@@ -391,10 +391,7 @@ struct Accumulator {
 
     /// Whether row `a` comes after row `b` in (time, log) order.
     @inline(__always)
-    private func latest(_ a: UInt32, _ b: UInt32, _ index: AudienceIndex) -> Bool { Self.later(a, b, index) }
-
-    @inline(__always)
-    static func later(_ a: UInt32, _ b: UInt32, _ index: AudienceIndex) -> Bool {
+    private func latest(_ a: UInt32, _ b: UInt32, _ index: AudienceIndex) -> Bool {
         let ta = Int(a) < index.count ? index.time(Int(a)) : .min
         let tb = Int(b) < index.count ? index.time(Int(b)) : .min
         return (ta, a) > (tb, b)

@@ -227,8 +227,8 @@ public struct KMeans: Sendable {
     }
 }
 
-/// SplitMix64: small, fast, seeded random numbers for reproducible clustering.
-struct SplitMix {
+/// SplitMix64: small, fast, seeded random numbers, for reproducible clustering and tests.
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
 
     init(seed: UInt64) { state = seed }

@@ -58,47 +58,6 @@ public enum RadixSort {
         }
     }
 
-    /// Sorts `keys` in ascending order, moving `payload` (as long) with them;
-    /// equal keys keep their payloads' order (the sort is stable).
-    static func sort(_ keys: inout [UInt64], carrying payload: inout [UInt32]) {
-        let n = keys.count
-        guard n > 1, payload.count == n else { return }
-        let counts = digitCounts(keys)
-        var otherKeys = [UInt64](repeating: 0, count: n)
-        var otherPayload = [UInt32](repeating: 0, count: n)
-        for p in 0..<passes {
-            let base = p * buckets
-            if counts[base..<(base + buckets)].contains(n) { continue }
-            var offsets = [Int](repeating: 0, count: buckets)
-            var sum = 0
-            for b in 0..<buckets {
-                offsets[b] = sum
-                sum += counts[base + b]
-            }
-            let shift = UInt64(p * digitBits)
-            let mask = UInt64(buckets - 1)
-            keys.withUnsafeBufferPointer { sk in
-                payload.withUnsafeBufferPointer { sp in
-                    otherKeys.withUnsafeMutableBufferPointer { tk in
-                        otherPayload.withUnsafeMutableBufferPointer { tp in
-                            offsets.withUnsafeMutableBufferPointer { o in
-                                for i in 0..<n {
-                                    let key = sk[i]
-                                    let d = Int(truncatingIfNeeded: (key >> shift) & mask)
-                                    tk[o[d]] = key
-                                    tp[o[d]] = sp[i]
-                                    o[d] &+= 1
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            swap(&keys, &otherKeys)
-            swap(&payload, &otherPayload)
-        }
-    }
-
     static let passes = (64 + digitBits - 1) / digitBits
 
     /// How many keys have each digit, pass after pass, counted in one pass

@@ -54,9 +54,8 @@ struct ClusterCommand: AsyncParsableCommand {
         }
         var text = "customer,cluster,recency_days,frequency,monetary\n"
         for (i, r) in rows.enumerated() where i < result.labels.count {
-            let cents = r.monetaryCents.magnitude % 100
             text += "\(RFMCommand.csvField(r.customer)),\(result.labels[i]),\(r.recencyDays),\(r.frequency),"  // trap-ok: checked
-            text += "\(r.monetaryCents < 0 ? "-" : "")\(r.monetaryCents.magnitude / 100).\(cents < 10 ? "0" : "")\(cents)\n"
+            text += RFMCommand.amount(r.monetaryCents) + "\n"
         }
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {

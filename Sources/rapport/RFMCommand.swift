@@ -175,10 +175,7 @@ struct RFMCommand: AsyncParsableCommand {
         buffer.append(contentsOf: "customer,recency_days,frequency,monetary,r,f,m,rfm,group\n".utf8)
         func line(_ customer: String, _ row: RFM.Row<some Any>) {
             buffer.append(contentsOf: customer.utf8)
-            let sign = row.monetaryCents < 0 ? "-" : ""
-            let magnitude = row.monetaryCents.magnitude
-            let cents = magnitude % 100
-            buffer.append(contentsOf: ",\(row.recencyDays),\(row.frequency),\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents),".utf8)
+            buffer.append(contentsOf: ",\(row.recencyDays),\(row.frequency),\(Self.amount(row.monetaryCents)),".utf8)
             buffer.append(contentsOf: "\(row.r),\(row.f),\(row.m),\(row.r)\(row.f)\(row.m),\(row.group.rawValue)\n".utf8)
             if buffer.count > 1 << 20 {
                 handle.write(Data(buffer))
@@ -204,6 +201,13 @@ struct RFMCommand: AsyncParsableCommand {
         let total = groups.values.reduce(0, +)
         let summary = RFM.Group.allCases.compactMap { g in groups[g].map { "\(g.rawValue) \($0)" } }
         FileHandle.standardError.write(Data("\(total) customers: \(summary.joined(separator: ", "))\n".utf8))
+    }
+
+    /// An amount in cents as currency units with two decimals (`-12.05`).
+    static func amount(_ cents: Int64) -> String {
+        let magnitude = cents.magnitude
+        let rest = magnitude % 100
+        return "\(cents < 0 ? "-" : "")\(magnitude / 100).\(rest < 10 ? "0" : "")\(rest)"
     }
 
     /// A CSV field, quoted if it needs to be.

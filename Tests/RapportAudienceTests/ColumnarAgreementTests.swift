@@ -12,18 +12,7 @@ import Testing
     static let day: Int64 = 86_400_000
     static let now: Int64 = 1_709_251_200_000
 
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &self)] }
-        mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-    }
+    typealias Random = SplitMix
 
     static let names = ["Order Completed", "Product Viewed", "App Opened", "Refund"]
 
@@ -185,7 +174,7 @@ import Testing
     }
 
     @Test func aWindowSkipsTheBlocksBeforeIt() {
-        var r = Random(state: 5)
+        var r = Random(seed: 5)
         let index = Self.history(&r, profiles: [ProfileID(1), ProfileID(2)], events: 12_000, ordered: true)
         let table = index.tables[0]
         let start = Self.now - 10 * Self.day
@@ -200,7 +189,7 @@ import Testing
     }
 
     func agree(seed: UInt64, profiles count: Int, events: Int, ordered: Bool) throws {
-        var r = Random(state: 0xA0D1_E7CE + seed)
+        var r = Random(seed: 0xA0D1_E7CE + seed)
         let views = Self.profiles(&r, count: count)
         let ids = views.flatMap(\.members)
         var traits = try Self.traitTexts.map { try ComputedTrait(name: $0.0, text: $0.1) }
@@ -267,4 +256,9 @@ import Testing
         #expect(audience.members(of: "lapsed") == [])
         #expect(audience.computed(of: b).isEmpty)
     }
+}
+
+extension SplitMix {
+    mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &self)] }
+    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }

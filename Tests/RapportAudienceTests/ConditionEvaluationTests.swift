@@ -163,7 +163,7 @@ struct TestSubject: ConditionSubject {
 
     @Test(arguments: 0..<5)
     func notAndDeMorganHoldOnRandomConditions(seed: Int) throws {
-        var gen = ConditionRoundTripTests.Gen(g: .init(state: UInt64(seed) &+ 1_000))
+        var gen = ConditionRoundTripTests.Gen(g: SplitMix(seed: UInt64(seed) &+ 1_000))
         for _ in 0..<200 {
             let a = gen.condition(1), b = gen.condition(1)
             let left = Condition.not(.all([a, b])).matches(shanghai, now: Self.now)

@@ -6,7 +6,7 @@ import Testing
 /// Random conditions (of the shapes the parser makes) survive text and JSON.
 @Suite struct ConditionRoundTripTests {
     struct Gen {
-        var g: RFMColumnsTests.Generator
+        var g: SplitMix
         mutating func int(_ n: Int) -> Int { Int(g.next() % UInt64(n)) }
         mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
 
@@ -122,7 +122,7 @@ import Testing
 
     @Test(arguments: 0..<20)
     func textAndJSONGiveTheSameTree(seed: Int) throws {
-        var gen = Gen(g: .init(state: UInt64(seed) &* 7919 &+ 1))
+        var gen = Gen(g: SplitMix(seed: UInt64(seed) &* 7919 &+ 1))
         for _ in 0..<100 {
             let c = gen.condition(0)
             let text = c.description

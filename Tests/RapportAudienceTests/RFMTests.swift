@@ -123,17 +123,6 @@ func fixtureText(_ name: String) throws -> String {
 /// The columnar RFM against a direct computation (dictionaries, comparison
 /// sorts, ``QuantileScore/scores(_:bins:highestFirst:)``) on random data.
 @Suite struct RFMColumnsTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// What the table should hold, computed the plain way.
     func reference(_ p: RFM.Purchases, asOfDay: Int) -> RFM.Table {
         var last: [Int64: Int32] = [:], days: [Int64: Set<Int32>] = [:], total: [Int64: Int64] = [:]
@@ -159,7 +148,7 @@ func fixtureText(_ name: String) throws -> String {
         (13, 3_000, (Int64.min / 2)...(Int64.max / 2)), (17, 1, 0...0),
     ] as [(UInt64, Int, ClosedRange<Int64>)])
     func equalsTheDirectComputation(seed: UInt64, purchases: Int, ids: ClosedRange<Int64>) {
-        var g = Generator(state: seed)
+        var g = SplitMix(seed: seed)
         var p = RFM.Purchases()
         for _ in 0..<purchases {
             let amount: Int64 = seed == 13 ? Int64.random(in: .min / 4 ... .max / 4, using: &g)
@@ -180,7 +169,7 @@ func fixtureText(_ name: String) throws -> String {
     }
 
     @Test func radixSortSortsAnyKeys() {
-        var g = Generator(state: 99)
+        var g = SplitMix(seed: 99)
         for (n, bits) in [(10, 64), (300, 64), (5_000, 12), (70_000, 40), (70_000, 64)] {
             var keys = (0..<n).map { _ in g.next() >> UInt64(64 - bits) }
             let expected = keys.sorted()
