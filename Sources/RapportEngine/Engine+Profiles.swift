@@ -37,7 +37,7 @@ extension Engine {
         let sources = Dictionary(try await store.sources(workspaceId: workspaceId).map { ($0.id, $0.name) },
                                  uniquingKeysWith: { a, _ in a })
         let events = try await store.events(at: page).sorted { $0.seq > $1.seq }.map { e in
-            TimelineEvent(stored: e, sourceName: sources[e.sourceId] ?? "?",
+            TimelineEvent(stored: e, sourceName: e.sourceId == RapportSource.id ? RapportSource.name : sources[e.sourceId] ?? "?",
                           message: (try? JSONValue.parse(e.body)) ?? .null)
         }
         return TimelinePage(events: events, nextBefore: seqs.count > limit ? page.last : nil)

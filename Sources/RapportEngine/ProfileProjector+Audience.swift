@@ -25,6 +25,7 @@ extension ProfileProjector {
         if audience.index.needsRebuild { audienceStale = true }
         // A rebuild evaluates every workspace already.
         if try await !ensureAudienceIndex() { refreshAllAudiences(workspaceId: workspaceId) }
+        reconcileAnnouncements(workspaceId: workspaceId)
     }
 
     /// Workspaces with segments or computed traits.
@@ -93,7 +94,7 @@ extension ProfileProjector {
             if audiences[ws]?.needsProfiles == true {
                 refreshAllAudiences(workspaceId: ws)
             } else if let changes = audiences[ws]?.reevaluate(now: now) {
-                recordMembership(changes)
+                recordMembership(changes, workspaceId: ws)
             }
         }
     }
@@ -140,7 +141,9 @@ extension ProfileProjector {
         guard !audienceStale, audiences[workspaceId]?.isEmpty == false else { return }
         let now = clock.nowMillis()
         let views = liveProfiles(workspaceId: workspaceId).map(audienceProfile)
-        if let changes = audiences[workspaceId]?.refresh(all: views, now: now) { recordMembership(changes) }
+        if let changes = audiences[workspaceId]?.refresh(all: views, now: now) {
+            recordMembership(changes, workspaceId: workspaceId)
+        }
     }
 
     /// Live profiles of a workspace, ascending.
@@ -193,7 +196,7 @@ extension ProfileProjector {
             return
         }
         for (ws, p) in audienceRemoved {
-            if let changes = audiences[ws]?.remove(p) { recordMembership(changes) }
+            if let changes = audiences[ws]?.remove(p) { recordMembership(changes, workspaceId: ws) }
         }
         audienceRemoved.removeAll()
         let touched = audienceTouched
@@ -204,15 +207,9 @@ extension ProfileProjector {
             for p in profiles { live.insert(graph.canonical(p)) }
             for id in live.sorted() where graph.nodes.isLive(id) {
                 let view = audienceProfile(id)
-                if let changes = audiences[ws]?.refresh(view, now: now) { recordMembership(changes) }
+                if let changes = audiences[ws]?.refresh(view, now: now) { recordMembership(changes, workspaceId: ws) }
             }
         }
-    }
-
-    func recordMembership(_ changes: [MembershipChange]) {
-        guard !changes.isEmpty else { return }
-        membershipLog.append(contentsOf: changes)
-        if membershipLog.count > membershipLogLimit { membershipLog.removeFirst(membershipLog.count - membershipLogLimit) }
     }
 
     /// Rebuilds every workspace's index from the log if it lacks history
@@ -249,6 +246,9 @@ extension ProfileProjector {
         defer { ownersDuringRebuild = nil }
         var fresh: [WorkspaceID: AudienceIndex] = [:]
         for (ws, a) in audiences { fresh[ws] = a.index.emptied() }
+        // What the log announced is read along, the first time after a load.
+        let readsAnnouncements = !announcedFromLog
+        if readsAnnouncements { announcements.removeAll() }
         var position: Int64 = 0
         reading: while position < applied {
             // Also what is applied meanwhile; the swap below follows the last read with no suspension in between.
@@ -257,6 +257,10 @@ extension ProfileProjector {
             for e in events {
                 if e.seq > applied { break reading }
                 position = e.seq
+                if e.sourceId == RapportSource.id {
+                    if readsAnnouncements { adoptAnnouncement(e) }
+                    continue
+                }
                 let owner: ProfileID?
                 if e.seq >= 1, e.seq <= ownerOf.count, ownerOf[Int(e.seq - 1)] != 0 {  // trap-ok: 1 ≤ seq ≤ count
                     owner = ProfileID(Int64(ownerOf[Int(e.seq - 1)]))  // trap-ok: as above
@@ -275,6 +279,17 @@ extension ProfileProjector {
         audienceTouched.removeAll()
         audienceRemoved.removeAll()
         for ws in audiences.keys { refreshAllAudiences(workspaceId: ws) }
+        announcedFromLog = true
+        for ws in Set(audiences.keys).union(announcements.keys).sorted() { reconcileAnnouncements(workspaceId: ws) }
         return true
+    }
+
+    /// Takes the transition a logged segment event announced.
+    private func adoptAnnouncement(_ e: StoredEvent) {
+        guard e.name == SegmentEvent.entered || e.name == SegmentEvent.exited,
+              let m = try? decoder.decodeMessage(e.body, type: e.type, receivedAt: e.receivedAt),
+              let profile = SegmentEvent.profile(of: m), let t = SegmentEvent.transition(of: m) else { return }
+        announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
+            segment: t.segment, profile: profile, entered: t.entered, transition: t.transition)
     }
 }

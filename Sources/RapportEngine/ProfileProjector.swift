@@ -54,7 +54,7 @@ public actor ProfileProjector {
     var graph = ProfileGraph()
 
     /// The last log position applied (in memory).
-    public private(set) var applied: Int64 = 0
+    public internal(set) var applied: Int64 = 0
     /// The last log position flushed to the store.
     public private(set) var flushed: Int64 = 0
 
@@ -105,6 +105,12 @@ public actor ProfileProjector {
     /// Segment entries and exits, oldest first (the most recent ``membershipLogLimit``).
     public internal(set) var membershipLog: [MembershipChange] = []
     let membershipLogLimit = 100_000
+    /// Per workspace, what the log says about memberships (``SegmentEvent``).
+    var announcements: [WorkspaceID: SegmentAnnouncements] = [:]
+    /// ``announcements`` were read from the log since the last load.
+    var announcedFromLog = false
+    /// Segment events to write to the log (``takeSegmentEvents()``).
+    var segmentOutbox: [EventToAppend] = []
     /// Where conditions read the time.
     let clock: any RapportClock
 
@@ -133,6 +139,9 @@ public actor ProfileProjector {
         audienceTouched.removeAll()
         audienceRemoved.removeAll()
         audienceStale = true
+        announcements.removeAll()
+        announcedFromLog = false
+        segmentOutbox.removeAll()
         lastResolved = nil
         resolutionCache.removeAll()
         applied = snapshot.checkpoint
@@ -205,6 +214,10 @@ public actor ProfileProjector {
     }
 
     func applyOne(_ e: borrowing ProjectableEvent) {
+        if e.sourceId == RapportSource.id {
+            applyOwn(e)
+            return
+        }
         applied = e.seq
         let owner: ProfileID
         if usesResolutionShortcut, let last = lastResolved, last.workspaceId == e.workspaceId,

@@ -108,6 +108,7 @@ public final class ProjectionService: Service, Sendable {
                         lastAudience = ContinuousClock.now
                         await projector.refreshTimeDependentAudiences()
                     }
+                    await publishSegmentEvents()
                     let pending = await projector.pendingEventCount
                     let due = ContinuousClock.now - lastFlush >= flushInterval || pending >= flushThreshold
                     // The flush writes in the background while events keep being applied.
@@ -127,6 +128,7 @@ public final class ProjectionService: Service, Sendable {
         }
         if isLeader {
             await step()
+            await publishSegmentEvents()
             await flushLogged()
             try? await store.releaseLease(name: Self.leaseName, owner: owner)
         }
@@ -149,6 +151,22 @@ public final class ProjectionService: Service, Sendable {
             }
         } catch {
             logger.error("projection step failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Appends the segment events the projector queued to the log and
+    /// applies them; what cannot be written is queued again for the next
+    /// step (nothing is lost: the projector also rebuilds them from the
+    /// memberships after a restart).
+    public func publishSegmentEvents() async {
+        let events = await projector.takeSegmentEvents()
+        if events.isEmpty { return }
+        do {
+            let positions = try await store.append(events)
+            try await projector.apply(ProjectableEvent.stored(events, positions: positions))
+        } catch {
+            logger.error("writing segment events failed; will retry", metadata: ["error": "\(error)"])
+            await projector.requeueSegmentEvents(events)
         }
     }
 

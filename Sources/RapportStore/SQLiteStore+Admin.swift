@@ -162,8 +162,8 @@ extension SQLiteStore {
             }
             var bySource: [String: Int] = [:]
             for r in try Row.fetchAll(db, sql: """
-                SELECT s.name, SUM(c.count) FROM event_counts c JOIN sources s ON s.id = c.source_id
-                WHERE \(wsC) GROUP BY s.name
+                SELECT COALESCE(s.name, '\(RapportSource.name)'), SUM(c.count) FROM event_counts c
+                LEFT JOIN sources s ON s.id = c.source_id WHERE \(wsC) GROUP BY 1
                 """) {
                 bySource[r[0]] = r[1]
             }
@@ -203,9 +203,10 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT date(c.day * 86400, 'unixepoch') AS day, s.name, SUM(c.count)
-                    FROM event_counts c JOIN sources s ON s.id = c.source_id
-                    WHERE c.workspace_id = ? AND c.day >= ? GROUP BY c.day, s.name ORDER BY c.day, s.name
+                    SELECT date(c.day * 86400, 'unixepoch') AS day, COALESCE(s.name, '\(RapportSource.name)') AS source,
+                      SUM(c.count)
+                    FROM event_counts c LEFT JOIN sources s ON s.id = c.source_id
+                    WHERE c.workspace_id = ? AND c.day >= ? GROUP BY c.day, source ORDER BY c.day, source
                     """,
                 arguments: [workspaceId, from]
             ).map { DailyCount(day: $0[0], source: $0[1], count: $0[2]) }

@@ -32,6 +32,14 @@ public struct StoredEvent: Sendable {
 }
 
 /// A message on its way into the log.
+/// The source of Rapport's own events (`Segment Entered`, `Segment Exited`):
+/// id 0 in every workspace, which no row of `sources` takes (their ids
+/// start at 1).
+public enum RapportSource {
+    public static let id: SourceID = 0
+    public static let name = "rapport"
+}
+
 public struct EventToAppend: Sendable {
     public var workspaceId: WorkspaceID
     public var sourceId: SourceID

@@ -81,7 +81,9 @@ import Testing
             let seqs = await engine.projector.timelineSeqs(id, workspaceId: workspaceId, before: nil, limit: .max)
             let stored = try await engine.store.events(at: seqs.sorted())
             #expect(stored.count == seqs.count)
-            let events = try stored.sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }.map { e in
+            // Rapport's own events (segment entries and exits) are not for conditions.
+            let events = try stored.filter { $0.sourceId != RapportSource.id }
+                .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }.map { e in
                 let body = try JSONValue.parse(e.body)
                 return SubjectEvent(name: e.name, time: e.timestamp, properties: body["properties"] ?? .object([:]),
                                     context: body["context"] ?? .object([:]))

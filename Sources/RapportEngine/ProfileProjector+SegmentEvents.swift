@@ -1,0 +1,102 @@
+import RapportAudience
+import RapportCore
+import RapportStore
+
+/// `Segment Entered` and `Segment Exited` (``SegmentEvent``): each change of
+/// membership becomes an event in the log, which journeys and exports read.
+///
+/// What was announced is kept per (segment, profile) and rebuilt from the
+/// log's own segment events after a load, so a restart announces only what
+/// changed while the process was down, and a transition is never announced
+/// twice: its `messageId` is derived from its number, and the log dedupes.
+extension ProfileProjector {
+    /// Applies one of Rapport's own events: it joins the named profile's
+    /// timeline and leaves its aggregates, traits and audience alone.
+    func applyOwn(_ e: borrowing ProjectableEvent) {
+        applied = e.seq
+        guard let named = SegmentEvent.profile(of: e.message), graph.nodes[named]?.record.workspaceId == e.workspaceId
+        else {
+            logger.warning("skipping an own event naming no profile of its workspace", metadata: ["seq": "\(e.seq)"])
+            return
+        }
+        graph.nodes.update(named) { $0.events.append(e.seq) }
+        newProfileEvents.append((named, e.seq))
+        if let t = SegmentEvent.transition(of: e.message) {
+            announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
+                segment: t.segment, profile: named, entered: t.entered, transition: t.transition)
+        }
+    }
+
+    /// Records membership changes and queues the segment events they call
+    /// for. A profile merged away leaves its segments with an event too, so
+    /// replaying the log gives exactly the members.
+    func recordMembership(_ changes: [MembershipChange], workspaceId: WorkspaceID) {
+        guard !changes.isEmpty else { return }
+        membershipLog.append(contentsOf: changes)
+        if membershipLog.count > membershipLogLimit { membershipLog.removeFirst(membershipLog.count - membershipLogLimit) }
+        guard announcedFromLog else { return }
+        var book = announcements.removeValue(forKey: workspaceId) ?? SegmentAnnouncements()
+        defer { announcements[workspaceId] = book }
+        let now = clock.nowMillis()
+        for c in changes {
+            queueSegmentEvent(&book, workspaceId: workspaceId, segment: c.segment, profile: c.profile,
+                              entered: c.entered, now: now)
+        }
+    }
+
+    func queueSegmentEvent(_ book: inout SegmentAnnouncements, workspaceId: WorkspaceID, segment: String,
+                           profile: ProfileID, entered: Bool, now: Int64) {
+        guard let n = book.announce(segment: segment, profile: profile, entered: entered) else { return }
+        guard let m = SegmentEvent.message(workspaceId: workspaceId, segment: segment, profile: profile,
+                                           entered: entered, transition: n, at: now, decoder: decoder)
+        else {
+            logger.error("could not build a segment event", metadata: ["segment": "\(segment)"])
+            return
+        }
+        segmentOutbox.append(EventToAppend(workspaceId: workspaceId, sourceId: RapportSource.id, message: m))
+    }
+
+    /// Makes what the log will say equal the members now: an entry for each
+    /// member not announced, an exit for each announced profile that is no
+    /// longer one, and exits from segments that are no longer defined.
+    /// After a rebuild from the log and after definitions change.
+    func reconcileAnnouncements(workspaceId ws: WorkspaceID) {
+        guard announcedFromLog, !audienceStale else { return }
+        var book = announcements.removeValue(forKey: ws) ?? SegmentAnnouncements()
+        defer { announcements[ws] = book }
+        let now = clock.nowMillis()
+        let audience = audiences[ws]
+        var names = Set(book.segmentsWithMembers)
+        for s in audience?.segments ?? [] { names.insert(s.name) }
+        for segment in names.sorted() {
+            let members = audience?.members(of: segment) ?? []
+            let memberSet = Set(members)
+            for p in book.inside(segment) where !memberSet.contains(p) {
+                queueSegmentEvent(&book, workspaceId: ws, segment: segment, profile: p, entered: false, now: now)
+            }
+            for p in members {
+                queueSegmentEvent(&book, workspaceId: ws, segment: segment, profile: p, entered: true, now: now)
+            }
+        }
+    }
+
+    /// Hands over the segment events queued so far, to be appended to the
+    /// log and applied (``ProjectionService``); on failure they are given
+    /// back with ``requeueSegmentEvents(_:)``.
+    public func takeSegmentEvents() -> [EventToAppend] {
+        let out = segmentOutbox
+        segmentOutbox.removeAll()
+        return out
+    }
+
+    /// Puts back segment events that could not be written, ahead of newer ones.
+    public func requeueSegmentEvents(_ events: [EventToAppend]) {
+        segmentOutbox.insert(contentsOf: events, at: 0)
+    }
+
+    /// What the log says about a workspace's segment, as this process knows
+    /// it: the profiles announced inside, ascending.
+    public func announcedMembers(workspaceId: WorkspaceID, segment: String) -> [ProfileID] {
+        announcements[workspaceId]?.inside(segment) ?? []
+    }
+}
