@@ -22,17 +22,23 @@ extension Engine {
     /// (``ConditionError``) and nothing changes.
     @discardableResult
     public func saveDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String, body: String,
-                               description: String = "") async throws -> DefinitionRecord {
-        try Self.checkName(name, kind == .segment ? "segment" : "computed trait")
+                               description: String = "", group: String = "") async throws -> DefinitionRecord {
+        try Self.checkName(name, kind.noun)
+        guard description.utf8.count <= 4_096 else { throw RapportError(.invalidArgument, "a description is at most 4 KiB") }
         let canonical: String
         switch kind {
         case .segment: canonical = try Condition.parse(body).description
         case .trait: canonical = try ComputedTrait(name: name, text: body).expression.description
+        case .tag:
+            let rule = body.trimmingCharacters(in: .whitespacesAndNewlines)
+            canonical = rule.isEmpty ? "" : try Condition.parse(rule).description
+            try Self.checkName(group, "tag group")
         }
         let now = clock.nowMillis()
         let existing = try await store.definitions(workspaceId: workspaceId, kind: kind).first { $0.name == name }
         let record = DefinitionRecord(workspaceId: workspaceId, kind: kind, name: name, body: canonical,
-                                      description: description, createdAt: existing?.createdAt ?? now, updatedAt: now)
+                                      description: description, group: kind == .tag ? group : "",
+                                      createdAt: existing?.createdAt ?? now, updatedAt: now)
         let (segments, traits) = try await projector.parsedDefinitions(workspaceId: workspaceId, replacing: record)
         // Checked as a whole (references, cycles) before anything is stored.
         if let problem = Self.problem(segments: segments, traits: traits) { throw problem }
@@ -47,8 +53,13 @@ extension Engine {
         if let problem = Self.problem(segments: segments, traits: traits), problem.code == .unknownSegment {
             throw RapportError(.conflict, "segment \"\(name)\" is still referred to: \(problem.message)")
         }
+        if kind == .tag {
+            // Taken off everyone who carries it by hand, through the log, before it stops existing.
+            let holders = await projector.manualTagHolders(workspaceId: workspaceId, tag: name)
+            try await writeTagEvents(name, profiles: holders, added: false, workspaceId: workspaceId, by: "tag deleted")
+        }
         guard try await store.deleteDefinition(workspaceId: workspaceId, kind: kind, name: name) else {
-            throw RapportError(.notFound, "no \(kind == .segment ? "segment" : "computed trait") \"\(name)\"")
+            throw RapportError(.notFound, "no \(kind.noun) \"\(name)\"")
         }
         try await projector.define(workspaceId: workspaceId, segments: segments, traits: traits)
     }
@@ -85,5 +96,16 @@ extension Engine {
             rows.append(row)
         }
         return (ids.count, rows)
+    }
+}
+
+extension DefinitionKind {
+    /// What operators call it.
+    public var noun: String {
+        switch self {
+        case .segment: "segment"
+        case .trait: "computed trait"
+        case .tag: "tag"
+        }
     }
 }

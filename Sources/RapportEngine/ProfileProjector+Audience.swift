@@ -35,6 +35,8 @@ extension ProfileProjector {
 
     /// The workspace's definitions, parsed; a stored one that no longer
     /// parses is left out and logged (the store holds only checked text).
+    ///
+    /// Rule tags come back as segments under reserved names (``TagRules``).
     public func parsedDefinitions(workspaceId: WorkspaceID, replacing changed: DefinitionRecord? = nil,
                                   deleting deleted: (DefinitionKind, String)? = nil) async throws
         -> (segments: [SegmentDefinition], traits: [ComputedTrait])
@@ -47,11 +49,13 @@ extension ProfileProjector {
         if let changed { records.append(changed) }
         var segments: [SegmentDefinition] = []
         var traits: [ComputedTrait] = []
+        var rules: [(tag: String, condition: Condition)] = []
         for r in records {
             do {
                 switch r.kind {
                 case .segment: segments.append(SegmentDefinition(name: r.name, condition: try Condition.parse(r.body)))
                 case .trait: traits.append(try ComputedTrait(name: r.name, text: r.body))
+                case .tag: if !r.body.isEmpty { rules.append((r.name, try Condition.parse(r.body))) }
                 }
             } catch {
                 logger.error("stored definition does not parse", metadata: [
@@ -60,7 +64,7 @@ extension ProfileProjector {
             }
         }
         traits.sort { $0.name < $1.name }
-        return (segments, traits)
+        return (TagRules.segments(segments, rules: rules), traits)
     }
 
     /// Applies the stored definitions of every workspace when they changed
@@ -112,11 +116,18 @@ extension ProfileProjector {
         audiences[workspaceId]?.size(of: segment)
     }
 
-    /// A live profile's segments and computed values.
-    public func audienceFacts(of id: ProfileID, workspaceId: WorkspaceID) -> (segments: [String], computed: [String: JSONValue]) {
+    /// A live profile's segments, computed values and the tags rules give it.
+    public func audienceFacts(of id: ProfileID, workspaceId: WorkspaceID)
+        -> (segments: [String], computed: [String: JSONValue], ruleTags: [String])
+    {
         let live = graph.canonical(id)
-        guard let a = audiences[workspaceId] else { return ([], [:]) }
-        return (a.segments(of: live), a.computed(of: live))
+        guard let a = audiences[workspaceId] else { return ([], [:], []) }
+        var segments: [String] = []
+        var ruleTags: [String] = []
+        for s in a.segments(of: live) {
+            if let t = TagRules.tag(ofSegment: s) { ruleTags.append(t) } else { segments.append(s) }
+        }
+        return (segments, a.computed(of: live), ruleTags)
     }
 
     /// Evaluates a condition for every live profile of the workspace without
@@ -166,7 +177,7 @@ extension ProfileProjector {
             attributes["last_seen"] = .string(Timestamp.formatISO8601(combined.aggregates.lastSeen))
         }
         return AudienceProfile(id: id, members: combined.members, traits: combined.traits.mapValues(\.value),
-                               attributes: attributes)
+                               tags: Set(combined.aggregates.tags.keys), attributes: attributes)
     }
 
     /// Appends an applied event to its workspace's index and notes its profile for evaluation.

@@ -16,6 +16,8 @@ public struct ProfileView: Sendable {
     /// The segments it is in (in evaluation order) and its computed traits' values.
     public var segments: [String] = []
     public var computed: [String: JSONValue] = [:]
+    /// Its tags: set by hand (``ProfileAggregates/tags``) or by a rule, by name.
+    public var tags: [String] = []
 }
 
 extension ProfileProjector {
@@ -32,7 +34,8 @@ extension ProfileProjector {
         return ProfileView(
             id: live, workspaceId: workspaceId, createdAt: liveNode.record.createdAt,
             mergedProfiles: c.members.filter { $0 != live }, identifiers: c.identifiers, traits: c.traits,
-            aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed)
+            aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed,
+            tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted())
     }
 
     /// The live profile an identifier belongs to.

@@ -21,10 +21,37 @@ extension ProfileProjector {
         }
         graph.nodes.update(named) { $0.events.append(e.seq) }
         newProfileEvents.append((named, e.seq))
-        if let t = SegmentEvent.transition(of: e.message) {
+        if let t = TagEvent.change(of: e.message) {
+            applyTag(t.tag, added: t.added, named: named, at: e.message.timestamp, workspaceId: e.workspaceId)
+        } else if let t = SegmentEvent.transition(of: e.message) {
             announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
                 segment: t.segment, profile: named, entered: t.entered, transition: t.transition)
         }
+    }
+
+    /// Sets a tag on the named profile, or takes it off the profile and
+    /// everything merged with it, and has its audience evaluated again.
+    func applyTag(_ tag: String, added: Bool, named: ProfileID, at time: Int64, workspaceId: WorkspaceID) {
+        let live = graph.canonical(named)
+        if added {
+            graph.nodes.update(named) { $0.record.aggregates.tags[tag] = time }
+            markDirty(named)
+        } else {
+            for p in graph.subtree(live) where graph.nodes[p]?.record.aggregates.tags[tag] != nil {
+                graph.nodes.update(p) { _ = $0.record.aggregates.tags.removeValue(forKey: tag) }
+                markDirty(p)
+            }
+        }
+        if graph.nodes.isLive(live) { audienceTouched[workspaceId, default: []].insert(live) }
+    }
+
+    /// Live profiles of a workspace carrying a tag set by hand, ascending.
+    public func manualTagHolders(workspaceId: WorkspaceID, tag: String) -> [ProfileID] {
+        var out: Set<ProfileID> = []
+        for (id, node) in graph.nodes where node.record.workspaceId == workspaceId && node.record.aggregates.tags[tag] != nil {
+            out.insert(graph.canonical(id))
+        }
+        return out.sorted()
     }
 
     /// Records membership changes and queues the segment events they call
@@ -38,7 +65,7 @@ extension ProfileProjector {
         var book = announcements.removeValue(forKey: workspaceId) ?? SegmentAnnouncements()
         defer { announcements[workspaceId] = book }
         let now = clock.nowMillis()
-        for c in changes {
+        for c in changes where TagRules.tag(ofSegment: c.segment) == nil {
             queueSegmentEvent(&book, workspaceId: workspaceId, segment: c.segment, profile: c.profile,
                               entered: c.entered, now: now)
         }
@@ -67,7 +94,7 @@ extension ProfileProjector {
         let now = clock.nowMillis()
         let audience = audiences[ws]
         var names = Set(book.segmentsWithMembers)
-        for s in audience?.segments ?? [] { names.insert(s.name) }
+        for s in audience?.segments ?? [] where TagRules.tag(ofSegment: s.name) == nil { names.insert(s.name) }
         for segment in names.sorted() {
             let members = audience?.members(of: segment) ?? []
             let memberSet = Set(members)

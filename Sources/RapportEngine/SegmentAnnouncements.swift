@@ -1,7 +1,65 @@
+import Foundation
 import RapportAudience
 import RapportCore
 import RapportIngest
 import RapportStore
+
+/// Rapport's own events in the log (source ``RapportSource/id``): segment
+/// entries and exits, tags set and taken off by hand. Each names its profile
+/// in `anonymousId` (`rapport:profile:<id>`) and lands there without
+/// identity resolution.
+enum OwnEvent {
+    static let profilePrefix = "rapport:profile:"
+
+    /// The profile an own event names, if it names one.
+    static func profile(of m: Message) -> ProfileID? {
+        guard let a = m.anonymousId, a.hasPrefix(profilePrefix),
+              let raw = Int64(a.dropFirst(profilePrefix.count)), raw > 0 else { return nil }
+        return ProfileID(raw)
+    }
+
+    /// A track message of Rapport's own, decoded as a logged one would be.
+    static func message(event: String, messageId: String, profile: ProfileID,
+                        properties: [String: JSONValue], at time: Int64, decoder: MessageDecoder) -> Message? {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out += Array(#"{"type":"track","event":"#.utf8)
+        JSONValue.writeString(event, to: &out)
+        out += Array(#","messageId":"#.utf8)
+        JSONValue.writeString(messageId, to: &out)
+        out += Array(#","anonymousId":"#.utf8)
+        JSONValue.writeString("\(profilePrefix)\(profile.rawValue)", to: &out)
+        out += Array(#","timestamp":"#.utf8)
+        JSONValue.writeString(Timestamp.formatISO8601(time), to: &out)
+        out += Array(#","properties":"#.utf8)
+        JSONValue.object(properties).write(to: &out)
+        out.append(UInt8(ascii: "}"))
+        return try? decoder.decodeMessage(out, type: .track, receivedAt: time)
+    }
+}
+
+/// `Tag Added` and `Tag Removed`: a tag set on a profile by hand (API,
+/// console, CSV upload), or taken off it.
+public enum TagEvent {
+    public static let added = "Tag Added"
+    public static let removed = "Tag Removed"
+
+    static func message(tag: String, profile: ProfileID, added: Bool, by actor: String, at time: Int64,
+                        decoder: MessageDecoder) -> Message? {
+        OwnEvent.message(
+            event: added ? Self.added : Self.removed, messageId: "rapport-tag-\(UUID().uuidString.lowercased())",
+            profile: profile,
+            properties: ["tag": .string(tag), "profile_id": .number(Double(profile.rawValue)), "by": .string(actor)],
+            at: time, decoder: decoder)
+    }
+
+    /// The tag and whether it was added, for a tag event; `nil` for any other event.
+    static func change(of m: Message) -> (tag: String, added: Bool)? {
+        guard m.type == .track, let name = m.event, name == added || name == removed,
+              case .object(let p)? = EventBody.propertiesAndContext(m).0, case .string(let tag)? = p["tag"] else { return nil }
+        return (tag, name == added)
+    }
+}
 
 /// Rapport's own events: `Segment Entered` and `Segment Exited`, written to
 /// the log under the source ``RapportSource/id`` when a profile's membership
@@ -15,14 +73,9 @@ import RapportStore
 public enum SegmentEvent {
     public static let entered = "Segment Entered"
     public static let exited = "Segment Exited"
-    static let profilePrefix = "rapport:profile:"
 
     /// The profile an internal event names, if it names one.
-    static func profile(of m: Message) -> ProfileID? {
-        guard let a = m.anonymousId, a.hasPrefix(profilePrefix),
-              let raw = Int64(a.dropFirst(profilePrefix.count)), raw > 0 else { return nil }
-        return ProfileID(raw)
-    }
+    static func profile(of m: Message) -> ProfileID? { OwnEvent.profile(of: m) }
 
     /// The message for a transition. Its `messageId` is a function of the
     /// workspace, segment, profile and transition number, so a transition
@@ -30,22 +83,13 @@ public enum SegmentEvent {
     static func message(workspaceId: WorkspaceID, segment: String, profile: ProfileID, entered: Bool,
                         transition: UInt32, at time: Int64, decoder: MessageDecoder) -> Message? {
         let segmentHash = Array(segment.utf8).withUnsafeBytes { XXH64.hash($0, seed: UInt64(bitPattern: workspaceId)) }
-        let hex = String(segmentHash, radix: 16)
-        let messageId = "rapport-segment-\(hex)-\(profile.rawValue)-\(transition)"
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + segment.utf8.count)
-        out += Array(#"{"type":"track","event":"#.utf8)
-        JSONValue.writeString(entered ? Self.entered : Self.exited, to: &out)
-        out += Array(#","messageId":"#.utf8)
-        JSONValue.writeString(messageId, to: &out)
-        out += Array(#","anonymousId":"#.utf8)
-        JSONValue.writeString("\(profilePrefix)\(profile.rawValue)", to: &out)
-        out += Array(#","timestamp":"#.utf8)
-        JSONValue.writeString(Timestamp.formatISO8601(time), to: &out)
-        out += Array(#","properties":{"segment":"#.utf8)
-        JSONValue.writeString(segment, to: &out)
-        out += Array(#","profile_id":\#(profile.rawValue),"transition":\#(transition)}}"#.utf8)
-        return try? decoder.decodeMessage(out, type: .track, receivedAt: time)
+        return OwnEvent.message(
+            event: entered ? Self.entered : Self.exited,
+            messageId: "rapport-segment-\(String(segmentHash, radix: 16))-\(profile.rawValue)-\(transition)",
+            profile: profile,
+            properties: ["segment": .string(segment), "profile_id": .number(Double(profile.rawValue)),
+                         "transition": .number(Double(transition))],
+            at: time, decoder: decoder)
     }
 
     /// The segment, entry or exit and transition number of an internal event; `nil` for any other event.

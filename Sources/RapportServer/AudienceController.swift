@@ -16,7 +16,7 @@ struct AudienceController {
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.post("/v1/segments/preview") { request, _ in try await preview(request) }
-        for kind in DefinitionKind.allCases {
+        for kind in [DefinitionKind.segment, .trait] {
             let group = router.group(RouterPath(Self.collection(kind)))
             group.get { request, _ in try await list(kind, request) }
             group.get("{name}") { request, context in try await get(kind, request, context: context) }
@@ -24,6 +24,21 @@ struct AudienceController {
             group.delete("{name}") { request, context in try await delete(kind, request, context: context) }
         }
         router.get("/v1/segments/{name}/members") { request, context in try await members(request, context: context) }
+        router.post("/v1/segments/{name}/upload") { request, context in try await upload(request, context: context) }
+    }
+
+    /// A static segment from a CSV body (header, then one profile per line);
+    /// `?replace=true` makes the file the whole list.
+    func upload(_ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.editAudience, request)
+        let name = try name(context)
+        let replace = request.uri.queryParameters["replace"].map { $0 == "true" || $0 == "1" } ?? false
+        let buffer = try await request.collectBody(limit: 64 << 20)
+        let change = try await engine.uploadStaticSegment(name, csv: Array(buffer.readableBytesView), replace: replace,
+                                                          workspaceId: p.workspaceId, by: "upload:\(p.name)")
+        var report = TagController.report(change).objectValue ?? [:]
+        report["size"] = .number(Double(await engine.projector.segmentSize(workspaceId: p.workspaceId, segment: name) ?? 0))
+        return JSONResponse.make(.object(report))
     }
 
     static func collection(_ kind: DefinitionKind) -> String {

@@ -39,6 +39,7 @@ enum ProfileJSON {
             "aggregates": aggregates(v.aggregates),
             "merges": .array(v.merges.map(merge)),
             "segments": .array(v.segments.map(JSONValue.string)),
+            "tags": .array(v.tags.map(JSONValue.string)),
             "computedTraits": .object(v.computed),
         ])
     }

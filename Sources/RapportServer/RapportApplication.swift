@@ -45,6 +45,7 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration = Ser
     IngestController(engine: engine, limits: configuration.limits).addRoutes(to: router)
     ProfileController(engine: engine, auth: auth).addRoutes(to: router)
     AudienceController(engine: engine, auth: auth).addRoutes(to: router)
+    TagController(engine: engine, auth: auth).addRoutes(to: router)
     OpsController(engine: engine, registry: RapportMetrics.registry).addRoutes(to: router)
     ConsoleController(engine: engine).addRoutes(to: router)
     return router

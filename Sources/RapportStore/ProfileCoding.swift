@@ -106,6 +106,17 @@ enum ProfileCoding {
             writeInteger(v, to: &out)
         }
         out.append(UInt8(ascii: "}"))
+        if !a.tags.isEmpty {
+            key("tags")
+            out.append(UInt8(ascii: "{"))
+            for (i, (k, v)) in a.tags.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+                writeInteger(v, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -125,6 +136,9 @@ enum ProfileCoding {
         a.lastOrderAt = int64("lastOrder")
         for (k, v) in parsed["counts"]?.objectValue ?? [:] {
             if let n = v.doubleValue.flatMap({ Int(exactly: $0.rounded()) }) { a.eventCounts[k] = n }
+        }
+        for (k, v) in parsed["tags"]?.objectValue ?? [:] {
+            if let t = v.doubleValue.flatMap({ Int64(exactly: $0.rounded()) }) { a.tags[k] = t }
         }
         return a
     }

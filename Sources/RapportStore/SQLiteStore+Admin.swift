@@ -98,7 +98,10 @@ extension SQLiteStore {
 
     public func definitions(workspaceId: WorkspaceID?, kind: DefinitionKind?) async throws -> [DefinitionRecord] {
         try await pool.read { db in
-            var sql = "SELECT workspace_id, kind, name, body, description, created_at, updated_at FROM definitions WHERE 1"
+            var sql = """
+                SELECT workspace_id, kind, name, body, description, created_at, updated_at, tag_group
+                FROM definitions WHERE 1
+                """
             var arguments: StatementArguments = []
             if let workspaceId {
                 sql += " AND workspace_id = ?"
@@ -112,7 +115,7 @@ extension SQLiteStore {
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { r -> DefinitionRecord? in
                 guard let kind = DefinitionKind(rawValue: r[1]) else { return nil }
                 return DefinitionRecord(workspaceId: r[0], kind: kind, name: r[2], body: r[3], description: r[4],
-                                        createdAt: r[5], updatedAt: r[6])
+                                        group: r[7], createdAt: r[5], updatedAt: r[6])
             }
         }
     }
@@ -121,12 +124,14 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO definitions (workspace_id, kind, name, body, description, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO definitions (workspace_id, kind, name, body, description, created_at, updated_at, tag_group)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(workspace_id, kind, name) DO UPDATE SET
-                      body = excluded.body, description = excluded.description, updated_at = excluded.updated_at
+                      body = excluded.body, description = excluded.description, updated_at = excluded.updated_at,
+                      tag_group = excluded.tag_group
                     """,
-                arguments: [d.workspaceId, d.kind.rawValue, d.name, d.body, d.description, d.createdAt, d.updatedAt])
+                arguments: [d.workspaceId, d.kind.rawValue, d.name, d.body, d.description, d.createdAt, d.updatedAt,
+                            d.group])
             try db.execute(sql: "UPDATE definitions_version SET version = version + 1 WHERE id = 1")
         }
     }

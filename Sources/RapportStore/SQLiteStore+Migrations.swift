@@ -129,6 +129,10 @@ extension SQLiteStore {
                 INSERT INTO definitions_version (id, version) VALUES (1, 0);
                 """)
         }
+        // v5: tags are definitions too (kind `tag`, the body its rule or empty), in a group.
+        m.registerMigration("v5") { db in
+            try db.execute(sql: "ALTER TABLE definitions ADD COLUMN tag_group TEXT NOT NULL DEFAULT ''")
+        }
         return m
     }
 

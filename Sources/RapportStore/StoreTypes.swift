@@ -123,6 +123,8 @@ public struct ProfileAggregates: Sendable, Hashable {
     public var lastOrderAt: Int64?
     /// Events per display name.
     public var eventCounts: [String: Int] = [:]
+    /// Tags set by hand (`Tag Added` events), with when each was set.
+    public var tags: [String: Int64] = [:]
 
     public init() {}
 
@@ -138,6 +140,7 @@ public struct ProfileAggregates: Sendable, Hashable {
         if let o = other.firstOrderAt { firstOrderAt = min(firstOrderAt ?? o, o) }
         if let o = other.lastOrderAt { lastOrderAt = max(lastOrderAt ?? o, o) }
         for (k, v) in other.eventCounts { eventCounts[k, default: 0] += v }
+        for (k, v) in other.tags { tags[k] = min(tags[k] ?? v, v) }
     }
 }
 
@@ -319,26 +322,32 @@ public struct DailyCount: Sendable, Hashable, Codable {
 public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case segment
     case trait
+    /// A tag: `body` is its rule (a condition that keeps it current) or empty
+    /// for a tag set by hand only; `group` says which dimension it belongs to.
+    case tag
 }
 
-/// A segment or computed trait as stored: its text (a condition, or a
-/// trait expression), kept as the operator wrote it.
+/// A segment, computed trait or tag as stored: its text (a condition, a
+/// trait expression, a tag's rule), kept as the operator wrote it.
 public struct DefinitionRecord: Sendable, Hashable, Codable {
     public var workspaceId: WorkspaceID
     public var kind: DefinitionKind
     public var name: String
     public var body: String
     public var description: String
+    /// A tag's group (`member_level`, `loyalty`, …); empty for other kinds.
+    public var group: String
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(workspaceId: WorkspaceID, kind: DefinitionKind, name: String, body: String, description: String = "",
-                createdAt: Int64, updatedAt: Int64) {
+                group: String = "", createdAt: Int64, updatedAt: Int64) {
         self.workspaceId = workspaceId
         self.kind = kind
         self.name = name
         self.body = body
         self.description = description
+        self.group = group
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

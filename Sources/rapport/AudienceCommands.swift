@@ -14,7 +14,28 @@ struct Segments: AsyncParsableCommand {
         abstract: "Define segments, see their sizes, preview a condition, export members.",
         discussion: "Conditions are written in the condition language (docs/conditions.md), e.g.\n"
             + #"  rapport segments save shanghai_buyers --condition 'city = "上海" and count "Order Completed" within 30 days >= 2'"#,
-        subcommands: [List.self, Save.self, Delete.self, Preview.self, Members.self])
+        subcommands: [List.self, Save.self, Upload.self, Delete.self, Preview.self, Members.self])
+
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or extend a static segment from a CSV of profiles.",
+            discussion: "The CSV has a header line (profile_id, identifier, user_id, email, phone, wechat_unionid, "
+                + "wechat_openid or anonymous_id), then one profile per line. The list is kept as the tag list:NAME.")
+        @OptionGroup var options: DataOptions
+        @Argument var name: String
+        @Option(help: "The CSV file.") var file: String
+        @Flag(help: "Make the file the whole list: profiles not in it leave the segment.") var replace = false
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                let r = try await engine.uploadStaticSegment(name, csv: [UInt8](data), replace: replace, workspaceId: ws,
+                                                             by: "cli:\(ProcessInfo.processInfo.userName)")
+                let size = await engine.projector.segmentSize(workspaceId: ws, segment: name) ?? 0
+                print("Static segment \"\(name)\": \(size) profiles (\(r.changed) changed, \(r.notFound.count) lines not found).")
+                for line in r.notFound.prefix(20) { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List segments with their sizes.")
@@ -153,8 +174,8 @@ struct Traits: AsyncParsableCommand {
 }
 
 enum AudienceCLI {
-    /// Runs `body` on the data directory's default workspace, with the
-    /// flushed projection loaded and (when `evaluate`) the definitions
+    /// Runs `body` on the data directory's default workspace, with (when
+    /// `evaluate`) the projection as the log stands and the definitions
     /// evaluated. A condition error is printed under the text it is about.
     static func withAudience(_ options: DataOptions, text: String? = nil, evaluate: Bool = true,
                              _ body: (Engine, WorkspaceID) async throws -> Void) async throws {
@@ -163,7 +184,9 @@ enum AudienceCLI {
         do {
             let ws = try await engine.defaultWorkspace().id
             if evaluate {
+                // The last flush, then what the log holds since (a running server flushes every few seconds).
                 try await engine.projector.load()
+                try await engine.projector.catchUp()
                 try await engine.projector.applyStoredDefinitionsIfChanged()
             }
             try await body(engine, ws)

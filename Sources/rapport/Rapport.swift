@@ -20,7 +20,7 @@ struct Rapport: AsyncParsableCommand {
             server is running on it.
             """,
         subcommands: [
-            Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tokens.self,
+            Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tags.self, Tokens.self,
             Keys.self, RFMCommand.self, ClusterCommand.self,
         ])
 }

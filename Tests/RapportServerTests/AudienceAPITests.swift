@@ -116,4 +116,70 @@ import Testing
         #expect(stored.map(\.name) == ["buyers", "shanghai_big", "spent"])
         #expect(stored.first { $0.name == "shanghai_big" }?.description == "上海高消费")
     }
+
+    @Test func tagsThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        let ws = try await server.engine.defaultWorkspace()
+        try await server.app().test(.router) { client in
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
+                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
+                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
+            }
+            let body = #"""
+                {"batch":[
+                  {"type":"identify","userId":"u1","messageId":"t1","traits":{"email":"li@example.com"}},
+                  {"type":"track","userId":"u1","event":"Order Completed","messageId":"t2","properties":{"revenue":120}},
+                  {"type":"identify","userId":"u2","messageId":"t3","traits":{"phone":"+86 138 0013 8000"}}
+                ]}
+                """#
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: server.basic],
+                                     body: ByteBuffer(string: body)) { r in #expect(r.status == .ok) }
+            let projected = try await server.eventually { await server.engine.projector.profileCounts(workspaceId: ws.id).live == 2 }
+            #expect(projected)
+            try await send(.put, "/v1/tags/buyer", #"{"group":"behaviour","rule":"did \"Order Completed\""}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["size"] == .number(1))
+                #expect((try? json(r))?["rule"] == .string(#"did "Order Completed""#))
+            }
+            try await send(.put, "/v1/tags/门店会员", #"{"group":"member_level","description":"offline members"}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["rule"] == .null)
+            }
+            try await send(.post, "/v1/tags/门店会员/upload", "phone\n13800138000\n13900000000\n") { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["changed"] == .number(1))
+                #expect((try? json(r))?["notFoundCount"] == .number(1))
+            }
+            let u1 = try #require(await server.engine.projector.profileId(
+                for: Identifier(kind: "user_id", value: "u1"), workspaceId: ws.id))
+            try await send(.post, "/v1/tags/门店会员/profiles", #"{"add":[\#(u1.rawValue)]}"#) { r in
+                #expect((try? json(r))?["added"]?["changed"] == .number(1))
+            }
+            try await send(.get, "/v1/tags") { r in
+                let tags = try json(r)["tags"]?.arrayValue ?? []
+                #expect(tags.compactMap { $0["name"]?.stringValue } == ["buyer", "门店会员"])
+                #expect(tags.last?["size"] == .number(2) && tags.last?["group"] == .string("member_level"))
+                #expect(try json(r)["defaultGroups"]?.arrayValue?.contains(.string("loyalty")) == true)
+            }
+            try await send(.get, "/v1/profiles?identifier=user_id:u1") { r in
+                #expect((try? json(r))?["tags"] == .array([.string("buyer"), .string("门店会员")]))
+            }
+            try await send(.get, "/v1/tags/门店会员/members") { r in #expect((try? json(r))?["size"] == .number(2)) }
+            // Refusals.
+            try await send(.put, "/v1/tags/x", #"{"rule":"everyone"}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.put, "/v1/tags/x", #"{"group":"g","rule":"did \"A\" within"}"#) { r in
+                #expect(r.status == .badRequest)
+                #expect((try? json(r))?["code"] == .string("condition_syntax"))
+            }
+            try await send(.post, "/v1/tags/nope/profiles", #"{"add":[1]}"#) { r in #expect(r.status == .notFound) }
+            try await send(.post, "/v1/tags/buyer/profiles", #"{"add":[-1]}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.post, "/v1/tags/buyer/upload", "city\nx\n") { r in #expect(r.status == .badRequest) }
+            try await send(.delete, "/v1/tags/门店会员") { r in #expect(r.status == .ok) }
+            try await send(.get, "/v1/tags/门店会员") { r in #expect(r.status == .notFound) }
+            try await send(.get, "/v1/profiles?identifier=user_id:u1") { r in
+                #expect((try? json(r))?["tags"] == .array([.string("buyer")]))
+            }
+        }
+    }
 }

@@ -82,6 +82,23 @@ def test_segments_saved_by_the_cli_reach_the_running_server(server):
                             json={"condition": "spent > 100"}, timeout=10).json()
     assert preview["size"] == 2
 
+    # A tag set by the CLI from a CSV of e-mails reaches the server through the log.
+    out = run_cli("tags", "save", "门店会员", "--group", "member_level", "--data", data, "--durability", "normal")
+    assert 'Saved tag "门店会员"' in out.stdout
+    path = os.path.join(data, "members.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("email\nSH1@example.com\nnobody@example.com\n")
+    out = run_cli("tags", "add", "门店会员", "--file", path, "--data", data, "--durability", "normal")
+    assert "Tagged 1 profiles" in out.stdout and "1 not found" in out.stdout, out.stdout
+
+    def tags_of_sh1():
+        r = server.admin("/v1/profiles", params={"identifier": "email:sh1@example.com"})
+        return r.json().get("tags") if r.status_code == 200 else None
+
+    assert server.wait_for(lambda: tags_of_sh1() == ["门店会员"]), tags_of_sh1()
+    listed = run_cli("tags", "list", "--data", data, "--durability", "normal").stdout
+    assert "门店会员\tmember_level\t1" in listed, listed
+
 
 ENGINE = os.path.join(HERE, "..", "RapportEngineTests", "Fixtures")
 
