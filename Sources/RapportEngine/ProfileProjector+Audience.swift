@@ -259,7 +259,10 @@ extension ProfileProjector {
         for (ws, a) in audiences { fresh[ws] = a.index.emptied() }
         // What the log announced is read along, the first time after a load.
         let readsAnnouncements = !announcedFromLog
-        if readsAnnouncements { announcements.removeAll() }
+        if readsAnnouncements {
+            announcements.removeAll()
+            segmentHistory.removeAll()
+        }
         var position: Int64 = 0
         reading: while position < applied {
             // Also what is applied meanwhile; the swap below follows the last read with no suspension in between.
@@ -302,5 +305,7 @@ extension ProfileProjector {
               let profile = SegmentEvent.profile(of: m), let t = SegmentEvent.transition(of: m) else { return }
         announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
             segment: t.segment, profile: profile, entered: t.entered, transition: t.transition)
+        segmentHistory[e.workspaceId, default: [:]][t.segment, default: SegmentHistory()].count(
+            entered: t.entered, at: e.timestamp)
     }
 }

@@ -26,6 +26,11 @@ extension ProfileProjector {
         } else if let t = SegmentEvent.transition(of: e.message) {
             announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
                 segment: t.segment, profile: named, entered: t.entered, transition: t.transition)
+            // Until the first rebuild after a load, which reads these from the log.
+            if announcedFromLog {
+                segmentHistory[e.workspaceId, default: [:]][t.segment, default: SegmentHistory()].count(
+                    entered: t.entered, at: e.message.timestamp)
+            }
         }
     }
 
@@ -119,6 +124,13 @@ extension ProfileProjector {
     /// Puts back segment events that could not be written, ahead of newer ones.
     public func requeueSegmentEvents(_ events: [EventToAppend]) {
         segmentOutbox.insert(contentsOf: events, at: 0)
+    }
+
+    /// A segment's size, entries and exits over time, in buckets of `unit` ms.
+    public func segmentHistory(workspaceId: WorkspaceID, segment: String, from: Int64, to: Int64, unit: Int64)
+        -> [SegmentHistory.Point]
+    {
+        (segmentHistory[workspaceId]?[segment] ?? SegmentHistory()).points(from: from, to: to, unit: unit)
     }
 
     /// What the log says about a workspace's segment, as this process knows

@@ -111,6 +111,8 @@ public actor ProfileProjector {
     var announcedFromLog = false
     /// Segment events to write to the log (``takeSegmentEvents()``).
     var segmentOutbox: [EventToAppend] = []
+    /// Per workspace and segment, entries and exits by hour, from the log's segment events.
+    var segmentHistory: [WorkspaceID: [String: SegmentHistory]] = [:]
     /// Where conditions read the time.
     let clock: any RapportClock
 
@@ -140,6 +142,7 @@ public actor ProfileProjector {
         audienceRemoved.removeAll()
         audienceStale = true
         announcements.removeAll()
+        segmentHistory.removeAll()
         announcedFromLog = false
         segmentOutbox.removeAll()
         lastResolved = nil

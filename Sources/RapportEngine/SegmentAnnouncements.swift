@@ -144,3 +144,58 @@ struct SegmentAnnouncements {
         bySegment.compactMap { $0.value.values.contains { $0.inside } ? $0.key : nil }.sorted()
     }
 }
+
+/// A segment's entries and exits per hour, from its segment events: its
+/// size over time is their running total.
+public struct SegmentHistory: Sendable {
+    /// Entries and exits in the hour starting at the key (ms since 1970).
+    var byHour: [Int64: (entered: Int, exited: Int)] = [:]
+
+    mutating func count(entered: Bool, at time: Int64) {
+        let hour = Self.floor(time, 3_600_000)
+        var c = byHour[hour] ?? (0, 0)
+        if entered { c.entered += 1 } else { c.exited += 1 }
+        byHour[hour] = c
+    }
+
+    static func floor(_ t: Int64, _ unit: Int64) -> Int64 {
+        let (q, r) = t.quotientAndRemainder(dividingBy: unit)
+        return (r < 0 ? q - 1 : q) * unit
+    }
+
+    /// One bucket of the history.
+    public struct Point: Sendable, Equatable {
+        /// The bucket's start, ms since 1970.
+        public var at: Int64
+        /// Members at the bucket's end.
+        public var size: Int
+        public var entered: Int
+        public var exited: Int
+    }
+
+    /// Buckets of `unit` ms from `from` up to `to` (every bucket, changes or not; at most 10,000).
+    public func points(from: Int64, to: Int64, unit: Int64) -> [Point] {
+        guard unit > 0, to >= from else { return [] }
+        let start = Self.floor(from, unit)
+        var size = 0
+        var perBucket: [Int64: (Int, Int)] = [:]
+        for (hour, c) in byHour {
+            if hour < start {
+                size += c.entered - c.exited
+            } else if hour <= to {
+                let b = Self.floor(hour, unit)
+                let old = perBucket[b] ?? (0, 0)
+                perBucket[b] = (old.0 + c.entered, old.1 + c.exited)
+            }
+        }
+        var out: [Point] = []
+        var t = start
+        while t <= to, out.count < 10_000 {
+            let (e, x) = perBucket[t] ?? (0, 0)
+            size += e - x
+            out.append(Point(at: t, size: size, entered: e, exited: x))
+            t += unit
+        }
+        return out
+    }
+}

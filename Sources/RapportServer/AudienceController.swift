@@ -25,6 +25,39 @@ struct AudienceController {
         }
         router.get("/v1/segments/{name}/members") { request, context in try await members(request, context: context) }
         router.post("/v1/segments/{name}/upload") { request, context in try await upload(request, context: context) }
+        router.get("/v1/segments/{name}/history") { request, context in try await history(request, context: context) }
+    }
+
+    /// `?days=30&bucket=day|hour`: the segment's size at the end of each
+    /// bucket, with the entries and exits in it (from its segment events).
+    func history(_ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let name = try name(context)
+        let query = request.uri.queryParameters
+        guard let days = Int(query["days"].map(String.init) ?? "30"), (1...3_650).contains(days) else {
+            throw RapportError(.invalidArgument, "days is a whole number from 1 to 3650")
+        }
+        let bucket = query["bucket"].map(String.init) ?? "day"
+        guard bucket == "day" || bucket == "hour" else { throw RapportError(.invalidArgument, "bucket is day or hour") }
+        guard bucket == "day" || days <= 400 else { throw RapportError(.invalidArgument, "hourly history covers at most 400 days") }
+        guard await engine.projector.segmentSize(workspaceId: p.workspaceId, segment: name) != nil else {
+            throw RapportError(.notFound, "no segment \"\(name)\"")
+        }
+        let now = engine.clock.nowMillis()
+        let unit: Int64 = bucket == "day" ? 86_400_000 : 3_600_000
+        // The last `days` days, ending with the bucket that holds now.
+        let from = now - Int64(days) * 86_400_000 + unit
+        let points = await engine.projector.segmentHistory(workspaceId: p.workspaceId, segment: name, from: from,
+                                                           to: now, unit: unit)
+        return JSONResponse.make(.object([
+            "segment": .string(name), "bucket": .string(bucket),
+            "points": .array(points.map {
+                .object([
+                    "at": .string(Timestamp.formatISO8601($0.at)), "size": .number(Double($0.size)),
+                    "entered": .number(Double($0.entered)), "exited": .number(Double($0.exited)),
+                ])
+            }),
+        ]))
     }
 
     /// A static segment from a CSV body (header, then one profile per line);

@@ -14,7 +14,31 @@ struct Segments: AsyncParsableCommand {
         abstract: "Define segments, see their sizes, preview a condition, export members.",
         discussion: "Conditions are written in the condition language (docs/conditions.md), e.g.\n"
             + #"  rapport segments save shanghai_buyers --condition 'city = "上海" and count "Order Completed" within 30 days >= 2'"#,
-        subcommands: [List.self, Save.self, Upload.self, Delete.self, Preview.self, Members.self])
+        subcommands: [List.self, Save.self, Upload.self, Delete.self, Preview.self, Members.self, History.self])
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A segment's size per day (or hour) with entries and exits, as CSV.")
+        @OptionGroup var options: DataOptions
+        @Argument var name: String
+        @Option(help: "How many days back.") var days = 30
+        @Flag(help: "Hourly instead of daily.") var hourly = false
+        func run() async throws {
+            guard (1...3_650).contains(days) else { throw ValidationError("--days is from 1 to 3650") }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                guard await engine.projector.segmentSize(workspaceId: ws, segment: name) != nil else {
+                    throw RapportError(.notFound, "no segment \"\(name)\"")
+                }
+                let unit: Int64 = hourly ? 3_600_000 : 86_400_000
+                let now = engine.clock.nowMillis()
+                print("at,size,entered,exited")
+                for p in await engine.projector.segmentHistory(workspaceId: ws, segment: name,
+                                                               from: now - Int64(days) * 86_400_000 + unit, to: now, unit: unit) {
+                    print("\(Timestamp.formatISO8601(p.at)),\(p.size),\(p.entered),\(p.exited)")
+                }
+            }
+        }
+    }
 
     struct Upload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

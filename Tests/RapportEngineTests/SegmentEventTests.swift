@@ -90,6 +90,12 @@ import Testing
         try await AudienceProjectionTests.expectMatchesReference(engine, workspaceId: ws.id)
         await engine.projection.publishSegmentEvents()
         #expect(try await Self.ownEvents(engine.store).count == own.count, "nothing changed, nothing announced")
+        let hour: Int64 = 3_600_000
+        let appRecent = await engine.projector.segmentMembers(workspaceId: ws.id, segment: "app_recent") ?? []
+        let history = await engine.projector.segmentHistory(workspaceId: ws.id, segment: "app_recent",
+                                                            from: Self.now - 2 * hour, to: Self.now, unit: hour)
+        #expect(history.map(\.size) == [0, 0, appRecent.count])
+        #expect(history.last?.entered == own.filter { $0.name == SegmentEvent.entered && String(decoding: $0.body, as: UTF8.self).contains(#""segment":"app_recent""#) }.count)
 
         // A second process from the flush before the events: it announces the same transitions, which the log dedupes.
         let clock = MovableClock(millis: Self.now + 60_000)
@@ -118,6 +124,13 @@ import Testing
         #expect(later.count > own.count)
         #expect(later.contains { $0.name == SegmentEvent.exited })
         #expect(try Self.replay(later) == (await Self.members(third, ws.id, names)))
+        // The size history, rebuilt from the log by the third process, shows both moments.
+        let lapsed = await third.projector.segmentMembers(workspaceId: ws.id, segment: "app_recent") ?? []
+        #expect(lapsed.count < appRecent.count)
+        let days = await third.projector.segmentHistory(workspaceId: ws.id, segment: "app_recent", from: Self.now,
+                                                        to: clock.millis, unit: 86_400_000)
+        #expect(days.first?.size == appRecent.count && days.last?.size == lapsed.count)
+        #expect(days.reduce(0) { $0 + $1.exited } >= appRecent.count - lapsed.count)
 
         // A segment deleted: everyone in it leaves.
         let kept = segments.filter { $0.name != "app_recent" && $0.name != "big_and_app" }

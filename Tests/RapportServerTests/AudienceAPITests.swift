@@ -77,6 +77,18 @@ import Testing
                 #expect((try? json(r))?["size"] == .number(1))
                 #expect((try? json(r))?["profiles"] == .number(2))
             }
+            // Its size over time, from its segment events.
+            let inHistory = try await server.eventually {
+                try await client.execute(uri: "/v1/segments/shanghai_big/history?days=3", method: .get,
+                                         headers: [.authorization: server.bearer]) { r in
+                    let points = (try? json(r))?["points"]?.arrayValue ?? []
+                    return points.count == 3 && points.last?["size"] == .number(1) && points.last?["entered"] == .number(1)
+                }
+            }
+            #expect(inHistory, "the entry is written to the log and counted")
+            try await send(.get, "/v1/segments/shanghai_big/history?bucket=week") { r in #expect(r.status == .badRequest) }
+            try await send(.get, "/v1/segments/shanghai_big/history?days=0") { r in #expect(r.status == .badRequest) }
+            try await send(.get, "/v1/segments/nope/history") { r in #expect(r.status == .notFound) }
             // The customer's page shows segments and computed traits.
             try await send(.get, "/v1/profiles?identifier=user_id:u1") { r in
                 let p = try json(r)

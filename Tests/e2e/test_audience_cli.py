@@ -99,6 +99,14 @@ def test_segments_saved_by_the_cli_reach_the_running_server(server):
     listed = run_cli("tags", "list", "--data", data, "--durability", "normal").stdout
     assert "门店会员\tmember_level\t1" in listed, listed
 
+    # The segment's history, read from its Segment Entered events in the log by another process.
+    def history_today():
+        out = run_cli("segments", "history", "shanghai_spenders", "--days", "1", "--data", data,
+                      "--durability", "normal").stdout
+        return list(csv.DictReader(io.StringIO(out)))
+
+    assert server.wait_for(lambda: [(r["size"], r["entered"]) for r in history_today()] == [("1", "1")]), history_today()
+
 
 ENGINE = os.path.join(HERE, "..", "RapportEngineTests", "Fixtures")
 
