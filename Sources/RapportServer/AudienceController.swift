@@ -80,9 +80,13 @@ struct AudienceController {
 
     static func field(_ kind: DefinitionKind) -> String { kind == .segment ? "condition" : "expression" }
 
+    /// The `{name}` of the path, percent-decoded (clients send `/v1/segments/%E4%B8%8A…` for `上…`).
     func name(_ context: RapportRequestContext) throws -> String {
-        guard let name = context.parameters.get("name"), !name.isEmpty else {
+        guard let raw = context.parameters.get("name"), !raw.isEmpty else {
             throw RapportError(.invalidArgument, "give a name in the path")
+        }
+        guard let name = raw.removingPercentEncoding, !name.isEmpty else {
+            throw RapportError(.invalidArgument, "the name in the path is not valid percent-encoded UTF-8")
         }
         return name
     }

@@ -178,6 +178,10 @@ import Testing
                 #expect((try? json(r))?["tags"] == .array([.string("buyer"), .string("门店会员")]))
             }
             try await send(.get, "/v1/tags/门店会员/members") { r in #expect((try? json(r))?["size"] == .number(2)) }
+            // As HTTP clients send it: percent-encoded.
+            try await send(.get, "/v1/tags/%E9%97%A8%E5%BA%97%E4%BC%9A%E5%91%98/members") { r in
+                #expect((try? json(r))?["size"] == .number(2))
+            }
             // Refusals.
             try await send(.put, "/v1/tags/x", #"{"rule":"everyone"}"#) { r in #expect(r.status == .badRequest) }
             try await send(.put, "/v1/tags/x", #"{"group":"g","rule":"did \"A\" within"}"#) { r in

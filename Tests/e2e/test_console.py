@@ -101,3 +101,79 @@ def test_console_walkthrough(browser, demo_server):
     assert links
     links[0].click()
     assert browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
+
+
+def wait_until(check, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if check():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.1)
+    return check()
+
+
+def test_segment_builder_shows_the_live_size_and_saves(browser, demo_server):
+    server = demo_server
+    token = server.credentials["adminToken"]
+
+    def api_size(condition):
+        r = requests.post(server.url + "/v1/segments/preview", headers={"Authorization": f"Bearer {token}"},
+                          json={"condition": condition}, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()["size"]
+
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")  # signed in: the overview has loaded
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/segments']").click()
+    assert "/segments" in browser.current_url
+    browser.get(server.url + "/segments?lang=en")
+    assert browser.find_element(By.ID, "no-segments").is_displayed()
+    box = browser.find_element(By.ID, "condition")
+    live = browser.find_element(By.ID, "live-size")
+
+    buyers = 'did "Order Completed"'
+    expected = api_size(buyers)
+    assert 0 < expected < 300
+    box.send_keys(buyers)
+    assert wait_until(lambda: live.get_attribute("data-size") == str(expected)), live.text
+    assert f"{expected} of" in live.text
+
+    # Half-typed: the error says where, and the size goes away.
+    box.send_keys(" within")
+    error = browser.find_element(By.ID, "condition-error")
+    assert wait_until(lambda: error.is_displayed() and "(1:" in error.text), error.text
+    assert live.get_attribute("data-size") is None
+
+    # Finished: a narrower size, as the API counts it.
+    recent = buyers + " within 30 days"
+    narrower = api_size(recent)
+    box.send_keys(" 30 days")
+    assert wait_until(lambda: live.get_attribute("data-size") == str(narrower)), live.text
+    assert wait_until(lambda: not error.is_displayed())
+    assert narrower <= expected
+
+    browser.find_element(By.ID, "segment-name").send_keys("近期买家")
+    browser.find_element(By.ID, "segment-save").click()
+    assert wait_until(lambda: "近期买家" in browser.find_element(By.ID, "flash").text)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#segment-list tbody tr")
+    assert [(r.find_element(By.CLASS_NAME, "segment-name").text, r.find_element(By.CLASS_NAME, "segment-size").text)
+            for r in rows] == [("近期买家", str(narrower))]
+    assert rows[0].find_elements(By.CSS_SELECTOR, "svg.sparkline")
+    r = requests.get(server.url + "/v1/segments/近期买家", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert r.json()["condition"] == recent and r.json()["size"] == narrower
+
+    # A bad condition saved from the form is refused with the reason, and the text is kept.
+    box = browser.find_element(By.ID, "condition")
+    box.clear()
+    box.send_keys("count >")
+    browser.find_element(By.ID, "segment-name").send_keys("bad")
+    browser.find_element(By.ID, "segment-save").click()
+    assert wait_until(lambda: "(1:" in browser.find_element(By.ID, "flash").text)
+    assert browser.find_element(By.ID, "condition").get_attribute("value") == "count >"
+
+    browser.get(server.url + "/segments?lang=zh-CN")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "人群分群"
+    browser.save_screenshot(os.path.join(server.data, "..", "segments.png"))

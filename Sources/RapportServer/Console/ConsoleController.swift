@@ -32,7 +32,8 @@ struct ConsoleController {
         var key: String
         var href: String
     }
-    static let nav = [NavItem(key: "overview", href: "/"), NavItem(key: "customers", href: "/customers")]
+    static let nav = [NavItem(key: "overview", href: "/"), NavItem(key: "customers", href: "/customers"),
+                      NavItem(key: "segments", href: "/segments")]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, error: nil) }
@@ -46,6 +47,7 @@ struct ConsoleController {
         router.post("/customers/{id}/unmerge") { request, context in
             try await withSession(request) { try await unmerge(request, context, $0) }
         }
+        addSegmentRoutes(to: router)
     }
 
     // MARK: - Sessions and language

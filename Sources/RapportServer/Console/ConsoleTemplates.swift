@@ -43,8 +43,72 @@ enum ConsoleTemplates {
         "overview": overview,
         "customers": customers,
         "customer": customer,
+        "segments": segments,
         "error": error,
     ]
+
+    /// Segments: builder with live size, and the list. Context: `t`, `flash`?,
+    /// `canEdit`, `name`, `condition` (the form as sent back after an error),
+    /// `segments` [{name, size, condition, trend (SVG)}], `noSegments`.
+    static let segments = #"""
+    <div class="page-head"><h1>{{t.segments}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    <section class="panel" id="builder">
+    <h2>{{t.segmentBuilder}}</h2>
+    <form id="segment-form" class="form" method="post" action="/segments">
+    {{#csrf}}<input type="hidden" name="csrf" value="{{csrf}}">{{/csrf}}
+    <label for="condition">{{t.condition}}</label>
+    <textarea id="condition" name="condition" rows="4" spellcheck="false" autocomplete="off" placeholder="{{t.conditionPlaceholder}}">{{condition}}</textarea>
+    <p id="live-size" class="muted" aria-live="polite" data-template="{{t.liveSize}}"></p>
+    <p id="condition-error" class="error" hidden></p>
+    {{#canEdit}}<label for="segment-name">{{t.segmentName}}</label>
+    <input type="text" id="segment-name" name="name" value="{{name}}" required maxlength="100">
+    <button type="submit" id="segment-save" class="btn btn-primary">{{t.saveSegment}}</button>{{/canEdit}}
+    </form>
+    <p class="muted">{{t.conditionHelp}}</p>
+    </section>
+    <section class="panel">
+    <h2>{{t.segments}}</h2>
+    {{#noSegments}}<p class="empty-state" id="no-segments">{{t.noSegments}}</p>{{/noSegments}}
+    <div class="table-wrap"><table class="table" id="segment-list">
+    <thead><tr><th>{{t.name}}</th><th class="num">{{t.size}}</th><th>{{t.trend14}}</th><th>{{t.condition}}</th></tr></thead>
+    <tbody>{{#segments}}<tr><td class="segment-name">{{name}}</td><td class="num segment-size">{{size}}</td><td>{{{trend}}}</td><td class="mono">{{condition}}</td></tr>{{/segments}}</tbody>
+    </table></div>
+    </section>
+    <script>
+    (function () {
+      var box = document.getElementById("condition");
+      var out = document.getElementById("live-size");
+      var err = document.getElementById("condition-error");
+      if (!box || !window.fetch) return;
+      var timer = null, latest = 0;
+      function show(ok, j) {
+        if (ok) {
+          out.textContent = out.getAttribute("data-template").replace("%1", j.sizeText).replace("%2", j.profilesText);
+          out.setAttribute("data-size", String(j.size));
+          err.hidden = true;
+        } else {
+          err.textContent = j.message + (j.line ? " (" + j.line + ":" + j.column + ")" : "");
+          err.hidden = false;
+          out.textContent = "";
+          out.removeAttribute("data-size");
+        }
+      }
+      function run() {
+        var text = box.value;
+        if (!text.trim()) { out.textContent = ""; out.removeAttribute("data-size"); err.hidden = true; return; }
+        var mine = ++latest;
+        fetch("/segments/preview", {method: "POST", credentials: "same-origin",
+          headers: {"Content-Type": "application/json"}, body: JSON.stringify({condition: text})})
+          .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
+          .then(function (p) { if (mine === latest) show(p[0], p[1]); })
+          .catch(function () {});
+      }
+      box.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 250); });
+      run();
+    })();
+    </script>
+    """#
 
     /// The page shell. Context: `lang`, `title`, `t`, `nav`, `user`?, `csrf`?, `content`.
     static let layout = #"""

@@ -189,6 +189,27 @@ enum SVGChart {
     ///
     /// Replaces `& < > " '` with entities and drops control characters that
     /// XML 1.0 does not allow (everything below U+0020 except tab, LF and CR).
+    /// A small line of values (a segment's size over days), scaled to its
+    /// own maximum; total like the rest: non-finite or negative values count
+    /// as zero, empty input draws a flat line.
+    static func sparkline(_ values: [Double], width: Int = 120, height: Int = 28, label: String) -> String {
+        let w = Double(min(max(width, 20), 1000)), h = Double(min(max(height, 10), 400))
+        let clean = values.prefix(1000).map { $0.isFinite && $0 > 0 ? min($0, maxSegmentValue) : 0 }
+        let top = clean.max() ?? 0
+        let n = clean.count
+        var points: [String] = []
+        for (i, v) in clean.enumerated() {
+            let x = n > 1 ? Double(i) / Double(n - 1) * (w - 2) + 1 : w / 2
+            let y = top > 0 ? h - 2 - v / top * (h - 4) : h - 2
+            points.append("\(fmt(x)),\(fmt(y))")
+        }
+        if points.isEmpty { points = ["1,\(fmt(h - 2))", "\(fmt(w - 1)),\(fmt(h - 2))"] }
+        let text = escape(label)
+        return "<svg class=\"sparkline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(w)) \(fmt(h))\" "
+            + "width=\"\(fmt(w))\" height=\"\(fmt(h))\" role=\"img\" aria-label=\"\(text)\"><title>\(text)</title>"
+            + "<polyline fill=\"none\" stroke=\"\(palette[0])\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/></svg>"
+    }
+
     static func escape(_ s: String) -> String {
         var needsWork = false
         for scalar in s.unicodeScalars {
