@@ -302,7 +302,7 @@ extension ProfileProjector {
     private func adoptAnnouncement(_ e: StoredEvent) {
         guard e.name == SegmentEvent.entered || e.name == SegmentEvent.exited,
               let m = try? decoder.decodeMessage(e.body, type: e.type, receivedAt: e.receivedAt),
-              let profile = SegmentEvent.profile(of: m), let t = SegmentEvent.transition(of: m) else { return }
+              let profile = OwnEvent.profile(of: m), let t = SegmentEvent.transition(of: m) else { return }
         announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
             segment: t.segment, profile: profile, entered: t.entered, transition: t.transition)
         segmentHistory[e.workspaceId, default: [:]][t.segment, default: SegmentHistory()].count(

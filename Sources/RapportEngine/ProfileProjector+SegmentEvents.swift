@@ -14,7 +14,7 @@ extension ProfileProjector {
     /// timeline and leaves its aggregates, traits and audience alone.
     func applyOwn(_ e: borrowing ProjectableEvent) {
         applied = e.seq
-        guard let named = SegmentEvent.profile(of: e.message), graph.nodes[named]?.record.workspaceId == e.workspaceId
+        guard let named = OwnEvent.profile(of: e.message), graph.nodes[named]?.record.workspaceId == e.workspaceId
         else {
             logger.warning("skipping an own event naming no profile of its workspace", metadata: ["seq": "\(e.seq)"])
             return

@@ -74,9 +74,6 @@ public enum SegmentEvent {
     public static let entered = "Segment Entered"
     public static let exited = "Segment Exited"
 
-    /// The profile an internal event names, if it names one.
-    static func profile(of m: Message) -> ProfileID? { OwnEvent.profile(of: m) }
-
     /// The message for a transition. Its `messageId` is a function of the
     /// workspace, segment, profile and transition number, so a transition
     /// written twice (two processes around a lease hand-over) is stored once.
