@@ -133,6 +133,17 @@ extension ProfileProjector {
         (segmentHistory[workspaceId]?[segment] ?? SegmentHistory()).points(from: from, to: to, unit: unit)
     }
 
+    /// A segment's history over the last `days` days up to now, by day or by
+    /// hour, ending with the bucket that holds now.
+    public func segmentHistory(workspaceId: WorkspaceID, segment: String, lastDays days: Int, hourly: Bool)
+        -> [SegmentHistory.Point]
+    {
+        let unit: Int64 = hourly ? 3_600_000 : 86_400_000
+        let now = clock.nowMillis()
+        return segmentHistory(workspaceId: workspaceId, segment: segment,
+                              from: now - Int64(max(1, days)) * 86_400_000 + unit, to: now, unit: unit)
+    }
+
     /// What the log says about a workspace's segment, as this process knows
     /// it: the profiles announced inside, ascending.
     public func announcedMembers(workspaceId: WorkspaceID, segment: String) -> [ProfileID] {

@@ -43,12 +43,8 @@ struct AudienceController {
         guard await engine.projector.segmentSize(workspaceId: p.workspaceId, segment: name) != nil else {
             throw RapportError(.notFound, "no segment \"\(name)\"")
         }
-        let now = engine.clock.nowMillis()
-        let unit: Int64 = bucket == "day" ? 86_400_000 : 3_600_000
-        // The last `days` days, ending with the bucket that holds now.
-        let from = now - Int64(days) * 86_400_000 + unit
-        let points = await engine.projector.segmentHistory(workspaceId: p.workspaceId, segment: name, from: from,
-                                                           to: now, unit: unit)
+        let points = await engine.projector.segmentHistory(workspaceId: p.workspaceId, segment: name, lastDays: days,
+                                                           hourly: bucket == "hour")
         return JSONResponse.make(.object([
             "segment": .string(name), "bucket": .string(bucket),
             "points": .array(points.map {

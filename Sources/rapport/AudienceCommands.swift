@@ -29,11 +29,9 @@ struct Segments: AsyncParsableCommand {
                 guard await engine.projector.segmentSize(workspaceId: ws, segment: name) != nil else {
                     throw RapportError(.notFound, "no segment \"\(name)\"")
                 }
-                let unit: Int64 = hourly ? 3_600_000 : 86_400_000
-                let now = engine.clock.nowMillis()
                 print("at,size,entered,exited")
-                for p in await engine.projector.segmentHistory(workspaceId: ws, segment: name,
-                                                               from: now - Int64(days) * 86_400_000 + unit, to: now, unit: unit) {
+                for p in await engine.projector.segmentHistory(workspaceId: ws, segment: name, lastDays: days,
+                                                               hourly: hourly) {
                     print("\(Timestamp.formatISO8601(p.at)),\(p.size),\(p.entered),\(p.exited)")
                 }
             }
