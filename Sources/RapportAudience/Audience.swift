@@ -228,14 +228,34 @@ public struct Audience: Sendable {
         return memberBits[k].nonzeroBitCount  // trap-ok: an index of segments
     }
 
+    /// The lifecycle stage a profile is in (``LifecycleStages``), if any.
+    public func stage(of profile: ProfileID) -> String? {
+        guard let pos = table.position(of: profile) else { return nil }
+        for (k, s) in segments.enumerated() where memberBits[k][pos] {  // trap-ok: parallel arrays
+            if let stage = LifecycleStages.stage(ofSegment: s.name) { return stage }
+        }
+        return nil
+    }
+
+    /// Why a condition holds for a profile now, or does not: its deciding
+    /// tests with the profile's values (``Condition/explain(_:now:)``).
+    public func explain(_ condition: Condition, _ profile: AudienceProfile, now: Int64) -> [ConditionExplanation] {
+        condition.explain(subject(profile), now: now)
+    }
+
     /// Whether a condition holds for a profile now (a preview, or a segment
     /// not saved yet), with the profile's current computed values and
     /// memberships.
     public func matches(_ condition: Condition, _ profile: AudienceProfile, now: Int64) -> Bool {
+        condition.matches(subject(profile), now: now)
+    }
+
+    /// A profile as conditions see it, with its current computed values and memberships.
+    private func subject(_ profile: AudienceProfile) -> AudienceSubject {
         let subject = AudienceSubject(index: index, view: profile)
         subject.computed = computed(of: profile.id)
         subject.segments = Set(segments(of: profile.id))
-        return condition.matches(subject, now: now)
+        return subject
     }
 }
 

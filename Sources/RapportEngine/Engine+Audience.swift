@@ -33,24 +33,30 @@ extension Engine {
             let rule = body.trimmingCharacters(in: .whitespacesAndNewlines)
             canonical = rule.isEmpty ? "" : try Condition.parse(rule).description
             try Self.checkName(group, "tag group")
+        case .lifecycle:
+            guard name == LifecycleModel.recordName else {
+                throw RapportError(.invalidArgument, "a workspace has one lifecycle model, named \"\(LifecycleModel.recordName)\"")
+            }
+            canonical = try LifecycleModel(json: body).canonical().jsonText
         }
         let now = clock.nowMillis()
         let existing = try await store.definitions(workspaceId: workspaceId, kind: kind).first { $0.name == name }
         let record = DefinitionRecord(workspaceId: workspaceId, kind: kind, name: name, body: canonical,
                                       description: description, group: kind == .tag ? group : "",
                                       createdAt: existing?.createdAt ?? now, updatedAt: now)
-        let (segments, traits) = try await projector.parsedDefinitions(workspaceId: workspaceId, replacing: record)
+        let definitions = try await projector.parsedDefinitions(workspaceId: workspaceId, replacing: record)
         // Checked as a whole (references, cycles) before anything is stored.
-        if let problem = Self.problem(segments: segments, traits: traits) { throw problem }
+        if let problem = Self.problem(segments: definitions.segments, traits: definitions.traits) { throw problem }
         try await store.saveDefinition(record)
-        try await projector.define(workspaceId: workspaceId, segments: segments, traits: traits)
+        try await projector.define(workspaceId: workspaceId, definitions)
         return record
     }
 
     /// Deletes a definition; refused while another segment refers to it.
     public func deleteDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String) async throws {
-        let (segments, traits) = try await projector.parsedDefinitions(workspaceId: workspaceId, deleting: (kind, name))
-        if let problem = Self.problem(segments: segments, traits: traits), problem.code == .unknownSegment {
+        let definitions = try await projector.parsedDefinitions(workspaceId: workspaceId, deleting: (kind, name))
+        if let problem = Self.problem(segments: definitions.segments, traits: definitions.traits),
+           problem.code == .unknownSegment {
             throw RapportError(.conflict, "segment \"\(name)\" is still referred to: \(problem.message)")
         }
         if kind == .tag {
@@ -61,7 +67,7 @@ extension Engine {
         guard try await store.deleteDefinition(workspaceId: workspaceId, kind: kind, name: name) else {
             throw RapportError(.notFound, "no \(kind.noun) \"\(name)\"")
         }
-        try await projector.define(workspaceId: workspaceId, segments: segments, traits: traits)
+        try await projector.define(workspaceId: workspaceId, definitions)
     }
 
     /// What is wrong with these definitions together (references, cycles, names), if anything.
@@ -106,6 +112,7 @@ extension DefinitionKind {
         case .segment: "segment"
         case .trait: "computed trait"
         case .tag: "tag"
+        case .lifecycle: "lifecycle model"
         }
     }
 }

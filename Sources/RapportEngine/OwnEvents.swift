@@ -196,3 +196,111 @@ public struct SegmentHistory: Sendable {
         return out
     }
 }
+
+/// `Lifecycle Stage Changed` and `Churn Warning`: a profile moved from one
+/// lifecycle stage to another (or to none), and it entered the model's
+/// warning stage (at risk).
+///
+/// Like segment events, they are numbered per profile (`transition`) and
+/// their `messageId` is derived from that number, so a restart announces
+/// only what changed while it was down and a transition is stored once.
+public enum LifecycleEvent {
+    public static let changed = "Lifecycle Stage Changed"
+    public static let churnWarning = "Churn Warning"
+
+    static func messageIdPrefix(_ kind: String, workspaceId: WorkspaceID) -> String {
+        "rapport-\(kind)-\(String(UInt64(bitPattern: workspaceId), radix: 16))"
+    }
+
+    /// The change of stage; `stage` and `previous_stage` are `null` for no stage.
+    static func message(workspaceId: WorkspaceID, profile: ProfileID, from: String?, to: String?, reason: String,
+                        transition: UInt32, at time: Int64, decoder: MessageDecoder) -> Message? {
+        OwnEvent.message(
+            event: changed,
+            messageId: "\(messageIdPrefix("stage", workspaceId: workspaceId))-\(profile.rawValue)-\(transition)",
+            profile: profile,
+            properties: ["stage": to.map(JSONValue.string) ?? .null, "previous_stage": from.map(JSONValue.string) ?? .null,
+                         "reason": .string(reason), "profile_id": .number(Double(profile.rawValue)),
+                         "transition": .number(Double(transition))],
+            at: time, decoder: decoder)
+    }
+
+    /// The warning that goes with the change of stage numbered `transition`.
+    static func warning(workspaceId: WorkspaceID, profile: ProfileID, from: String?, to: String, reason: String,
+                        transition: UInt32, at time: Int64, decoder: MessageDecoder) -> Message? {
+        OwnEvent.message(
+            event: churnWarning,
+            messageId: "\(messageIdPrefix("churn-warning", workspaceId: workspaceId))-\(profile.rawValue)-\(transition)",
+            profile: profile,
+            properties: ["stage": .string(to), "previous_stage": from.map(JSONValue.string) ?? .null,
+                         "reason": .string(reason), "profile_id": .number(Double(profile.rawValue))],
+            at: time, decoder: decoder)
+    }
+
+    /// The stages and transition number of a `Lifecycle Stage Changed` event; `nil` for any other event.
+    static func transition(of m: Message) -> (from: String?, to: String?, transition: UInt32)? {
+        guard m.type == .track, m.event == changed,
+              case .object(let p)? = EventBody.propertiesAndContext(m).0, case .number(let n)? = p["transition"],
+              n >= 1, n <= Double(UInt32.max), n == n.rounded() else { return nil }
+        func stage(_ v: JSONValue?) -> String? { if case .string(let s)? = v { s } else { nil } }
+        return (stage(p["previous_stage"]), stage(p["stage"]), UInt32(n))
+    }
+}
+
+/// What the log has said about each profile's lifecycle stage: the number
+/// of changes announced, the stage and since when. Rebuilt from the log's
+/// `Lifecycle Stage Changed` events after a load.
+struct StageAnnouncements {
+    struct State: Equatable {
+        var transitions: UInt32
+        var stage: String?
+        var since: Int64
+    }
+
+    var byProfile: [ProfileID: State] = [:]
+
+    /// Notes a profile's stage; the transition number and the stage before,
+    /// or `nil` if the log already says so.
+    mutating func announce(profile: ProfileID, stage: String?, at time: Int64) -> (UInt32, String?)? {
+        let s = byProfile[profile] ?? State(transitions: 0, stage: nil, since: time)
+        guard s.stage != stage, s.transitions < .max else { return nil }
+        byProfile[profile] = State(transitions: s.transitions + 1, stage: stage, since: time)
+        return (s.transitions + 1, s.stage)
+    }
+
+    /// Takes a transition read from the log, unless a later one is known.
+    mutating func adopt(profile: ProfileID, stage: String?, transition: UInt32, at time: Int64) {
+        guard transition > byProfile[profile]?.transitions ?? 0 else { return }
+        byProfile[profile] = State(transitions: transition, stage: stage, since: time)
+    }
+
+    /// Profiles announced in some stage.
+    var staged: [ProfileID] { byProfile.compactMap { $0.value.stage == nil ? nil : $0.key } }
+}
+
+/// Moves between lifecycle stages per hour, from the log's
+/// `Lifecycle Stage Changed` events: the flows of the lifecycle overview.
+public struct StageFlows: Sendable {
+    /// A move from one stage to another; `nil` is no stage.
+    public struct Flow: Sendable, Hashable {
+        public var from: String?
+        public var to: String?
+    }
+
+    var byHour: [Int64: [Flow: Int]] = [:]
+
+    mutating func count(from: String?, to: String?, at time: Int64) {
+        byHour[SegmentHistory.floor(time, 3_600_000), default: [:]][Flow(from: from, to: to), default: 0] += 1
+    }
+
+    /// The moves in `[from, to]`, most frequent first (then by stage names).
+    public func totals(from: Int64, to: Int64) -> [(flow: Flow, count: Int)] {
+        var sums: [Flow: Int] = [:]
+        for (hour, flows) in byHour where hour >= SegmentHistory.floor(from, 3_600_000) && hour <= to {
+            for (f, n) in flows { sums[f, default: 0] += n }
+        }
+        return sums.map { ($0.key, $0.value) }.sorted {
+            ($0.count, $1.flow.from ?? "", $1.flow.to ?? "") > ($1.count, $0.flow.from ?? "", $0.flow.to ?? "")
+        }
+    }
+}

@@ -19,9 +19,17 @@ extension ProfileProjector {
     /// - Throws: ``ConditionError`` for bad references (nothing changes then),
     ///   or the store's error reading the log.
     public func define(workspaceId: WorkspaceID, segments: [SegmentDefinition], traits: [ComputedTrait]) async throws {
+        try await define(workspaceId: workspaceId,
+                         WorkspaceDefinitions(segments: segments, traits: traits, lifecycle: nil))
+    }
+
+    /// Sets a workspace's definitions (``parsedDefinitions(workspaceId:replacing:deleting:)``)
+    /// and evaluates them for every live profile.
+    public func define(workspaceId: WorkspaceID, _ definitions: WorkspaceDefinitions) async throws {
         var audience = audiences[workspaceId] ?? Audience()
-        try audience.define(segments: segments, traits: traits)
+        try audience.define(segments: definitions.segments, traits: definitions.traits)
         audiences[workspaceId] = audience
+        lifecycles[workspaceId] = definitions.lifecycleSpec
         if audience.index.needsRebuild { audienceStale = true }
         // A rebuild evaluates every workspace already.
         if try await !ensureAudienceIndex() { refreshAllAudiences(workspaceId: workspaceId) }
@@ -36,10 +44,12 @@ extension ProfileProjector {
     /// The workspace's definitions, parsed; a stored one that no longer
     /// parses is left out and logged (the store holds only checked text).
     ///
-    /// Rule tags come back as segments under reserved names (``TagRules``).
+    /// Lifecycle stages and rule tags come back as segments under reserved
+    /// names (``LifecycleStages``, ``TagRules``), and every test of `stage`
+    /// reads the stages' segments.
     public func parsedDefinitions(workspaceId: WorkspaceID, replacing changed: DefinitionRecord? = nil,
                                   deleting deleted: (DefinitionKind, String)? = nil) async throws
-        -> (segments: [SegmentDefinition], traits: [ComputedTrait])
+        -> WorkspaceDefinitions
     {
         var records = try await store.definitions(workspaceId: workspaceId, kind: nil)
         records.removeAll { r in
@@ -50,12 +60,18 @@ extension ProfileProjector {
         var segments: [SegmentDefinition] = []
         var traits: [ComputedTrait] = []
         var rules: [(tag: String, condition: Condition)] = []
+        var lifecycle: LifecycleModel?
+        var stages: [(name: String, condition: Condition)] = []
         for r in records {
             do {
                 switch r.kind {
                 case .segment: segments.append(SegmentDefinition(name: r.name, condition: try Condition.parse(r.body)))
                 case .trait: traits.append(try ComputedTrait(name: r.name, text: r.body))
                 case .tag: if !r.body.isEmpty { rules.append((r.name, try Condition.parse(r.body))) }
+                case .lifecycle:
+                    let model = try LifecycleModel(json: r.body)
+                    stages = try model.parsed()
+                    lifecycle = model
                 }
             } catch {
                 logger.error("stored definition does not parse", metadata: [
@@ -64,7 +80,12 @@ extension ProfileProjector {
             }
         }
         traits.sort { $0.name < $1.name }
-        return (TagRules.segments(segments, rules: rules), traits)
+        let names = stages.map(\.name)
+        segments = segments.map { SegmentDefinition(name: $0.name, condition: $0.condition.resolvingStage(names)) }
+            + LifecycleStages.segments(stages)
+        rules = rules.map { ($0.tag, $0.condition.resolvingStage(names)) }
+        return WorkspaceDefinitions(segments: TagRules.segments(segments, rules: rules), traits: traits,
+                                    lifecycle: lifecycle)
     }
 
     /// Applies the stored definitions of every workspace when they changed
@@ -77,9 +98,9 @@ extension ProfileProjector {
             var workspaces = Set(records.map(\.workspaceId))
             workspaces.formUnion(definedWorkspaces())
             for ws in workspaces.sorted() {
-                let (segments, traits) = try await parsedDefinitions(workspaceId: ws)
+                let definitions = try await parsedDefinitions(workspaceId: ws)
                 do {
-                    try await define(workspaceId: ws, segments: segments, traits: traits)
+                    try await define(workspaceId: ws, definitions)
                 } catch let e as ConditionError {
                     logger.error("stored definitions refused", metadata: ["workspace": "\(ws)", "error": "\(e)"])
                 }
@@ -125,7 +146,7 @@ extension ProfileProjector {
         var segments: [String] = []
         var ruleTags: [String] = []
         for s in a.segments(of: live) {
-            if let t = TagRules.tag(ofSegment: s) { ruleTags.append(t) } else { segments.append(s) }
+            if let t = TagRules.tag(ofSegment: s) { ruleTags.append(t) } else if !LifecycleStages.isHidden(s) { segments.append(s) }
         }
         return (segments, a.computed(of: live), ruleTags)
     }
@@ -176,6 +197,9 @@ extension ProfileProjector {
         if combined.aggregates.lastSeen != .min {
             attributes["last_seen"] = .string(Timestamp.formatISO8601(combined.aggregates.lastSeen))
         }
+        attributes["known"] = .bool(combined.identifiers.contains {
+            $0.identifier.kind != Identifier.Kind.anonymousId && $0.identifier.kind != Identifier.Kind.deviceId
+        })
         return AudienceProfile(id: id, members: combined.members, traits: combined.traits.mapValues(\.value),
                                tags: Set(combined.aggregates.tags.keys), attributes: attributes)
     }
@@ -262,6 +286,8 @@ extension ProfileProjector {
         if readsAnnouncements {
             announcements.removeAll()
             segmentHistory.removeAll()
+            stageAnnouncements.removeAll()
+            stageFlows.removeAll()
         }
         var position: Int64 = 0
         reading: while position < applied {
@@ -298,14 +324,32 @@ extension ProfileProjector {
         return true
     }
 
-    /// Takes the transition a logged segment event announced.
+    /// Takes the transition a logged segment or lifecycle event announced.
     private func adoptAnnouncement(_ e: StoredEvent) {
-        guard e.name == SegmentEvent.entered || e.name == SegmentEvent.exited,
+        guard e.name == SegmentEvent.entered || e.name == SegmentEvent.exited || e.name == LifecycleEvent.changed,
               let m = try? decoder.decodeMessage(e.body, type: e.type, receivedAt: e.receivedAt),
-              let profile = OwnEvent.profile(of: m), let t = SegmentEvent.transition(of: m) else { return }
-        announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
-            segment: t.segment, profile: profile, entered: t.entered, transition: t.transition)
-        segmentHistory[e.workspaceId, default: [:]][t.segment, default: SegmentHistory()].count(
-            entered: t.entered, at: e.timestamp)
+              let profile = OwnEvent.profile(of: m) else { return }
+        adoptAnnouncement(m, profile: profile, workspaceId: e.workspaceId)
+    }
+
+    /// Takes what a segment or lifecycle event says, and counts it in the size history and the flows.
+    func adoptAnnouncement(_ m: Message, profile: ProfileID, workspaceId ws: WorkspaceID) {
+        if let t = SegmentEvent.transition(of: m) {
+            announcements[ws, default: SegmentAnnouncements()].adopt(
+                segment: t.segment, profile: profile, entered: t.entered, transition: t.transition)
+            segmentHistory[ws, default: [:]][t.segment, default: SegmentHistory()].count(entered: t.entered, at: m.timestamp)
+        } else if let t = LifecycleEvent.transition(of: m) {
+            stageAnnouncements[ws, default: StageAnnouncements()].adopt(
+                profile: profile, stage: t.to, transition: t.transition, at: m.timestamp)
+            stageFlows[ws, default: StageFlows()].count(from: t.from, to: t.to, at: m.timestamp)
+            if let from = t.from {
+                segmentHistory[ws, default: [:]][LifecycleStages.segmentName(from), default: SegmentHistory()]
+                    .count(entered: false, at: m.timestamp)
+            }
+            if let to = t.to {
+                segmentHistory[ws, default: [:]][LifecycleStages.segmentName(to), default: SegmentHistory()]
+                    .count(entered: true, at: m.timestamp)
+            }
+        }
     }
 }

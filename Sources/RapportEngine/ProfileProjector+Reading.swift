@@ -18,6 +18,8 @@ public struct ProfileView: Sendable {
     public var computed: [String: JSONValue] = [:]
     /// Its tags: set by hand (``ProfileAggregates/tags``) or by a rule, by name.
     public var tags: [String] = []
+    /// Its lifecycle stage, why and since when, if the workspace has a model and the profile a stage.
+    public var stage: ProfileStage?
 }
 
 extension ProfileProjector {
@@ -35,7 +37,8 @@ extension ProfileProjector {
             id: live, workspaceId: workspaceId, createdAt: liveNode.record.createdAt,
             mergedProfiles: c.members.filter { $0 != live }, identifiers: c.identifiers, traits: c.traits,
             aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed,
-            tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted())
+            tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted(),
+            stage: stage(of: live, workspaceId: workspaceId))
     }
 
     /// The live profile an identifier belongs to.

@@ -23,14 +23,9 @@ extension ProfileProjector {
         newProfileEvents.append((named, e.seq))
         if let t = TagEvent.change(of: e.message) {
             applyTag(t.tag, added: t.added, named: named, at: e.message.timestamp, workspaceId: e.workspaceId)
-        } else if let t = SegmentEvent.transition(of: e.message) {
-            announcements[e.workspaceId, default: SegmentAnnouncements()].adopt(
-                segment: t.segment, profile: named, entered: t.entered, transition: t.transition)
+        } else if announcedFromLog {
             // Until the first rebuild after a load, which reads these from the log.
-            if announcedFromLog {
-                segmentHistory[e.workspaceId, default: [:]][t.segment, default: SegmentHistory()].count(
-                    entered: t.entered, at: e.message.timestamp)
-            }
+            adoptAnnouncement(e.message, profile: named, workspaceId: e.workspaceId)
         }
     }
 
@@ -70,10 +65,14 @@ extension ProfileProjector {
         var book = announcements.removeValue(forKey: workspaceId) ?? SegmentAnnouncements()
         defer { announcements[workspaceId] = book }
         let now = clock.nowMillis()
-        for c in changes where TagRules.tag(ofSegment: c.segment) == nil {
+        var staged: Set<ProfileID> = []
+        for c in changes {
+            if LifecycleStages.stage(ofSegment: c.segment) != nil { staged.insert(c.profile) }
+            guard !LifecycleStages.isHidden(c.segment) else { continue }
             queueSegmentEvent(&book, workspaceId: workspaceId, segment: c.segment, profile: c.profile,
                               entered: c.entered, now: now)
         }
+        if !staged.isEmpty { announceStages(staged.sorted(), workspaceId: workspaceId) }
     }
 
     func queueSegmentEvent(_ book: inout SegmentAnnouncements, workspaceId: WorkspaceID, segment: String,
@@ -99,7 +98,7 @@ extension ProfileProjector {
         let now = clock.nowMillis()
         let audience = audiences[ws]
         var names = Set(book.segmentsWithMembers)
-        for s in audience?.segments ?? [] where TagRules.tag(ofSegment: s.name) == nil { names.insert(s.name) }
+        for s in audience?.segments ?? [] where !LifecycleStages.isHidden(s.name) { names.insert(s.name) }
         for segment in names.sorted() {
             let members = audience?.members(of: segment) ?? []
             let memberSet = Set(members)
@@ -110,6 +109,7 @@ extension ProfileProjector {
                 queueSegmentEvent(&book, workspaceId: ws, segment: segment, profile: p, entered: true, now: now)
             }
         }
+        reconcileStages(workspaceId: ws)
     }
 
     /// Hands over the segment events queued so far, to be appended to the

@@ -113,6 +113,12 @@ public actor ProfileProjector {
     var segmentOutbox: [EventToAppend] = []
     /// Per workspace and segment, entries and exits by hour, from the log's segment events.
     var segmentHistory: [WorkspaceID: [String: SegmentHistory]] = [:]
+    /// Per workspace, its lifecycle model and the stages' own conditions (``LifecycleModel``).
+    var lifecycles: [WorkspaceID: LifecycleSpec] = [:]
+    /// Per workspace, what the log says about each profile's stage (``LifecycleEvent``).
+    var stageAnnouncements: [WorkspaceID: StageAnnouncements] = [:]
+    /// Per workspace, moves between stages by hour, from the log.
+    var stageFlows: [WorkspaceID: StageFlows] = [:]
     /// Where conditions read the time.
     let clock: any RapportClock
 
@@ -143,6 +149,8 @@ public actor ProfileProjector {
         audienceStale = true
         announcements.removeAll()
         segmentHistory.removeAll()
+        stageAnnouncements.removeAll()
+        stageFlows.removeAll()
         announcedFromLog = false
         segmentOutbox.removeAll()
         lastResolved = nil

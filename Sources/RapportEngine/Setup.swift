@@ -1,4 +1,5 @@
 import Foundation
+import RapportAudience
 import RapportCore
 import RapportDemo
 import RapportIngest
@@ -91,5 +92,40 @@ extension Engine {
     /// run without a server). Returns whether this process could project.
     public func projectNow() async throws -> Bool {
         try await withLocalProjection {}.projected
+    }
+}
+
+extension Engine {
+    /// What the demo workspace comes with, so that its console has
+    /// something to show: the default lifecycle model, a few computed
+    /// traits, segments and a rule tag. Stored only; the projection
+    /// evaluates them when it starts.
+    public func saveDemoDefinitions(workspaceId: WorkspaceID) async throws {
+        let now = clock.nowMillis()
+        var records: [DefinitionRecord] = []
+        func add(_ kind: DefinitionKind, _ name: String, _ body: String, _ description: String, group: String = "") {
+            records.append(DefinitionRecord(workspaceId: workspaceId, kind: kind, name: name, body: body,
+                                            description: description, group: group, createdAt: now, updatedAt: now))
+        }
+        add(.lifecycle, LifecycleModel.recordName, try LifecycleModel.standard().canonical().jsonText, "the default model")
+        for (name, text, description) in [
+            ("lifetime_revenue", #"sum revenue of "Order Completed""#, "revenue of every order"),
+            ("orders_30d", #"count "Order Completed" within 30 days"#, "orders in the last 30 days"),
+            ("favourite_category", #"most frequent category of "Product Viewed""#, "the category viewed most"),
+        ] {
+            add(.trait, name, try ComputedTrait(name: name, text: text).expression.description, description)
+        }
+        for (name, text, description) in [
+            ("big_spenders", "lifetime_revenue > 2000", "more than 2,000 spent"),
+            ("win_back_targets", #"stage in ("at_risk", "churned") and lifetime_revenue > 500"#,
+             "lapsed customers worth winning back"),
+            ("abandoned_checkout", #"did "Checkout Started" without "Order Completed" within 1 day within 30 days"#,
+             "started a checkout in the last 30 days and did not order within a day"),
+        ] {
+            add(.segment, name, try Condition.parse(text).description, description)
+        }
+        add(.tag, "vip", try Condition.parse("lifetime_revenue > 5000").description, "spent more than 5,000",
+            group: "member_level")
+        for r in records { try await store.saveDefinition(r) }
     }
 }

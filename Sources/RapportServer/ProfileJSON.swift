@@ -1,3 +1,4 @@
+import RapportAudience
 import RapportCore
 import RapportEngine
 import RapportStore
@@ -41,6 +42,19 @@ enum ProfileJSON {
             "segments": .array(v.segments.map(JSONValue.string)),
             "tags": .array(v.tags.map(JSONValue.string)),
             "computedTraits": .object(v.computed),
+            "stage": v.stage.map(stage) ?? .null,
+        ])
+    }
+
+    /// `{"name", "description", "since", "reason": "…; …", "tests": [{"condition", "value", "holds"}]}`.
+    static func stage(_ s: ProfileStage) -> JSONValue {
+        .object([
+            "name": .string(s.name), "description": .string(s.description), "since": time(s.since),
+            "reason": .string(ConditionExplanation.summary(s.reason)),
+            "tests": .array(s.reason.map {
+                .object(["condition": .string($0.condition), "value": $0.value.map(JSONValue.string) ?? .null,
+                         "holds": .bool($0.holds)])
+            }),
         ])
     }
 

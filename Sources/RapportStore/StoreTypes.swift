@@ -325,6 +325,9 @@ public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A tag: `body` is its rule (a condition that keeps it current) or empty
     /// for a tag set by hand only; `group` says which dimension it belongs to.
     case tag
+    /// The workspace's lifecycle stage model: one record named `model`, its
+    /// body the model as JSON (`LifecycleModel`).
+    case lifecycle
 }
 
 /// A segment, computed trait or tag as stored: its text (a condition, a

@@ -129,6 +129,78 @@ import Testing
         #expect(stored.first { $0.name == "shanghai_big" }?.description == "上海高消费")
     }
 
+    @Test func lifecycleThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        let ws = try await server.engine.defaultWorkspace()
+        try await server.app().test(.router) { client in
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
+                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
+                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
+            }
+            let body = #"""
+                {"batch":[
+                  {"type":"identify","userId":"u1","messageId":"l1","traits":{"email":"li@example.com"}},
+                  {"type":"track","userId":"u1","event":"Order Completed","messageId":"l2","properties":{"revenue":120}},
+                  {"type":"identify","userId":"u2","messageId":"l3","traits":{"phone":"+86 138 0013 8000"}},
+                  {"type":"page","anonymousId":"visitor","messageId":"l4"}
+                ]}
+                """#
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: server.basic],
+                                     body: ByteBuffer(string: body)) { r in #expect(r.status == .ok) }
+            let projected = try await server.eventually { await server.engine.projector.profileCounts(workspaceId: ws.id).live == 3 }
+            #expect(projected)
+            try await send(.get, "/v1/lifecycle") { r in #expect((try? json(r))?["model"] == .null) }
+            try await send(.put, "/v1/lifecycle", #"{"standard":{"new_days":7,"purchase_event":"Order Completed"}}"#) { r in
+                #expect(r.status == .ok)
+                let stages = (try? json(r))?["stages"]?.arrayValue ?? []
+                #expect(stages.compactMap { $0["name"]?.stringValue }
+                    == ["won_back", "new", "loyal", "active", "at_risk", "churned", "potential"])
+                #expect(stages.dropFirst().first?["condition"] == .string(#"first "Order Completed" after 7 days ago"#))
+            }
+            try await send(.get, "/v1/lifecycle") { r in
+                let o = try json(r)
+                let sizes = Dictionary(uniqueKeysWithValues: (o["stages"]?.arrayValue ?? []).compactMap { s in
+                    s["name"]?.stringValue.map { ($0, s["size"] ?? .null) }
+                })
+                #expect(sizes["new"] == .number(1) && sizes["potential"] == .number(1) && sizes["loyal"] == .number(0))
+                #expect(o["unstaged"] == .number(1))
+                #expect(o["model"]?["warning_stage"] == .string("at_risk"))
+            }
+            let u1 = try #require(await server.engine.projector.profileId(
+                for: Identifier(kind: "user_id", value: "u1"), workspaceId: ws.id))
+            try await send(.get, "/v1/profiles/\(u1.rawValue)") { r in
+                let stage = try json(r)["stage"]
+                #expect(stage?["name"] == .string("new"))
+                #expect(stage?["reason"]?.stringValue?.hasPrefix(#"first "Order Completed" after 7 days ago ("#) == true)
+                #expect(stage?["tests"]?.arrayValue?.first?["holds"] == .bool(true))
+            }
+            // Refused, and nothing changes.
+            try await send(.put, "/v1/lifecycle", #"{"stages":[{"name":"x","condition":"count >"}]}"#) { r in
+                #expect(r.status == .badRequest)
+                #expect((try? json(r))?["code"] == .string("condition_syntax"))
+            }
+            try await send(.put, "/v1/lifecycle", #"{"standard":{"churn_days":"soon"}}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.put, "/v1/lifecycle", #"{"standard":{"active_days":100}}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.put, "/v1/lifecycle", #"{"stages":"all"}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.get, "/v1/lifecycle") { r in #expect((try? json(r))?["stages"]?.arrayValue?.count == 7) }
+            // A model of one's own; a stage's history.
+            try await send(.put, "/v1/lifecycle", #"{"stages":[{"name":"买家","condition":"did \"Order Completed\""}]}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["warning_stage"] == .null)
+            }
+            try await send(.get, "/v1/lifecycle/stages/%E4%B9%B0%E5%AE%B6/history?days=2") { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["points"]?.arrayValue?.count == 2)
+            }
+            try await send(.get, "/v1/lifecycle/stages/new/history") { r in #expect(r.status == .notFound) }
+            try await send(.delete, "/v1/lifecycle") { r in #expect(r.status == .noContent) }
+            try await send(.get, "/v1/profiles/\(u1.rawValue)") { r in #expect((try? json(r))?["stage"] == .null) }
+            try await send(.get, "/v1/lifecycle") { r in #expect((try? json(r))?["model"] == .null) }
+            try await send(.delete, "/v1/lifecycle") { r in #expect(r.status == .notFound) }
+        }
+    }
+
     @Test func tagsThroughTheAPI() async throws {
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()

@@ -301,3 +301,15 @@ func json(_ response: TestResponse) throws -> JSONValue {
         }
     }
 }
+
+/// The console's two languages label the same things, each once.
+@Suite struct ConsoleStringsTests {
+    @Test func bothLanguagesHaveEveryKeyOnce() {
+        let en = ConsoleStrings.enPairs.map(\.0), zh = ConsoleStrings.zhCNPairs.map(\.0)
+        #expect(Set(en).count == en.count, "a key twice in English")
+        #expect(Set(zh).count == zh.count, "a key twice in Chinese")
+        #expect(Set(en).subtracting(zh).sorted() == [], "English only")
+        #expect(Set(zh).subtracting(en).sorted() == [], "Chinese only")
+        #expect(ConsoleStrings.zhCN["stage_at_risk"] == "流失预警")
+    }
+}

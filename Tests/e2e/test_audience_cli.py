@@ -107,6 +107,25 @@ def test_segments_saved_by_the_cli_reach_the_running_server(server):
 
     assert server.wait_for(lambda: [(r["size"], r["entered"]) for r in history_today()] == [("1", "1")]), history_today()
 
+    # The default lifecycle model turned on from the CLI: both buyers are new, and say why.
+    out = run_cli("lifecycle", "standard", "--new-days", "7", "--data", data, "--durability", "normal")
+    assert "Saved the lifecycle model" in out.stdout and "new\t2\t" in out.stdout, out.stdout
+
+    def stage_of_sh1():
+        r = server.admin("/v1/profiles", params={"identifier": "email:sh1@example.com"})
+        return (r.json().get("stage") or {}).get("name") if r.status_code == 200 else None
+
+    assert server.wait_for(lambda: stage_of_sh1() == "new"), stage_of_sh1()
+    why = run_cli("lifecycle", "why", "email:SH1@example.com", "--data", data, "--durability", "normal").stdout
+    assert why.startswith("new — first purchase within 7 days"), why
+    assert 'first "Order Completed" after 7 days ago: ' in why and "today" in why, why
+    shown = run_cli("lifecycle", "show", "--data", data, "--durability", "normal").stdout
+    assert "new\t2\tfirst" in shown and "Entering at_risk fires a Churn Warning." in shown, shown
+    bad = run_cli("lifecycle", "standard", "--active-days", "200", "--data", data, check=False)
+    assert bad.returncode != 0 and "active_days" in bad.stderr
+    nobody = run_cli("lifecycle", "why", "email:nobody@example.com", "--data", data, check=False)
+    assert nobody.returncode != 0 and "no profile" in nobody.stderr
+
 
 ENGINE = os.path.join(HERE, "..", "RapportEngineTests", "Fixtures")
 

@@ -33,7 +33,7 @@ struct ConsoleController {
         var href: String
     }
     static let nav = [NavItem(key: "overview", href: "/"), NavItem(key: "customers", href: "/customers"),
-                      NavItem(key: "segments", href: "/segments")]
+                      NavItem(key: "segments", href: "/segments"), NavItem(key: "lifecycle", href: "/lifecycle")]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, error: nil) }
@@ -48,6 +48,7 @@ struct ConsoleController {
             try await withSession(request) { try await unmerge(request, context, $0) }
         }
         addSegmentRoutes(to: router)
+        addLifecycleRoutes(to: router)
     }
 
     // MARK: - Sessions and language
@@ -240,6 +241,7 @@ struct ConsoleController {
                  "canUnmerge": canUnmerge && m.undoneAt == nil, "profileId": String(view.id.rawValue)]
             },
         ]
+        ctx["audience"] = Self.audienceContext(view, t)
         if let next = timeline.nextBefore { ctx["older"] = "/customers/\(view.id.rawValue)?before=\(next)" }
         if view.id.rawValue != raw {
             ctx["mergedNotice"] = (t["mergedInto"] ?? "Profile %1 was merged into this one")

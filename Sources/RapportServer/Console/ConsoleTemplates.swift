@@ -44,8 +44,46 @@ enum ConsoleTemplates {
         "customers": customers,
         "customer": customer,
         "segments": segments,
+        "lifecycle": lifecycle,
         "error": error,
     ]
+
+    /// Lifecycle overview. Context: `t`, `flash`?, `canEdit`, `noModel`?, or
+    /// `stages` [{name, label, description, size, share, color, trend (SVG), warning}],
+    /// `unstaged`, `flows` [{from, to, count, fromName, toName}], `noFlows`, `conditions` [{label, condition}].
+    static let lifecycle = #"""
+    <div class="page-head"><h1>{{t.lifecycle}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    {{#noModel}}<section class="panel" id="no-model"><p class="empty-state">{{t.noLifecycle}}</p>
+    {{#canEdit}}<form method="post" action="/lifecycle/standard">{{#csrf}}<input type="hidden" name="csrf" value="{{csrf}}">{{/csrf}}<button type="submit" id="use-standard" class="btn btn-primary">{{t.useStandardLifecycle}}</button></form>{{/canEdit}}
+    </section>{{/noModel}}
+    {{^noModel}}
+    <section class="panel">
+    <h2>{{t.stageCounts}}</h2>
+    <div class="stage-bar" aria-hidden="true">{{#stages}}<span style="width: {{share}}%; background: {{color}}"></span>{{/stages}}</div>
+    <div class="table-wrap"><table class="table" id="stages">
+    <thead><tr><th>{{t.stage}}</th><th class="num">{{t.size}}</th><th class="num">%</th><th>{{t.trend30}}</th><th>{{t.meaning}}</th></tr></thead>
+    <tbody>{{#stages}}<tr data-stage="{{name}}"><td><span class="swatch" style="background: {{color}}"></span> <span class="stage-label">{{label}}</span>{{#warning}} <span class="tag tag-warn">{{t.churnWarning}}</span>{{/warning}}</td><td class="num stage-size">{{size}}</td><td class="num">{{share}}</td><td>{{{trend}}}</td><td class="muted">{{description}}</td></tr>{{/stages}}
+    <tr data-stage=""><td class="muted">{{t.noStage}}</td><td class="num stage-size">{{unstaged}}</td><td></td><td></td><td></td></tr></tbody>
+    </table></div>
+    </section>
+    <section class="panel">
+    <h2>{{t.stageFlows}}</h2>
+    {{#noFlows}}<p class="empty-state">{{t.noFlows}}</p>{{/noFlows}}
+    <div class="table-wrap"><table class="table" id="flows">
+    <thead><tr><th>{{t.fromStage}}</th><th></th><th>{{t.toStage}}</th><th class="num">{{t.customers}}</th></tr></thead>
+    <tbody>{{#flows}}<tr data-from="{{fromName}}" data-to="{{toName}}"><td>{{from}}</td><td class="muted">→</td><td>{{to}}</td><td class="num flow-count">{{count}}</td></tr>{{/flows}}</tbody>
+    </table></div>
+    </section>
+    <section class="panel">
+    <h2>{{t.stageConditions}}</h2>
+    <div class="table-wrap"><table class="table" id="stage-conditions">
+    <tbody>{{#conditions}}<tr><td class="nowrap">{{label}}</td><td class="mono wrap">{{condition}}</td></tr>{{/conditions}}</tbody>
+    </table></div>
+    <p class="muted">{{t.stageOrder}}</p>
+    </section>
+    {{/noModel}}
+    """#
 
     /// Segments: builder with live size, and the list. Context: `t`, `flash`?,
     /// `canEdit`, `name`, `condition` (the form as sent back after an error),
@@ -260,6 +298,20 @@ enum ConsoleTemplates {
     <div class="card stat"><div class="stat-label">{{t.revenue}}</div><div class="stat-value" id="agg-revenue">{{aggregates.revenue}}</div></div>
     <div class="card stat"><div class="stat-label">{{t.refunds}}</div><div class="stat-value" id="agg-refunds">{{aggregates.refunds}}</div></div>
     </section>
+    <section class="panel" id="audience">
+    <h2>{{t.audience}}</h2>
+    {{#audience}}
+    {{#stage}}<div id="stage" data-stage="{{name}}"><div class="stat-label">{{t.stage}}</div><div class="stage-name"><strong id="stage-label">{{label}}</strong> <span class="muted">{{description}}</span>{{^empty(since)}} <span class="muted">· {{t.since}} {{since}}</span>{{/empty(since)}}</div>
+    <ul class="reason" id="stage-reason">{{#reason}}<li><span class="mono">{{condition}}</span>: <strong>{{value}}</strong></li>{{/reason}}</ul></div>{{/stage}}
+    {{^stage}}<p class="muted" id="stage">{{t.noStage}}</p>{{/stage}}
+    <div class="stat-label">{{t.tags}}</div><div id="profile-tags">{{#tags}}<span class="tag">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">—</span>{{/tags}}</div>
+    <div class="stat-label">{{t.segments}}</div><div id="profile-segments">{{#segments}}<span class="tag">{{.}}</span> {{/segments}}{{^segments}}<span class="muted">—</span>{{/segments}}</div>
+    <div class="table-wrap"><table class="table" id="computed-traits">
+    <thead><tr><th>{{t.computedTraits}}</th><th>{{t.value}}</th></tr></thead>
+    <tbody>{{#computed}}<tr><td class="mono">{{key}}</td><td class="wrap">{{value}}</td></tr>{{/computed}}{{^computed}}<tr><td colspan="2" class="empty">{{t.noData}}</td></tr>{{/computed}}</tbody>
+    </table></div>
+    {{/audience}}
+    </section>
     <div class="grid-2">
     <section class="panel">
     <h2>{{t.identifiers}}</h2>
@@ -382,6 +434,12 @@ enum ConsoleTemplates {
     .tag { display: inline-block; padding: 0 6px; border-radius: 4px; background: var(--bg); border: 1px solid var(--border); font-size: 12px; }
     .results-panel:has(tbody:empty) { display: none; }
     .customer-link { font-weight: 600; font-variant-numeric: tabular-nums; }
+    .stage-bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: var(--bg); margin: 4px 0 14px; }
+    .stage-bar span { display: block; height: 100%; }
+    .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; vertical-align: middle; }
+    .tag-warn { background: #fdecea; color: #b3261e; }
+    .reason { margin: 6px 0 12px; padding-left: 18px; }
+    .stage-name { margin: 2px 0 4px; }
     .btn { display: inline-flex; align-items: center; justify-content: center; gap: 6px; height: 32px; padding: 0 12px; border-radius: 6px; border: 1px solid var(--border); background: var(--surface); color: var(--text); font: inherit; font-weight: 500; cursor: pointer; white-space: nowrap; }
     .btn:hover { background: var(--bg); text-decoration: none; }
     .btn-primary { background: var(--accent); border-color: var(--accent); color: #fff; }

@@ -1,0 +1,138 @@
+import RapportAudience
+import RapportCore
+import RapportStore
+
+/// A workspace's lifecycle model as the projector uses it: the model, and
+/// each stage's own condition (with `stage` tests resolved) to explain why a
+/// profile is in it.
+struct LifecycleSpec: Sendable {
+    var model: LifecycleModel
+    var stages: [(name: String, condition: Condition)]
+}
+
+/// A profile's lifecycle stage, why it is in it, and since when.
+public struct ProfileStage: Sendable, Hashable {
+    public var name: String
+    public var description: String
+    /// The tests of the stage's condition that hold, with the profile's values.
+    public var reason: [ConditionExplanation]
+    /// When the log announced the stage (`nil` until it has).
+    public var since: Int64?
+}
+
+/// Counts per stage and the moves between stages: the lifecycle overview.
+public struct LifecycleOverview: Sendable {
+    public struct StageCount: Sendable, Hashable {
+        public var name: String
+        public var description: String
+        public var size: Int
+    }
+
+    public var model: LifecycleModel
+    public var stages: [StageCount]
+    /// Live profiles in no stage.
+    public var unstaged: Int
+    /// Moves between stages in the period, most frequent first.
+    public var flows: [(flow: StageFlows.Flow, count: Int)]
+    public var from: Int64
+    public var to: Int64
+}
+
+/// Lifecycle stages: each profile's stage is kept by the stages' segments
+/// (``LifecycleStages``); every change becomes a `Lifecycle Stage Changed`
+/// event with the stage before and the reason, and entering the warning
+/// stage a `Churn Warning` (``LifecycleEvent``).
+extension ProfileProjector {
+    /// Queues the stage events for profiles whose stage may have changed.
+    func announceStages(_ profiles: [ProfileID], workspaceId ws: WorkspaceID) {
+        guard announcedFromLog else { return }
+        var book = stageAnnouncements.removeValue(forKey: ws) ?? StageAnnouncements()
+        defer { stageAnnouncements[ws] = book }
+        let now = clock.nowMillis()
+        for p in profiles { queueStageEvent(&book, workspaceId: ws, profile: p, now: now) }
+    }
+
+    /// Makes what the log says of stages equal the stages now: after a
+    /// rebuild and after definitions change.
+    func reconcileStages(workspaceId ws: WorkspaceID) {
+        guard announcedFromLog, !audienceStale else { return }
+        var profiles = Set(stageAnnouncements[ws]?.staged ?? [])
+        if let spec = lifecycles[ws], let audience = audiences[ws] {
+            for s in spec.stages { profiles.formUnion(audience.members(of: LifecycleStages.segmentName(s.name)) ?? []) }
+        }
+        announceStages(profiles.sorted(), workspaceId: ws)
+    }
+
+    private func queueStageEvent(_ book: inout StageAnnouncements, workspaceId ws: WorkspaceID, profile p: ProfileID,
+                                 now: Int64) {
+        let live = graph.nodes.isLive(p)
+        let stage = live ? audiences[ws]?.stage(of: p) : nil
+        guard let (n, previous) = book.announce(profile: p, stage: stage, at: now) else { return }
+        let reason: String
+        if let stage {
+            reason = ConditionExplanation.summary(explainStage(stage, profile: p, workspaceId: ws, now: now))
+        } else {
+            reason = !live ? "merged into profile \(graph.canonical(p))"
+                : lifecycles[ws] == nil ? "the lifecycle model was removed" : "no stage's condition holds"
+        }
+        guard let m = LifecycleEvent.message(workspaceId: ws, profile: p, from: previous, to: stage, reason: reason,
+                                             transition: n, at: now, decoder: decoder)
+        else {
+            logger.error("could not build a lifecycle event", metadata: ["profile": "\(p)"])
+            return
+        }
+        segmentOutbox.append(EventToAppend(workspaceId: ws, sourceId: RapportSource.id, message: m))
+        if let stage, stage == lifecycles[ws]?.model.warningStage,
+           let w = LifecycleEvent.warning(workspaceId: ws, profile: p, from: previous, to: stage, reason: reason,
+                                          transition: n, at: now, decoder: decoder) {
+            segmentOutbox.append(EventToAppend(workspaceId: ws, sourceId: RapportSource.id, message: w))
+        }
+    }
+
+    /// The tests of a stage's condition, with the profile's values.
+    func explainStage(_ stage: String, profile: ProfileID, workspaceId ws: WorkspaceID, now: Int64)
+        -> [ConditionExplanation]
+    {
+        guard let audience = audiences[ws], let condition = lifecycles[ws]?.stages.first(where: { $0.name == stage })?.condition
+        else { return [] }
+        return audience.explain(condition, audienceProfile(graph.canonical(profile)), now: now)
+    }
+
+    /// A live profile's stage, why, and since when; `nil` when it has none.
+    public func stage(of id: ProfileID, workspaceId ws: WorkspaceID) -> ProfileStage? {
+        let live = graph.canonical(id)
+        guard let name = audiences[ws]?.stage(of: live) else { return nil }
+        let since = stageAnnouncements[ws]?.byProfile[live].flatMap { $0.stage == name ? $0.since : nil }
+        return ProfileStage(
+            name: name, description: lifecycles[ws]?.model.stages.first { $0.name == name }?.description ?? "",
+            reason: explainStage(name, profile: live, workspaceId: ws, now: clock.nowMillis()), since: since)
+    }
+
+    /// The workspace's lifecycle model in use, if it has one.
+    public func lifecycleModel(workspaceId ws: WorkspaceID) -> LifecycleModel? { lifecycles[ws]?.model }
+
+    /// Counts per stage now, and the moves between stages over the last `days` days.
+    public func lifecycleOverview(workspaceId ws: WorkspaceID, days: Int) -> LifecycleOverview? {
+        guard let spec = lifecycles[ws] else { return nil }
+        let audience = audiences[ws]
+        var counts: [LifecycleOverview.StageCount] = []
+        var staged = 0
+        for s in spec.model.stages {
+            let size = audience?.size(of: LifecycleStages.segmentName(s.name)) ?? 0
+            staged += size
+            counts.append(.init(name: s.name, description: s.description, size: size))
+        }
+        let now = clock.nowMillis()
+        let from = now - Int64(max(1, min(days, 3650))) * 86_400_000
+        return LifecycleOverview(
+            model: spec.model, stages: counts, unstaged: max(0, liveProfiles(workspaceId: ws).count - staged),
+            flows: (stageFlows[ws] ?? StageFlows()).totals(from: from, to: now), from: from, to: now)
+    }
+
+    /// A stage's size over the last `days` days, by day or by hour.
+    public func stageHistory(workspaceId ws: WorkspaceID, stage: String, lastDays days: Int, hourly: Bool)
+        -> [SegmentHistory.Point]
+    {
+        segmentHistory(workspaceId: ws, segment: LifecycleStages.segmentName(stage), lastDays: days, hourly: hourly)
+    }
+}

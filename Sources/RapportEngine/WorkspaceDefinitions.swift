@@ -1,0 +1,55 @@
+import Foundation
+import RapportAudience
+import RapportCore
+
+/// A workspace's definitions as evaluated: every segment (the operator's,
+/// the lifecycle stages', the rule tags'), the computed traits, and the
+/// lifecycle model.
+public struct WorkspaceDefinitions: Sendable {
+    public var segments: [SegmentDefinition]
+    public var traits: [ComputedTrait]
+    public var lifecycle: LifecycleModel?
+
+    public init(segments: [SegmentDefinition], traits: [ComputedTrait], lifecycle: LifecycleModel?) {
+        self.segments = segments
+        self.traits = traits
+        self.lifecycle = lifecycle
+    }
+
+    /// The model with each stage's own condition, `stage` tests resolved.
+    var lifecycleSpec: LifecycleSpec? {
+        guard let lifecycle, let stages = try? lifecycle.parsed() else { return nil }
+        let names = stages.map(\.name)
+        return LifecycleSpec(model: lifecycle, stages: stages.map { ($0.name, $0.condition.resolvingStage(names)) })
+    }
+}
+
+extension LifecycleModel {
+    /// Reads a model from its JSON text (as stored, or sent to the API).
+    public init(json text: String) throws {
+        do {
+            self = try JSONDecoder().decode(LifecycleModel.self, from: Data(text.utf8))
+        } catch let e as DecodingError {
+            throw RapportError(.invalidArgument, "not a lifecycle model: \(LifecycleModel.describe(e))")
+        }
+    }
+
+    /// The model as JSON text, keys sorted.
+    public var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        func at(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "" : " at " + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch e {
+        case .keyNotFound(let k, let c): return "\"\(k.stringValue)\" is missing\(at(c.codingPath))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "wrong type\(at(c.codingPath))"
+        case .dataCorrupted(let c): return "not JSON\(at(c.codingPath))"
+        @unknown default: return "not readable"
+        }
+    }
+}

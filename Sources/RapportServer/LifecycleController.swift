@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+import RapportAudience
+import RapportCore
+import RapportEngine
+import RapportStore
+
+/// The admin API for lifecycle stages: the model (the default one, tuned
+/// or replaced), counts per stage with the moves between stages, and a
+/// stage's size over time.
+struct LifecycleController {
+    let engine: Engine
+    let auth: TokenAuthenticator
+    let audience: AudienceController
+
+    init(engine: Engine, auth: TokenAuthenticator) {
+        self.engine = engine
+        self.auth = auth
+        self.audience = AudienceController(engine: engine, auth: auth)
+    }
+
+    func addRoutes(to router: Router<RapportRequestContext>) {
+        let group = router.group("/v1/lifecycle")
+        group.get { request, _ in try await overview(request) }
+        group.put { request, _ in try await put(request) }
+        group.delete { request, _ in try await delete(request) }
+        group.get("stages/{name}/history") { request, context in try await history(request, context: context) }
+    }
+
+    static func json(_ model: LifecycleModel) -> JSONValue {
+        .object([
+            "stages": .array(model.stages.map {
+                .object(["name": .string($0.name), "condition": .string($0.condition), "description": .string($0.description)])
+            }),
+            "warning_stage": model.warningStage.map(JSONValue.string) ?? .null,
+        ])
+    }
+
+    /// `?days=30`: the model, each stage's size, profiles in no stage, and the moves between stages in those days.
+    func overview(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let days = try Self.days(request, default: 30)
+        guard let o = await engine.projector.lifecycleOverview(workspaceId: p.workspaceId, days: days) else {
+            return JSONResponse.make(.object(["model": .null, "stages": .array([]), "flows": .array([])]))
+        }
+        return JSONResponse.make(.object([
+            "model": Self.json(o.model),
+            "stages": .array(o.stages.map {
+                .object(["name": .string($0.name), "description": .string($0.description), "size": .number(Double($0.size))])
+            }),
+            "unstaged": .number(Double(o.unstaged)),
+            "flows": .array(o.flows.map {
+                .object(["from": $0.flow.from.map(JSONValue.string) ?? .null, "to": $0.flow.to.map(JSONValue.string) ?? .null,
+                         "count": .number(Double($0.count))])
+            }),
+            "from": .string(Timestamp.formatISO8601(o.from)), "to": .string(Timestamp.formatISO8601(o.to)),
+        ]))
+    }
+
+    /// A model (`{"stages": [{"name", "condition", "description"}…], "warning_stage": "at_risk"}`),
+    /// or the default one from its numbers (`{"standard": {"purchase_event": "Order Completed", "new_days": 14, …}}`).
+    func put(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.editAudience, request)
+        let o = try await audience.object(request)
+        let model: LifecycleModel
+        if let standard = o["standard"] {
+            guard case .object = standard else { throw RapportError(.invalidArgument, "\"standard\" is an object of numbers") }
+            let parameters: LifecycleModel.Parameters
+            do {
+                parameters = try JSONDecoder().decode(LifecycleModel.Parameters.self, from: Data(standard.jsonString.utf8))
+            } catch {
+                throw RapportError(.invalidArgument, "\"standard\" holds purchase_event (text) and new_days, active_days, "
+                    + "churn_days, loyal_purchases, won_back_days (whole numbers)")
+            }
+            model = try await engine.saveStandardLifecycle(workspaceId: p.workspaceId, parameters: parameters)
+        } else {
+            model = try await engine.saveLifecycle(workspaceId: p.workspaceId,
+                                                   model: try LifecycleModel(json: JSONValue.object(o).jsonString))
+        }
+        return JSONResponse.make(Self.json(model))
+    }
+
+    func delete(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.editAudience, request)
+        try await engine.deleteLifecycle(workspaceId: p.workspaceId)
+        return Response(status: .noContent)
+    }
+
+    /// `?days=30&bucket=day|hour`: the stage's size at the end of each bucket, with entries and exits.
+    func history(_ request: Request, context: RapportRequestContext) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let name = try audience.name(context)
+        let days = try Self.days(request, default: 30)
+        let bucket = request.uri.queryParameters["bucket"].map(String.init) ?? "day"
+        guard bucket == "day" || bucket == "hour" else { throw RapportError(.invalidArgument, "bucket is day or hour") }
+        guard await engine.projector.lifecycleModel(workspaceId: p.workspaceId)?.stages.contains(where: { $0.name == name })
+            == true
+        else { throw RapportError(.notFound, "no stage \"\(name)\"") }
+        let points = await engine.projector.stageHistory(workspaceId: p.workspaceId, stage: name, lastDays: days,
+                                                         hourly: bucket == "hour")
+        return JSONResponse.make(.object([
+            "stage": .string(name), "bucket": .string(bucket),
+            "points": .array(points.map {
+                .object(["at": .string(Timestamp.formatISO8601($0.at)), "size": .number(Double($0.size)),
+                         "entered": .number(Double($0.entered)), "exited": .number(Double($0.exited))])
+            }),
+        ]))
+    }
+
+    static func days(_ request: Request, default d: Int) throws -> Int {
+        guard let days = Int(request.uri.queryParameters["days"].map(String.init) ?? String(d)), (1...3_650).contains(days)
+        else { throw RapportError(.invalidArgument, "days is a whole number from 1 to 3650") }
+        return days
+    }
+}
