@@ -73,6 +73,14 @@ public struct Audience: Sendable {
 
     public init() {}
 
+    /// Whether some segment tests the profile's RFM (`rfm.r`, `rfm.group`, …).
+    public var readsRFM: Bool {
+        segments.contains { $0.condition.attributePathsReferred.contains { $0.first == "rfm" } }
+    }
+
+    /// The number of live profiles recorded.
+    public var liveCount: Int { table.liveCount }
+
     /// Whether anything is defined (otherwise refreshing does nothing).
     public var isEmpty: Bool { traits.isEmpty && segments.isEmpty }
 

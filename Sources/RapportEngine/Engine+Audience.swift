@@ -38,6 +38,13 @@ extension Engine {
                 throw RapportError(.invalidArgument, "a workspace has one lifecycle model, named \"\(LifecycleModel.recordName)\"")
             }
             canonical = try LifecycleModel(json: body).canonical().jsonText
+        case .rfm:
+            guard name == RFMModel.recordName else {
+                throw RapportError(.invalidArgument, "a workspace has one RFM model, named \"\(RFMModel.recordName)\"")
+            }
+            let model = try RFMModel(json: body)
+            if let problem = model.problem { throw RapportError(.invalidArgument, problem) }
+            canonical = model.jsonText
         }
         let now = clock.nowMillis()
         let existing = try await store.definitions(workspaceId: workspaceId, kind: kind).first { $0.name == name }
@@ -113,6 +120,7 @@ extension DefinitionKind {
         case .trait: "computed trait"
         case .tag: "tag"
         case .lifecycle: "lifecycle model"
+        case .rfm: "RFM model"
         }
     }
 }

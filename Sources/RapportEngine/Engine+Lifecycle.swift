@@ -36,3 +36,20 @@ extension Engine {
         try await deleteDefinition(workspaceId: workspaceId, kind: .lifecycle, name: LifecycleModel.recordName)
     }
 }
+
+/// RFM per profile: the use cases the API and the console share.
+extension Engine {
+    /// Sets which events are purchases and which property is the amount,
+    /// and works every profile's RFM out.
+    @discardableResult
+    public func saveRFM(workspaceId: WorkspaceID, model: RFMModel) async throws -> RFMModel {
+        let record = try await saveDefinition(workspaceId: workspaceId, kind: .rfm, name: RFMModel.recordName,
+                                              body: model.jsonText)
+        return try RFMModel(json: record.body)
+    }
+
+    /// Stops working RFM out; conditions then find no `rfm`.
+    public func deleteRFM(workspaceId: WorkspaceID) async throws {
+        try await deleteDefinition(workspaceId: workspaceId, kind: .rfm, name: RFMModel.recordName)
+    }
+}

@@ -30,9 +30,14 @@ extension ProfileProjector {
         try audience.define(segments: definitions.segments, traits: definitions.traits)
         audiences[workspaceId] = audience
         lifecycles[workspaceId] = definitions.lifecycleSpec
-        if audience.index.needsRebuild { audienceStale = true }
+        rfmModels[workspaceId] = definitions.rfm
+        if let rfm = definitions.rfm { audiences[workspaceId]?.index.register([rfm.eventPath]) }
+        if audiences[workspaceId]?.index.needsRebuild == true { audienceStale = true }
         // A rebuild evaluates every workspace already.
-        if try await !ensureAudienceIndex() { refreshAllAudiences(workspaceId: workspaceId) }
+        if try await !ensureAudienceIndex() {
+            refreshAllAudiences(workspaceId: workspaceId)
+            refreshRFM(workspaceId: workspaceId)
+        }
         reconcileAnnouncements(workspaceId: workspaceId)
     }
 
@@ -61,6 +66,7 @@ extension ProfileProjector {
         var traits: [ComputedTrait] = []
         var rules: [(tag: String, condition: Condition)] = []
         var lifecycle: LifecycleModel?
+        var rfm: RFMModel?
         var stages: [(name: String, condition: Condition)] = []
         for r in records {
             do {
@@ -72,6 +78,7 @@ extension ProfileProjector {
                     let model = try LifecycleModel(json: r.body)
                     stages = try model.parsed()
                     lifecycle = model
+                case .rfm: rfm = try RFMModel(json: r.body)
                 }
             } catch {
                 logger.error("stored definition does not parse", metadata: [
@@ -85,7 +92,7 @@ extension ProfileProjector {
             + LifecycleStages.segments(stages)
         rules = rules.map { ($0.tag, $0.condition.resolvingStage(names)) }
         return WorkspaceDefinitions(segments: TagRules.segments(segments, rules: rules), traits: traits,
-                                    lifecycle: lifecycle)
+                                    lifecycle: lifecycle, rfm: rfm)
     }
 
     /// Applies the stored definitions of every workspace when they changed
@@ -115,6 +122,7 @@ extension ProfileProjector {
     public func refreshTimeDependentAudiences() {
         guard !audienceStale else { return }
         let now = clock.nowMillis()
+        for ws in rfmModels.keys.sorted() { refreshRFM(workspaceId: ws) }
         for ws in audiences.keys.sorted() where audiences[ws]?.dependsOnTime == true {
             if audiences[ws]?.needsProfiles == true {
                 refreshAllAudiences(workspaceId: ws)
@@ -197,6 +205,7 @@ extension ProfileProjector {
         if combined.aggregates.lastSeen != .min {
             attributes["last_seen"] = .string(Timestamp.formatISO8601(combined.aggregates.lastSeen))
         }
+        if let ws = graph.nodes[id]?.record.workspaceId, let rfm = rfmScores[ws]?[id] { attributes["rfm"] = rfm.json }
         attributes["known"] = .bool(combined.identifiers.contains {
             $0.identifier.kind != Identifier.Kind.anonymousId && $0.identifier.kind != Identifier.Kind.deviceId
         })
@@ -319,6 +328,7 @@ extension ProfileProjector {
         audienceTouched.removeAll()
         audienceRemoved.removeAll()
         for ws in audiences.keys { refreshAllAudiences(workspaceId: ws) }
+        for ws in rfmModels.keys.sorted() { refreshRFM(workspaceId: ws) }
         announcedFromLog = true
         for ws in Set(audiences.keys).union(announcements.keys).sorted() { reconcileAnnouncements(workspaceId: ws) }
         return true

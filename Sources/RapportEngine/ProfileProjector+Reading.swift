@@ -1,3 +1,4 @@
+import RapportAudience
 import RapportCore
 import RapportStore
 
@@ -20,6 +21,8 @@ public struct ProfileView: Sendable {
     public var tags: [String] = []
     /// Its lifecycle stage, why and since when, if the workspace has a model and the profile a stage.
     public var stage: ProfileStage?
+    /// Its RFM as last worked out, if the workspace has an RFM model and the profile a purchase.
+    public var rfm: ProfileRFM?
 }
 
 extension ProfileProjector {
@@ -38,7 +41,7 @@ extension ProfileProjector {
             mergedProfiles: c.members.filter { $0 != live }, identifiers: c.identifiers, traits: c.traits,
             aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed,
             tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted(),
-            stage: stage(of: live, workspaceId: workspaceId))
+            stage: stage(of: live, workspaceId: workspaceId), rfm: rfm(of: live, workspaceId: workspaceId))
     }
 
     /// The live profile an identifier belongs to.

@@ -119,6 +119,10 @@ public actor ProfileProjector {
     var stageAnnouncements: [WorkspaceID: StageAnnouncements] = [:]
     /// Per workspace, moves between stages by hour, from the log.
     var stageFlows: [WorkspaceID: StageFlows] = [:]
+    /// Per workspace, which events are purchases for RFM, and each profile's RFM as last worked out.
+    var rfmModels: [WorkspaceID: RFMModel] = [:]
+    var rfmScores: [WorkspaceID: [ProfileID: ProfileRFM]] = [:]
+    var rfmComputedAt: [WorkspaceID: Int64] = [:]
     /// Where conditions read the time.
     let clock: any RapportClock
 
@@ -151,6 +155,8 @@ public actor ProfileProjector {
         segmentHistory.removeAll()
         stageAnnouncements.removeAll()
         stageFlows.removeAll()
+        rfmScores.removeAll()
+        rfmComputedAt.removeAll()
         announcedFromLog = false
         segmentOutbox.removeAll()
         lastResolved = nil

@@ -108,6 +108,7 @@ extension Engine {
                                             description: description, group: group, createdAt: now, updatedAt: now))
         }
         add(.lifecycle, LifecycleModel.recordName, try LifecycleModel.standard().canonical().jsonText, "the default model")
+        add(.rfm, RFMModel.recordName, RFMModel().jsonText, "orders and their revenue")
         for (name, text, description) in [
             ("lifetime_revenue", #"sum revenue of "Order Completed""#, "revenue of every order"),
             ("orders_30d", #"count "Order Completed" within 30 days"#, "orders in the last 30 days"),

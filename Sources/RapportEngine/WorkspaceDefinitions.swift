@@ -9,11 +9,13 @@ public struct WorkspaceDefinitions: Sendable {
     public var segments: [SegmentDefinition]
     public var traits: [ComputedTrait]
     public var lifecycle: LifecycleModel?
+    public var rfm: RFMModel?
 
-    public init(segments: [SegmentDefinition], traits: [ComputedTrait], lifecycle: LifecycleModel?) {
+    public init(segments: [SegmentDefinition], traits: [ComputedTrait], lifecycle: LifecycleModel?, rfm: RFMModel? = nil) {
         self.segments = segments
         self.traits = traits
         self.lifecycle = lifecycle
+        self.rfm = rfm
     }
 
     /// The model with each stage's own condition, `stage` tests resolved.
@@ -21,6 +23,24 @@ public struct WorkspaceDefinitions: Sendable {
         guard let lifecycle, let stages = try? lifecycle.parsed() else { return nil }
         let names = stages.map(\.name)
         return LifecycleSpec(model: lifecycle, stages: stages.map { ($0.name, $0.condition.resolvingStage(names)) })
+    }
+}
+
+extension RFMModel {
+    /// Reads a model from its JSON text.
+    public init(json text: String) throws {
+        do {
+            self = try JSONDecoder().decode(RFMModel.self, from: Data(text.utf8))
+        } catch let e as DecodingError {
+            throw RapportError(.invalidArgument, "not an RFM model: \(LifecycleModel.describe(e))")
+        }
+    }
+
+    /// The model as JSON text, keys sorted.
+    public var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 

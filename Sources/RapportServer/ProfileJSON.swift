@@ -43,6 +43,7 @@ enum ProfileJSON {
             "tags": .array(v.tags.map(JSONValue.string)),
             "computedTraits": .object(v.computed),
             "stage": v.stage.map(stage) ?? .null,
+            "rfm": v.rfm?.json ?? .null,
         ])
     }
 

@@ -328,6 +328,9 @@ public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// The workspace's lifecycle stage model: one record named `model`, its
     /// body the model as JSON (`LifecycleModel`).
     case lifecycle
+    /// Which events are purchases and which property their amount, for RFM:
+    /// one record named `model`, its body JSON (`RFMModel`).
+    case rfm
 }
 
 /// A segment, computed trait or tag as stored: its text (a condition, a

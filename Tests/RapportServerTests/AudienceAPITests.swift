@@ -201,6 +201,51 @@ import Testing
         }
     }
 
+    @Test func rfmThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        let ws = try await server.engine.defaultWorkspace()
+        try await server.app().test(.router) { client in
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
+                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
+                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
+            }
+            var lines: [String] = []
+            for (k, spend) in [10, 20, 30, 40, 50, 60, 70, 80, 90, 100].enumerated() {
+                lines.append(#"{"type":"track","userId":"c\#(k)","event":"支付成功","messageId":"r\#(k)","properties":{"order":{"total":"\#(spend).5"}}}"#)
+            }
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: server.basic],
+                                     body: ByteBuffer(string: #"{"batch":[\#(lines.joined(separator: ","))]}"#)) { r in #expect(r.status == .ok) }
+            let projected = try await server.eventually { await server.engine.projector.profileCounts(workspaceId: ws.id).live == 10 }
+            #expect(projected)
+            try await send(.get, "/v1/rfm") { r in #expect((try? json(r))?["model"] == .null) }
+            try await send(.put, "/v1/rfm", #"{"purchase_event":"支付成功","amount_property":"order.total"}"#) { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["amount_property"] == .string("order.total"))
+            }
+            try await send(.get, "/v1/rfm") { r in
+                let o = try json(r)
+                #expect(o["scored"] == .number(10))
+                #expect(o["cells"]?.arrayValue?.count == 25)
+                let total = (o["cells"]?.arrayValue ?? []).compactMap { c -> Double? in
+                    if case .number(let n)? = c["customers"] { n } else { nil }
+                }.reduce(0, +)
+                #expect(total == 10)
+            }
+            let top = try #require(await server.engine.projector.profileId(
+                for: Identifier(kind: "user_id", value: "c9"), workspaceId: ws.id))
+            try await send(.get, "/v1/profiles/\(top.rawValue)") { r in
+                let rfm = try json(r)["rfm"]
+                #expect(rfm?["m"] == .number(5) && rfm?["monetary"] == .number(100.5) && rfm?["frequency"] == .number(1))
+            }
+            try await send(.put, "/v1/rfm", #"{"purchase_event":""}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.put, "/v1/rfm", #"{"purchase_event":3}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.put, "/v1/rfm", #"{"amount":"x"}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.delete, "/v1/rfm") { r in #expect(r.status == .noContent) }
+            try await send(.get, "/v1/profiles/\(top.rawValue)") { r in #expect((try? json(r))?["rfm"] == .null) }
+        }
+    }
+
     @Test func tagsThroughTheAPI() async throws {
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()

@@ -225,6 +225,9 @@ def test_lifecycle_overview_and_a_customers_stage_with_its_reason(browser, demo_
     assert len(reasons) == 2 and all("days ago" in r for r in reasons), reasons
     assert "e2e_at_risk" in browser.find_element(By.ID, "profile-segments").text
     assert "lifetime_revenue" in browser.find_element(By.ID, "computed-traits").text
+    rfm = requests.get(server.url + f"/v1/profiles/{int(member)}", headers=headers, timeout=10).json()["rfm"]
+    assert browser.find_element(By.ID, "profile-rfm").get_attribute("data-score") == rfm["score"]
+    assert rfm["group"] in browser.find_element(By.ID, "profile-rfm").text
     # The change of stage and the churn warning are on the customer's timeline.
     assert wait_until(lambda: browser.get(server.url + f"/customers/{int(member)}?lang=en") or
                       ("Churn Warning" in browser.find_element(By.ID, "timeline").text

@@ -75,6 +75,10 @@ extension ConsoleController {
             "tags": view.tags, "segments": view.segments,
             "computed": view.computed.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": display($0.value)] },
         ]
+        if let r = view.rfm {
+            out["rfm"] = ["score": r.score, "group": r.group.rawValue, "recency": String(r.recencyDays),
+                          "frequency": String(r.frequency), "monetary": money(r.monetary)]
+        }
         if let s = view.stage {
             out["stage"] = [
                 "name": s.name, "label": stageLabel(s.name, t), "description": s.description,

@@ -192,6 +192,7 @@ enum ConsoleStrings {
         ("since", "since"),
         ("tags", "Tags"),
         ("computedTraits", "Computed trait"),
+        ("rfmFigures", "days since the last purchase / purchase days / spend"),
         // Errors
         ("error", "Error"),
         ("notFound", "Not found"),
@@ -317,6 +318,7 @@ enum ConsoleStrings {
         ("since", "自"),
         ("tags", "标签"),
         ("computedTraits", "计算属性"),
+        ("rfmFigures", "距上次购买天数 / 购买天数 / 消费金额"),
         // Errors
         ("error", "出错了"),
         ("notFound", "未找到"),

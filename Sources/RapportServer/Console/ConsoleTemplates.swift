@@ -304,6 +304,7 @@ enum ConsoleTemplates {
     {{#stage}}<div id="stage" data-stage="{{name}}"><div class="stat-label">{{t.stage}}</div><div class="stage-name"><strong id="stage-label">{{label}}</strong> <span class="muted">{{description}}</span>{{^empty(since)}} <span class="muted">· {{t.since}} {{since}}</span>{{/empty(since)}}</div>
     <ul class="reason" id="stage-reason">{{#reason}}<li><span class="mono">{{condition}}</span>: <strong>{{value}}</strong></li>{{/reason}}</ul></div>{{/stage}}
     {{^stage}}<p class="muted" id="stage">{{t.noStage}}</p>{{/stage}}
+    {{#rfm}}<div class="stat-label">RFM</div><div id="profile-rfm" data-score="{{score}}"><strong>{{score}}</strong> · {{group}} <span class="muted">({{t.rfmFigures}}: {{recency}} / {{frequency}} / {{monetary}})</span></div>{{/rfm}}
     <div class="stat-label">{{t.tags}}</div><div id="profile-tags">{{#tags}}<span class="tag">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">—</span>{{/tags}}</div>
     <div class="stat-label">{{t.segments}}</div><div id="profile-segments">{{#segments}}<span class="tag">{{.}}</span> {{/segments}}{{^segments}}<span class="muted">—</span>{{/segments}}</div>
     <div class="table-wrap"><table class="table" id="computed-traits">

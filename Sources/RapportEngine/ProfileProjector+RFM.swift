@@ -1,0 +1,95 @@
+import RapportAudience
+import RapportCore
+import RapportStore
+
+/// The RFM grid of a workspace: customers per (R, F) cell and per group.
+public struct RFMOverview: Sendable {
+    public struct Cell: Sendable, Hashable {
+        public var r: Int
+        public var f: Int
+        public var customers: Int
+        public var monetary: Double
+    }
+
+    public var model: RFMModel
+    /// When the scores were last worked out (ms since 1970).
+    public var computedAt: Int64
+    /// 25 cells, R 5…1 then F 1…5.
+    public var cells: [Cell]
+    /// Customers per group, in the order of ``RFM/Group``'s cases.
+    public var groups: [(group: RFM.Group, customers: Int)]
+    /// Customers with a purchase (scored).
+    public var scored: Int
+}
+
+/// RFM per profile: recency (days since the last purchase), frequency
+/// (distinct purchase days) and monetary (total amount) as of today, scored
+/// 1–5 by quintiles of rank over the workspace's customers, ties to the lower
+/// profile id (``RFM/compute(_:asOfDay:)``).
+///
+/// The scores are relative, so they are worked out for every profile at once:
+/// when the model is set, after a rebuild, and at every scheduler tick (each
+/// minute). Between two, conditions read the last scores (`rfm.r`,
+/// `rfm.group`, …) as an attribute of the profile, so both evaluators agree.
+extension ProfileProjector {
+    /// Works the workspace's RFM out again and re-evaluates the profiles whose scores changed.
+    func refreshRFM(workspaceId ws: WorkspaceID) {
+        guard !audienceStale else { return }
+        guard let model = rfmModels[ws] else {
+            // The model was removed: conditions no longer find `rfm`.
+            if rfmScores.removeValue(forKey: ws) != nil, audiences[ws]?.readsRFM == true { refreshAllAudiences(workspaceId: ws) }
+            return
+        }
+        let now = clock.nowMillis()
+        if audiences[ws]?.isEmpty ?? true {
+            // Nothing evaluates profiles: record them, for their slots.
+            _ = audiences[ws, default: Audience()].refresh(all: liveProfiles(workspaceId: ws).map(audienceProfile), now: now)
+        }
+        guard let audience = audiences[ws] else { return }
+        let fresh = audience.rfm(model, now: now)
+        let old = rfmScores[ws] ?? [:]
+        rfmScores[ws] = fresh
+        rfmComputedAt[ws] = now
+        guard audience.readsRFM else { return }
+        var changed: [ProfileID] = []
+        for (id, v) in fresh where old[id] != v { changed.append(id) }
+        for id in old.keys where fresh[id] == nil { changed.append(id) }
+        if changed.count * 8 > max(1, audience.liveCount) {
+            refreshAllAudiences(workspaceId: ws)
+            return
+        }
+        for id in changed.sorted() where graph.nodes.isLive(id) {
+            if let changes = audiences[ws]?.refresh(audienceProfile(id), now: now) { recordMembership(changes, workspaceId: ws) }
+        }
+    }
+
+    /// A live profile's RFM as last worked out; `nil` without a model or a purchase.
+    public func rfm(of id: ProfileID, workspaceId ws: WorkspaceID) -> ProfileRFM? {
+        rfmScores[ws]?[graph.canonical(id)]
+    }
+
+    /// The workspace's RFM model, if it has one.
+    public func rfmModel(workspaceId ws: WorkspaceID) -> RFMModel? { rfmModels[ws] }
+
+    /// Customers per (R, F) cell with their average spend, and per group.
+    public func rfmOverview(workspaceId ws: WorkspaceID) -> RFMOverview? {
+        guard let model = rfmModels[ws] else { return nil }
+        var counts = [Int](repeating: 0, count: 25)
+        var spend = [Double](repeating: 0, count: 25)
+        var groups: [RFM.Group: Int] = [:]
+        let scores = rfmScores[ws] ?? [:]
+        for v in scores.values where (1...5).contains(v.r) && (1...5).contains(v.f) {
+            let cell = (5 - v.r) * 5 + (v.f - 1)
+            counts[cell] += 1  // trap-ok: 0 ≤ cell < 25 for scores 1…5
+            spend[cell] += v.monetary  // trap-ok: as above
+            groups[v.group, default: 0] += 1
+        }
+        var cells: [RFMOverview.Cell] = []
+        for k in 0..<25 {
+            cells.append(.init(r: 5 - k / 5, f: k % 5 + 1, customers: counts[k],  // trap-ok: k < 25
+                               monetary: counts[k] > 0 ? spend[k] / Double(counts[k]) : 0))  // trap-ok: as above
+        }
+        return RFMOverview(model: model, computedAt: rfmComputedAt[ws] ?? 0, cells: cells,
+                           groups: RFM.Group.allCases.map { ($0, groups[$0] ?? 0) }, scored: scores.count)
+    }
+}
