@@ -26,6 +26,15 @@ public struct WorkspaceDefinitions: Sendable {
     }
 }
 
+/// The JSON text models are stored as: keys sorted, so a model saved twice is the same text.
+enum StoredJSON {
+    static func text(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
 extension RFMModel {
     /// Reads a model from its JSON text.
     public init(json text: String) throws {
@@ -37,11 +46,7 @@ extension RFMModel {
     }
 
     /// The model as JSON text, keys sorted.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    public var jsonText: String { StoredJSON.text(self) }
 }
 
 extension LifecycleModel {
@@ -55,11 +60,7 @@ extension LifecycleModel {
     }
 
     /// The model as JSON text, keys sorted.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    public var jsonText: String { StoredJSON.text(self) }
 
     static func describe(_ e: DecodingError) -> String {
         func at(_ path: [any CodingKey]) -> String {
