@@ -11,8 +11,6 @@ import RapportStore
 struct AudienceController {
     let engine: Engine
     let auth: TokenAuthenticator
-    /// Largest definition request body.
-    let bodyLimit = 128 * 1024
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.post("/v1/segments/preview") { request, _ in try await preview(request) }
@@ -32,7 +30,7 @@ struct AudienceController {
     /// bucket, with the entries and exits in it (from its segment events).
     func history(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let name = try name(context)
+        let name = try context.pathName()
         let query = request.uri.queryParameters
         guard let days = Int(query["days"].map(String.init) ?? "30"), (1...3_650).contains(days) else {
             throw RapportError(.invalidArgument, "days is a whole number from 1 to 3650")
@@ -60,7 +58,7 @@ struct AudienceController {
     /// `?replace=true` makes the file the whole list.
     func upload(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try name(context)
+        let name = try context.pathName()
         let replace = request.uri.queryParameters["replace"].map { $0 == "true" || $0 == "1" } ?? false
         let buffer = try await request.collectBody(limit: 64 << 20)
         let change = try await engine.uploadStaticSegment(name, csv: Array(buffer.readableBytesView), replace: replace,
@@ -75,17 +73,6 @@ struct AudienceController {
     }
 
     static func field(_ kind: DefinitionKind) -> String { kind == .segment ? "condition" : "expression" }
-
-    /// The `{name}` of the path, percent-decoded (clients send `/v1/segments/%E4%B8%8A…` for `上…`).
-    func name(_ context: RapportRequestContext) throws -> String {
-        guard let raw = context.parameters.get("name"), !raw.isEmpty else {
-            throw RapportError(.invalidArgument, "give a name in the path")
-        }
-        guard let name = raw.removingPercentEncoding, !name.isEmpty else {
-            throw RapportError(.invalidArgument, "the name in the path is not valid percent-encoded UTF-8")
-        }
-        return name
-    }
 
     func json(_ d: DefinitionRecord, size: Int?) -> JSONValue {
         var o: [String: JSONValue] = [
@@ -124,25 +111,12 @@ struct AudienceController {
 
     func get(_ kind: DefinitionKind, _ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let d = try await record(kind, try name(context), p.workspaceId)
+        let d = try await record(kind, try context.pathName(), p.workspaceId)
         return JSONResponse.make(json(d, size: await size(d)))
     }
 
-    /// The body's object.
-    func object(_ request: Request) async throws -> [String: JSONValue] {
-        let buffer = try await request.collectBody(limit: bodyLimit)
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(Array(buffer.readableBytesView))
-        } catch {
-            throw RapportError(.invalidJSON, "the body is not JSON: \(error.message)")
-        }
-        guard let o = value.objectValue else { throw RapportError(.invalidArgument, "the body is a JSON object") }
-        return o
-    }
-
     /// A condition sent as text or in its JSON form, as canonical text.
-    func conditionText(_ value: JSONValue?) throws -> String {
+    static func conditionText(_ value: JSONValue?) throws -> String {
         switch value {
         case .string(let text)?: return text
         case .object?: return try Condition(json: value ?? .null).description
@@ -152,11 +126,11 @@ struct AudienceController {
 
     func put(_ kind: DefinitionKind, _ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try name(context)
-        let o = try await object(request)
+        let name = try context.pathName()
+        let o = try await request.jsonObject()
         let body: String
         if kind == .segment {
-            body = try conditionText(o["condition"])
+            body = try Self.conditionText(o["condition"])
         } else {
             guard let text = o["expression"]?.stringValue else {
                 throw RapportError(.invalidArgument, "give \"expression\", e.g. \"sum revenue of \\\"Order Completed\\\"\"")
@@ -172,15 +146,15 @@ struct AudienceController {
 
     func delete(_ kind: DefinitionKind, _ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try name(context)
+        let name = try context.pathName()
         try await engine.deleteDefinition(workspaceId: p.workspaceId, kind: kind, name: name)
         return JSONResponse.make(.object(["deleted": .string(name)]))
     }
 
     func preview(_ request: Request) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let o = try await object(request)
-        let condition = try Condition.parse(try conditionText(o["condition"]))
+        let o = try await request.jsonObject()
+        let condition = try Condition.parse(try Self.conditionText(o["condition"]))
         let matching = try await engine.projector.preview(condition, workspaceId: p.workspaceId)
         let total = await engine.projector.profileCounts(workspaceId: p.workspaceId).live
         return JSONResponse.make(.object([
@@ -194,7 +168,7 @@ struct AudienceController {
     /// traits (traits, computed traits, or `segments`).
     func members(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let name = try name(context)
+        let name = try context.pathName()
         let query = request.uri.queryParameters
         let format = query["format"].map(String.init) ?? "json"
         guard ["csv", "jsonl", "json"].contains(format) else {

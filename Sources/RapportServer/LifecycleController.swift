@@ -11,13 +11,6 @@ import RapportStore
 struct LifecycleController {
     let engine: Engine
     let auth: TokenAuthenticator
-    let audience: AudienceController
-
-    init(engine: Engine, auth: TokenAuthenticator) {
-        self.engine = engine
-        self.auth = auth
-        self.audience = AudienceController(engine: engine, auth: auth)
-    }
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         let group = router.group("/v1/lifecycle")
@@ -61,7 +54,7 @@ struct LifecycleController {
     /// or the default one from its numbers (`{"standard": {"purchase_event": "Order Completed", "new_days": 14, …}}`).
     func put(_ request: Request) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let o = try await audience.object(request)
+        let o = try await request.jsonObject()
         let model: LifecycleModel
         if let standard = o["standard"] {
             guard case .object = standard else { throw RapportError(.invalidArgument, "\"standard\" is an object of numbers") }
@@ -89,7 +82,7 @@ struct LifecycleController {
     /// `?days=30&bucket=day|hour`: the stage's size at the end of each bucket, with entries and exits.
     func history(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let name = try audience.name(context)
+        let name = try context.pathName()
         let days = try Self.days(request, default: 30)
         let bucket = request.uri.queryParameters["bucket"].map(String.init) ?? "day"
         guard bucket == "day" || bucket == "hour" else { throw RapportError(.invalidArgument, "bucket is day or hour") }

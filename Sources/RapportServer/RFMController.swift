@@ -9,13 +9,6 @@ import RapportStore
 struct RFMController {
     let engine: Engine
     let auth: TokenAuthenticator
-    let audience: AudienceController
-
-    init(engine: Engine, auth: TokenAuthenticator) {
-        self.engine = engine
-        self.auth = auth
-        self.audience = AudienceController(engine: engine, auth: auth)
-    }
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         let group = router.group("/v1/rfm")
@@ -50,7 +43,7 @@ struct RFMController {
     /// `{"purchase_event": "Order Completed", "amount_property": "revenue"}` (either may be left out).
     func put(_ request: Request) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let o = try await audience.object(request)
+        let o = try await request.jsonObject()
         for (k, v) in o where k != "purchase_event" && k != "amount_property" || v.stringValue == nil {
             throw RapportError(.invalidArgument, "give purchase_event and amount_property as text (not \"\(k)\")")
         }

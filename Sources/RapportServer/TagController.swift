@@ -9,15 +9,8 @@ import RapportStore
 struct TagController {
     let engine: Engine
     let auth: TokenAuthenticator
-    let audience: AudienceController
     /// Largest CSV upload.
     let uploadLimit = 64 << 20
-
-    init(engine: Engine, auth: TokenAuthenticator) {
-        self.engine = engine
-        self.auth = auth
-        self.audience = AudienceController(engine: engine, auth: auth)
-    }
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         let tags = router.group("/v1/tags")
@@ -52,15 +45,15 @@ struct TagController {
 
     func get(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let d = try await engine.tag(try audience.name(context), workspaceId: p.workspaceId)
+        let d = try await engine.tag(try context.pathName(), workspaceId: p.workspaceId)
         return JSONResponse.make(json(d, size: await engine.tagMembers(workspaceId: p.workspaceId, tag: d.name).count))
     }
 
     /// `{"group": "loyalty", "rule": "…" (optional: text or JSON form), "description": "…"}`.
     func put(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try audience.name(context)
-        let o = try await audience.object(request)
+        let name = try context.pathName()
+        let o = try await request.jsonObject()
         guard let group = o["group"]?.stringValue else {
             throw RapportError(.invalidArgument, "give \"group\", e.g. one of "
                 + Engine.defaultTagGroups.joined(separator: ", "))
@@ -68,7 +61,7 @@ struct TagController {
         let rule: String
         switch o["rule"] {
         case nil, .null?: rule = ""
-        case let value?: rule = try audience.conditionText(value)
+        case let value?: rule = try AudienceController.conditionText(value)
         }
         let d = try await engine.saveDefinition(workspaceId: p.workspaceId, kind: .tag, name: name, body: rule,
                                                 description: o["description"]?.stringValue ?? "", group: group)
@@ -77,14 +70,14 @@ struct TagController {
 
     func delete(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try audience.name(context)
+        let name = try context.pathName()
         try await engine.deleteDefinition(workspaceId: p.workspaceId, kind: .tag, name: name)
         return JSONResponse.make(.object(["deleted": .string(name)]))
     }
 
     func members(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
-        let name = try audience.name(context)
+        let name = try context.pathName()
         _ = try await engine.tag(name, workspaceId: p.workspaceId)
         let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "") ?? 1_000
         guard limit >= 0 else { throw RapportError(.invalidArgument, "limit is a whole number ≥ 0") }
@@ -106,8 +99,8 @@ struct TagController {
     /// `{"add": [profile ids], "remove": [profile ids]}`.
     func setOnProfiles(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try audience.name(context)
-        let o = try await audience.object(request)
+        let name = try context.pathName()
+        let o = try await request.jsonObject()
         func ids(_ key: String) throws -> [ProfileID] {
             guard let value = o[key] else { return [] }
             guard case .array(let items) = value, items.count <= 100_000 else {
@@ -133,7 +126,7 @@ struct TagController {
     /// A CSV body (header, then one profile per line); `?remove=true` takes the tag off instead.
     func upload(_ request: Request, context: RapportRequestContext) async throws -> Response {
         let p = try await auth.require(.editAudience, request)
-        let name = try audience.name(context)
+        let name = try context.pathName()
         let remove = request.uri.queryParameters["remove"].map { $0 == "true" || $0 == "1" } ?? false
         let buffer = try await request.collectBody(limit: uploadLimit)
         let change = try await engine.setTag(name, csv: Array(buffer.readableBytesView), added: !remove,
