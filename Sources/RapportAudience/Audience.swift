@@ -74,8 +74,11 @@ public struct Audience: Sendable {
     public init() {}
 
     /// Whether some segment tests the profile's RFM (`rfm.r`, `rfm.group`, …).
-    public var readsRFM: Bool {
-        segments.contains { $0.condition.attributePathsReferred.contains { $0.first == "rfm" } }
+    public var readsRFM: Bool { reads(attribute: "rfm") }
+
+    /// Whether some segment tests this derived attribute (`rfm`, `cluster`) or a path under it.
+    public func reads(attribute name: String) -> Bool {
+        segments.contains { $0.condition.attributePathsReferred.contains { $0.first == name } }
     }
 
     /// The number of live profiles recorded.
@@ -256,6 +259,16 @@ public struct Audience: Sendable {
     /// memberships.
     public func matches(_ condition: Condition, _ profile: AudienceProfile, now: Int64) -> Bool {
         condition.matches(subject(profile), now: now)
+    }
+
+    /// A profile's figures for a cluster model (``ClusterModel/figures(_:)``),
+    /// computed traits read as they last were.
+    public func figures(_ model: ClusterModel, of profile: AudienceProfile) -> [Double]? {
+        let computed = computed(of: profile.id)
+        return model.figures { path in
+            if path.count == 1, let head = path.first, let v = computed[head] { return v }
+            return profile.value(at: path)
+        }
     }
 
     /// A profile as conditions see it, with its current computed values and memberships.

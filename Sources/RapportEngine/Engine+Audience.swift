@@ -45,6 +45,14 @@ extension Engine {
             let model = try RFMModel(json: body)
             if let problem = model.problem { throw RapportError(.invalidArgument, problem) }
             canonical = model.jsonText
+        case .cluster:
+            guard name == ClusterModel.recordName else {
+                throw RapportError(.invalidArgument, "a workspace has one cluster model, named \"\(ClusterModel.recordName)\"")
+            }
+            let model = try ClusterModel(json: body)
+            if let problem = model.problem { throw RapportError(.invalidArgument, problem) }
+            guard model.fit != nil else { throw RapportError(.invalidArgument, "a cluster model is stored fitted") }
+            canonical = model.jsonText
         }
         let now = clock.nowMillis()
         let existing = try await store.definitions(workspaceId: workspaceId, kind: kind).first { $0.name == name }
@@ -121,6 +129,7 @@ extension DefinitionKind {
         case .tag: "tag"
         case .lifecycle: "lifecycle model"
         case .rfm: "RFM model"
+        case .cluster: "cluster model"
         }
     }
 }

@@ -32,11 +32,13 @@ extension ProfileProjector {
         lifecycles[workspaceId] = definitions.lifecycleSpec
         rfmModels[workspaceId] = definitions.rfm
         if let rfm = definitions.rfm { audiences[workspaceId]?.index.register([rfm.eventPath]) }
+        clusterModels[workspaceId] = definitions.clusters
         if audiences[workspaceId]?.index.needsRebuild == true { audienceStale = true }
         // A rebuild evaluates every workspace already.
         if try await !ensureAudienceIndex() {
             refreshAllAudiences(workspaceId: workspaceId)
             refreshRFM(workspaceId: workspaceId)
+            refreshClusters(workspaceId: workspaceId)
         }
         reconcileAnnouncements(workspaceId: workspaceId)
     }
@@ -67,6 +69,7 @@ extension ProfileProjector {
         var rules: [(tag: String, condition: Condition)] = []
         var lifecycle: LifecycleModel?
         var rfm: RFMModel?
+        var clusters: ClusterModel?
         var stages: [(name: String, condition: Condition)] = []
         for r in records {
             do {
@@ -79,6 +82,10 @@ extension ProfileProjector {
                     stages = try model.parsed()
                     lifecycle = model
                 case .rfm: rfm = try RFMModel(json: r.body)
+                case .cluster:
+                    let model = try ClusterModel(json: r.body)
+                    if let problem = model.problem { throw RapportError(.invalidArgument, problem) }
+                    clusters = model
                 }
             } catch {
                 logger.error("stored definition does not parse", metadata: [
@@ -92,7 +99,7 @@ extension ProfileProjector {
             + LifecycleStages.segments(stages)
         rules = rules.map { ($0.tag, $0.condition.resolvingStage(names)) }
         return WorkspaceDefinitions(segments: TagRules.segments(segments, rules: rules), traits: traits,
-                                    lifecycle: lifecycle, rfm: rfm)
+                                    lifecycle: lifecycle, rfm: rfm, clusters: clusters)
     }
 
     /// Applies the stored definitions of every workspace when they changed
@@ -130,6 +137,7 @@ extension ProfileProjector {
                 recordMembership(changes, workspaceId: ws)
             }
         }
+        for ws in clusterModels.keys.sorted() where clustersChangeWithTime(workspaceId: ws) { refreshClusters(workspaceId: ws) }
     }
 
     /// The workspace's audience (definitions, index, members), if it has one.
@@ -205,7 +213,10 @@ extension ProfileProjector {
         if combined.aggregates.lastSeen != .min {
             attributes["last_seen"] = .string(Timestamp.formatISO8601(combined.aggregates.lastSeen))
         }
-        if let ws = graph.nodes[id]?.record.workspaceId, let rfm = rfmScores[ws]?[id] { attributes["rfm"] = rfm.json }
+        if let ws = graph.nodes[id]?.record.workspaceId {
+            if let rfm = rfmScores[ws]?[id] { attributes["rfm"] = rfm.json }
+            if let c = clusterOf[ws]?[id] { attributes["cluster"] = .number(Double(c)) }
+        }
         attributes["known"] = .bool(combined.identifiers.contains {
             $0.identifier.kind != Identifier.Kind.anonymousId && $0.identifier.kind != Identifier.Kind.deviceId
         })
@@ -218,7 +229,7 @@ extension ProfileProjector {
         if ownersDuringRebuild != nil { ownersDuringRebuild?[e.seq] = owner }
         guard !audienceStale else { return }
         let ws = e.workspaceId
-        if Self.append(e.message, owner: owner, to: &audiences[ws, default: Audience()]) {
+        if Self.append(e.message, owner: owner, to: &audiences[ws, default: Audience()]) || clusterModels[ws] != nil {
             audienceTouched[ws, default: []].insert(owner)
         }
     }
@@ -240,19 +251,26 @@ extension ProfileProjector {
             return
         }
         for (ws, p) in audienceRemoved {
+            clusterOf[ws]?.removeValue(forKey: p)
             if let changes = audiences[ws]?.remove(p) { recordMembership(changes, workspaceId: ws) }
         }
         audienceRemoved.removeAll()
         let touched = audienceTouched
         audienceTouched.removeAll()
         let now = clock.nowMillis()
-        for (ws, profiles) in touched where audiences[ws]?.isEmpty == false {
+        for (ws, profiles) in touched {
+            let evaluates = audiences[ws]?.isEmpty == false
+            guard evaluates || clusterModels[ws] != nil else { continue }
             var live: Set<ProfileID> = []
             for p in profiles { live.insert(graph.canonical(p)) }
-            for id in live.sorted() where graph.nodes.isLive(id) {
-                let view = audienceProfile(id)
-                if let changes = audiences[ws]?.refresh(view, now: now) { recordMembership(changes, workspaceId: ws) }
+            let ids = live.sorted().filter { graph.nodes.isLive($0) }
+            if evaluates {
+                for id in ids {
+                    if let changes = audiences[ws]?.refresh(audienceProfile(id), now: now) { recordMembership(changes, workspaceId: ws) }
+                }
             }
+            // After the computed traits they may read: a new customer joins the nearest cluster at once.
+            if clusterModels[ws] != nil { refreshClusters(workspaceId: ws, only: ids) }
         }
     }
 
@@ -329,6 +347,7 @@ extension ProfileProjector {
         audienceRemoved.removeAll()
         for ws in audiences.keys { refreshAllAudiences(workspaceId: ws) }
         for ws in rfmModels.keys.sorted() { refreshRFM(workspaceId: ws) }
+        for ws in clusterModels.keys.sorted() { refreshClusters(workspaceId: ws) }
         announcedFromLog = true
         for ws in Set(audiences.keys).union(announcements.keys).sorted() { reconcileAnnouncements(workspaceId: ws) }
         return true

@@ -23,6 +23,8 @@ public struct ProfileView: Sendable {
     public var stage: ProfileStage?
     /// Its RFM as last worked out, if the workspace has an RFM model and the profile a purchase.
     public var rfm: ProfileRFM?
+    /// Its cluster (1-based) and the name the operator gave it, if the workspace has a cluster model and the profile every figure.
+    public var cluster: (number: Int, name: String?)?
 }
 
 extension ProfileProjector {
@@ -41,7 +43,8 @@ extension ProfileProjector {
             mergedProfiles: c.members.filter { $0 != live }, identifiers: c.identifiers, traits: c.traits,
             aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed,
             tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted(),
-            stage: stage(of: live, workspaceId: workspaceId), rfm: rfm(of: live, workspaceId: workspaceId))
+            stage: stage(of: live, workspaceId: workspaceId), rfm: rfm(of: live, workspaceId: workspaceId),
+            cluster: cluster(of: live, workspaceId: workspaceId).map { ($0, clusterModels[workspaceId]?.givenName(of: $0)) })
     }
 
     /// The live profile an identifier belongs to.

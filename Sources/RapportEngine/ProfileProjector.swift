@@ -123,6 +123,9 @@ public actor ProfileProjector {
     var rfmModels: [WorkspaceID: RFMModel] = [:]
     var rfmScores: [WorkspaceID: [ProfileID: ProfileRFM]] = [:]
     var rfmComputedAt: [WorkspaceID: Int64] = [:]
+    /// Per workspace, its cluster model (fitted) and each live profile's cluster (1-based).
+    var clusterModels: [WorkspaceID: ClusterModel] = [:]
+    var clusterOf: [WorkspaceID: [ProfileID: Int]] = [:]
     /// Where conditions read the time.
     let clock: any RapportClock
 
@@ -157,6 +160,7 @@ public actor ProfileProjector {
         stageFlows.removeAll()
         rfmScores.removeAll()
         rfmComputedAt.removeAll()
+        clusterOf.removeAll()
         announcedFromLog = false
         segmentOutbox.removeAll()
         lastResolved = nil

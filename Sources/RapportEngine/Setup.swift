@@ -96,6 +96,16 @@ extension Engine {
 }
 
 extension Engine {
+    /// Clusters the demo's customers by recency, frequency and spend
+    /// (``ClusterModel/rfm``), once its definitions are stored: brings the
+    /// projection up to date with the log first, to fit on everyone.
+    public func saveDemoClusters(workspaceId: WorkspaceID) async throws {
+        try await projector.load()
+        try await projector.catchUp()
+        try await projector.applyStoredDefinitionsIfChanged()
+        try await saveClusters(workspaceId: workspaceId, model: .rfm)
+    }
+
     /// What the demo workspace comes with, so that its console has
     /// something to show: the default lifecycle model, a few computed
     /// traits, segments and a rule tag. Stored only; the projection

@@ -10,12 +10,15 @@ public struct WorkspaceDefinitions: Sendable {
     public var traits: [ComputedTrait]
     public var lifecycle: LifecycleModel?
     public var rfm: RFMModel?
+    public var clusters: ClusterModel?
 
-    public init(segments: [SegmentDefinition], traits: [ComputedTrait], lifecycle: LifecycleModel?, rfm: RFMModel? = nil) {
+    public init(segments: [SegmentDefinition], traits: [ComputedTrait], lifecycle: LifecycleModel?, rfm: RFMModel? = nil,
+                clusters: ClusterModel? = nil) {
         self.segments = segments
         self.traits = traits
         self.lifecycle = lifecycle
         self.rfm = rfm
+        self.clusters = clusters
     }
 
     /// The model with each stage's own condition, `stage` tests resolved.
@@ -42,6 +45,20 @@ extension RFMModel {
             self = try JSONDecoder().decode(RFMModel.self, from: Data(text.utf8))
         } catch let e as DecodingError {
             throw RapportError(.invalidArgument, "not an RFM model: \(LifecycleModel.describe(e))")
+        }
+    }
+
+    /// The model as JSON text, keys sorted.
+    public var jsonText: String { StoredJSON.text(self) }
+}
+
+extension ClusterModel {
+    /// Reads a model from its JSON text.
+    public init(json text: String) throws {
+        do {
+            self = try JSONDecoder().decode(ClusterModel.self, from: Data(text.utf8))
+        } catch let e as DecodingError {
+            throw RapportError(.invalidArgument, "not a cluster model: \(LifecycleModel.describe(e))")
         }
     }
 

@@ -220,6 +220,23 @@ enum OpenAPIDocument {
         "responses": {"200": {"description": "The model saved.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}},
       "delete": {"summary": "Stop working RFM out", "tags": ["Audience"], "security": [{"apiToken": []}],
         "responses": {"204": {"description": "Removed."}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/clusters": {
+      "get": {"summary": "Clusters: the model, its fit, and each cluster's size now and centre", "tags": ["Audience"], "security": [{"apiToken": []}],
+        "responses": {"200": {"description": "model (null when none), fit {inertia, profiles, sampled, iterations, fitted_at, sizes}, unassigned, clusters [{number, name, size, centre {feature: value}, standardised {feature: value}}].", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}}},
+      "put": {"summary": "Set the cluster model and fit it on the customers as they are now", "tags": ["Audience"], "security": [{"apiToken": []}],
+        "description": "{\"features\": [{\"attribute\": \"rfm.monetary\", \"transform\": \"none|log|log1p\", \"missing\": 0}], \"k\": 5, \"standardise\": true, \"restarts\": 10, \"seed\": 0, \"sample\": 200000, \"names\": []}. Attributes are read as conditions read them (computed traits, rfm.*, traits). k-means (k-means++ seeds, restarts from the seed) on at most `sample` profiles; clusters numbered by size, largest first; every profile then in the nearest cluster, kept as the attribute `cluster` (a new customer joins at once).",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}},
+        "responses": {"200": {"description": "As GET.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}},
+      "delete": {"summary": "Stop clustering: profiles lose their cluster", "tags": ["Audience"], "security": [{"apiToken": []}],
+        "responses": {"204": {"description": "Removed."}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/clusters/fit": {
+      "post": {"summary": "Fit the cluster model again on the customers as they are now", "tags": ["Audience"], "security": [{"apiToken": []}],
+        "responses": {"200": {"description": "As GET /v1/clusters.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/v1/clusters/names": {
+      "put": {"summary": "Name clusters 1, 2, ... without fitting again", "tags": ["Audience"], "security": [{"apiToken": []}],
+        "description": "{\"names\": [\"Regulars\", \"Big spenders\"]}; an empty name leaves \"Cluster N\".",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}},
+        "responses": {"200": {"description": "As GET /v1/clusters.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "404": {"$ref": "#/components/responses/NotFound"}}}},
     "/health": {"get": {"summary": "Liveness and projection position", "tags": ["Operations"],
       "responses": {"200": {"description": "Healthy.", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": true}}}}}}},
     "/metrics": {"get": {"summary": "Prometheus metrics", "tags": ["Operations"],

@@ -331,6 +331,9 @@ public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Which events are purchases and which property their amount, for RFM:
     /// one record named `model`, its body JSON (`RFMModel`).
     case rfm
+    /// How customers are clustered and the last fit: one record named
+    /// `model`, its body JSON (`ClusterModel`).
+    case cluster
 }
 
 /// A segment, computed trait or tag as stored: its text (a condition, a

@@ -45,8 +45,9 @@ struct Serve: AsyncParsableCommand {
             }
             Terminal.endProgress()
             try await engine.saveDemoDefinitions(workspaceId: workspace.id)
+            try await engine.saveDemoClusters(workspaceId: workspace.id)
             print("Loaded \(report.appended) events (\(report.rejected) rejected), with a lifecycle model, segments, "
-                + "computed traits and a tag to look at.")
+                + "computed traits, RFM, clusters and a tag to look at.")
         }
         if demo || created != nil, let c = created ?? CredentialsFile.load(options.credentialsPath) {
             print(CredentialsFile.describe(c, url: url))

@@ -246,6 +246,69 @@ import Testing
         }
     }
 
+    @Test func clustersThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        let ws = try await server.engine.defaultWorkspace()
+        try await server.app().test(.router) { client in
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
+                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
+                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
+            }
+            // Ten customers with 1–2 orders of 10 to 20, five with 9 orders of 900: two clusters.
+            var lines: [String] = []
+            for k in 0..<15 {
+                let (orders, amount) = k < 10 ? (1 + k % 2, 10 + k) : (9, 900)
+                for o in 0..<orders {
+                    lines.append(#"{"type":"track","userId":"k\#(k)","event":"Order Completed","messageId":"k\#(k)-\#(o)","properties":{"revenue":\#(amount)}}"#)
+                }
+            }
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: server.basic],
+                                     body: ByteBuffer(string: #"{"batch":[\#(lines.joined(separator: ","))]}"#)) { r in #expect(r.status == .ok) }
+            let projected = try await server.eventually { await server.engine.projector.profileCounts(workspaceId: ws.id).live == 15 }
+            #expect(projected)
+            try await send(.put, "/v1/traits/spend", #"{"expression":"sum revenue of \"Order Completed\""}"#) { r in #expect(r.status == .ok) }
+            try await send(.put, "/v1/traits/orders", #"{"expression":"count \"Order Completed\""}"#) { r in #expect(r.status == .ok) }
+            try await send(.get, "/v1/clusters") { r in #expect((try? json(r))?["model"] == .null) }
+            try await send(.post, "/v1/clusters/fit") { r in #expect(r.status == .notFound) }
+            try await send(.put, "/v1/clusters", #"{"features":[{"attribute":"spend","transform":"log1p"},{"attribute":"orders"}],"k":2,"names":["小额"]}"#) { r in
+                #expect(r.status == .ok)
+                let o = try json(r)
+                let clusters = o["clusters"]?.arrayValue ?? []
+                #expect(clusters.map { $0["size"] } == [.number(10), .number(5)])
+                #expect(clusters.map { $0["name"] } == [.string("小额"), .string("Cluster 2")])
+                #expect(clusters.last?["centre"]?["spend"] == .number(8100) && clusters.last?["centre"]?["orders"] == .number(9))
+                #expect(o["fit"]?["profiles"] == .number(15) && o["model"]?["k"] == .number(2))
+            }
+            let whale = try #require(await server.engine.projector.profileId(
+                for: Identifier(kind: "user_id", value: "k12"), workspaceId: ws.id))
+            try await send(.get, "/v1/profiles/\(whale.rawValue)") { r in
+                #expect((try? json(r))?["cluster"] == .object(["number": .number(2), "name": .string("Cluster 2")]))
+            }
+            try await send(.put, "/v1/segments/whales", #"{"condition":"cluster = 2"}"#) { r in #expect(r.status == .ok) }
+            try await send(.get, "/v1/segments/whales") { r in #expect((try? json(r))?["size"] == .number(5)) }
+            try await send(.put, "/v1/clusters/names", #"{"names":["Small","Whales"]}"#) { r in
+                #expect((try? json(r))?["clusters"]?.arrayValue?.map { $0["name"] } == [.string("Small"), .string("Whales")])
+            }
+            try await send(.post, "/v1/clusters/fit") { r in
+                #expect(r.status == .ok)
+                #expect((try? json(r))?["clusters"]?.arrayValue?.last?["name"] == .string("Whales"))
+            }
+            // Bad models: a clear 400 each, the model unchanged.
+            for bad in [#"{"features":[]}"#, #"{"features":[{"attribute":"cluster"}]}"#, #"{"features":[{"attribute":"spend"}],"k":40}"#,
+                        #"{"features":[{"attribute":"spend","transform":"cube"}]}"#, #"{"features":[{"attribute":"spend"}],"fit":{}}"#,
+                        #"{"features":"spend"}"#, "[1]", "{"] {
+                try await send(.put, "/v1/clusters", bad) { r in #expect(r.status == .badRequest, "\(bad)") }
+            }
+            try await send(.put, "/v1/clusters/names", #"{"names":"x"}"#) { r in #expect(r.status == .badRequest) }
+            try await send(.get, "/v1/clusters") { r in #expect((try? json(r))?["model"]?["k"] == .number(2)) }
+            try await send(.delete, "/v1/clusters") { r in #expect(r.status == .noContent) }
+            try await send(.get, "/v1/segments/whales") { r in #expect((try? json(r))?["size"] == .number(0)) }
+            try await send(.get, "/v1/profiles/\(whale.rawValue)") { r in #expect((try? json(r))?["cluster"] == .null) }
+            try await send(.delete, "/v1/clusters") { r in #expect(r.status == .notFound) }
+        }
+    }
+
     @Test func tagsThroughTheAPI() async throws {
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()

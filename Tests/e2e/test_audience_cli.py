@@ -126,6 +126,30 @@ def test_segments_saved_by_the_cli_reach_the_running_server(server):
     nobody = run_cli("lifecycle", "why", "email:nobody@example.com", "--data", data, check=False)
     assert nobody.returncode != 0 and "no profile" in nobody.stderr
 
+    # Clusters on a computed trait, set from the CLI: the server takes the fit, and a new customer
+    # sent through the SDK joins the nearest cluster at once.
+    out = run_cli("clusters", "set", "--feature", "spent:log1p", "--k", "2", "--data", data, "--durability", "normal")
+    assert "cluster\tname\tsize\tspent" in out.stdout and "Fitted" in out.stdout and "on 2 of 2 customers" in out.stdout, out.stdout
+
+    def cluster_of(email):
+        r = server.admin("/v1/profiles", params={"identifier": "email:" + email})
+        return (r.json().get("cluster") or {}).get("number") if r.status_code == 200 else None
+
+    assert server.wait_for(lambda: cluster_of("sh1@example.com") is not None and cluster_of("bj1@example.com") is not None)
+    assert {cluster_of("sh1@example.com"), cluster_of("bj1@example.com")} == {1, 2}
+    out = run_cli("clusters", "name", "小额", "大额", "--data", data, "--durability", "normal").stdout
+    assert "\t小额\t" in out and "\t大额\t" in out, out
+    analytics.identify("gz-1", {"email": "gz1@example.com", "city": "广州"})
+    analytics.track("gz-1", "Order Completed", {"revenue": 880})
+    assert server.wait_for(lambda: cluster_of("gz1@example.com") == cluster_of("bj1@example.com")), cluster_of("gz1@example.com")
+    shown = run_cli("clusters", "show", "--data", data, "--durability", "normal").stdout
+    sizes = sorted(line.split("\t")[2] for line in shown.splitlines()[1:3])
+    assert sizes == ["1", "2"], shown
+    bad = run_cli("clusters", "set", "--feature", "cluster", "--data", data, check=False)
+    assert bad.returncode != 0 and "itself" in bad.stderr, bad.stderr
+    bad = run_cli("clusters", "set", "--feature", "spent:cube", "--data", data, check=False)
+    assert bad.returncode != 0 and "log1p" in bad.stderr, bad.stderr
+
 
 ENGINE = os.path.join(HERE, "..", "RapportEngineTests", "Fixtures")
 

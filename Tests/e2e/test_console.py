@@ -233,3 +233,107 @@ def test_lifecycle_overview_and_a_customers_stage_with_its_reason(browser, demo_
                       ("Churn Warning" in browser.find_element(By.ID, "timeline").text
                        and "Lifecycle Stage Changed" in browser.find_element(By.ID, "timeline").text), timeout=30)
     browser.save_screenshot(os.path.join(server.data, "..", "customer-stage.png"))
+
+
+def test_rfm_grid_and_cluster_profiles_agree_with_the_api(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+    # The demo comes with RFM and clusters over recency, frequency and spend.
+    assert wait_until(lambda: requests.get(server.url + "/v1/rfm", headers=headers, timeout=10).json().get("scored", 0) > 0,
+                      timeout=60)
+    rfm = requests.get(server.url + "/v1/rfm", headers=headers, timeout=10).json()
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/rfm']").click()
+    cells = {(int(c.get_attribute("data-r")), int(c.get_attribute("data-f"))): int(c.get_attribute("data-customers"))
+             for c in browser.find_elements(By.CSS_SELECTOR, "#rfm-grid td.rfm-cell")}
+    assert cells == {(c["r"], c["f"]): c["customers"] for c in rfm["cells"]}
+    assert sum(cells.values()) == rfm["scored"] == int(browser.find_element(By.ID, "rfm-scored").text.replace(",", ""))
+    groups = {r.get_attribute("data-group"): int(r.find_element(By.CLASS_NAME, "group-count").text.replace(",", ""))
+              for r in browser.find_elements(By.CSS_SELECTOR, "#rfm-groups tbody tr")}
+    assert groups == {g["group"]: g["customers"] for g in rfm["groups"]}
+    browser.get(server.url + "/rfm?lang=zh-CN")
+    assert "重要价值客户" in browser.find_element(By.ID, "rfm-groups").text
+    browser.save_screenshot(os.path.join(server.data, "..", "rfm.png"))
+
+    # Cluster profiles: the sizes the API gives; naming a cluster; its segment from the builder.
+    clusters = requests.get(server.url + "/v1/clusters", headers=headers, timeout=10).json()
+    assert len(clusters["clusters"]) == 5 and clusters["model"]["features"][0]["attribute"] == "rfm.recency_days"
+    browser.get(server.url + "/clusters?lang=en")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#clusters tbody tr[data-cluster]")
+    sizes = {r.get_attribute("data-cluster"): int(r.find_element(By.CLASS_NAME, "cluster-size").text.replace(",", ""))
+             for r in rows}
+    assert sizes == {**{str(c["number"]): c["size"] for c in clusters["clusters"]}, "": clusters["unassigned"]}
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#clusters tr[data-cluster='1'] td.cluster-figure")) == 3
+    name = browser.find_element(By.CSS_SELECTOR, "input[name='name_2']")
+    name.clear()
+    name.send_keys("高价值熟客")
+    browser.find_element(By.ID, "save-names").click()
+    assert browser.find_element(By.ID, "flash").is_displayed()
+    assert requests.get(server.url + "/v1/clusters", headers=headers, timeout=10).json()["clusters"][1]["name"] == "高价值熟客"
+    browser.find_element(By.CSS_SELECTOR, "#clusters tr[data-cluster='2'] a.segment-link").click()
+    assert browser.find_element(By.ID, "condition").get_attribute("value") == "cluster = 2"
+    live = browser.find_element(By.ID, "live-size")
+    assert wait_until(lambda: live.get_attribute("data-size") == str(clusters["clusters"][1]["size"]), timeout=15)
+    browser.save_screenshot(os.path.join(server.data, "..", "clusters.png"))
+
+    # A customer of cluster 2 shows it, by its new name.
+    r = requests.put(server.url + "/v1/segments/e2e_cluster_two", headers=headers, json={"condition": "cluster = 2"}, timeout=10)
+    member = requests.get(server.url + "/v1/segments/e2e_cluster_two/members?limit=1", headers=headers,
+                          timeout=10).json()["members"][0]["profile_id"]
+    browser.get(server.url + f"/customers/{int(member)}?lang=zh-CN")
+    shown = browser.find_element(By.ID, "profile-cluster")
+    assert shown.get_attribute("data-cluster") == "2" and "高价值熟客" in shown.text
+
+
+def test_tag_manager_defines_a_tag_and_tags_customers_from_a_csv(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.get(server.url + "/tags?lang=zh-CN")
+    # The demo's rule tag, in its group.
+    vip = browser.find_element(By.CSS_SELECTOR, "section[data-group='member_level'] tr[data-tag='vip']")
+    assert "会员等级" in browser.find_element(By.CSS_SELECTOR, "section[data-group='member_level'] h2").text
+    api_vip = requests.get(server.url + "/v1/tags/vip", headers=headers, timeout=10).json()
+    assert int(vip.find_element(By.CLASS_NAME, "tag-size").text.replace(",", "")) == api_vip["size"]
+
+    # A hand tag in a group of one's own.
+    browser.find_element(By.ID, "tag-name").send_keys("门店会员")
+    browser.find_element(By.ID, "tag-group").send_keys("acquisition")
+    browser.find_element(By.ID, "tag-description").send_keys("在门店办卡")
+    browser.find_element(By.ID, "tag-save").click()
+    assert "门店会员" in browser.find_element(By.ID, "flash").text
+    row = browser.find_element(By.CSS_SELECTOR, "section[data-group='acquisition'] tr[data-tag='门店会员']")
+    assert row.find_element(By.CLASS_NAME, "tag-size").text == "0"
+
+    # A CSV of three customers by user id, one unknown: two tagged, the page and the API agree.
+    users = []
+    for pid in range(1, 200):
+        if len(users) == 2:
+            break
+        r = requests.get(server.url + f"/v1/profiles/{pid}", headers=headers, timeout=10)
+        if r.status_code == 200 and r.json()["id"] == pid:
+            users += [i["value"] for i in r.json()["identifiers"] if i["kind"] == "user_id"][:1]
+    assert len(users) == 2
+    csv_path = os.path.join(server.data, "..", "store-members.csv")
+    with open(csv_path, "w", encoding="utf-8") as f:
+        f.write("user_id\n" + "\n".join(users) + "\nno-such-user\n")
+    row.find_element(By.CLASS_NAME, "tag-upload").send_keys(os.path.abspath(csv_path))
+    assert wait_until(lambda: row.get_attribute("data-uploaded") == "2", timeout=15)
+    assert row.find_element(By.CLASS_NAME, "tag-size").text == "2"
+    assert "1" in row.find_element(By.CLASS_NAME, "tag-upload-result").text
+    assert requests.get(server.url + "/v1/tags/%E9%97%A8%E5%BA%97%E4%BC%9A%E5%91%98", headers=headers, timeout=10).json()["size"] == 2
+    browser.save_screenshot(os.path.join(server.data, "..", "tags.png"))
+
+    # Taken off one of them again, then the tag deleted.
+    with open(csv_path, "w", encoding="utf-8") as f:
+        f.write("user_id\n" + users[0] + "\n")
+    row.find_element(By.CLASS_NAME, "tag-remove").click()
+    row.find_element(By.CLASS_NAME, "tag-upload").send_keys(os.path.abspath(csv_path))
+    assert wait_until(lambda: row.find_element(By.CLASS_NAME, "tag-size").text == "1", timeout=15)
+    row.find_element(By.CSS_SELECTOR, "form.tag-delete button").click()
+    browser.switch_to.alert.accept()
+    assert "门店会员" in browser.find_element(By.ID, "flash").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "tr[data-tag='门店会员']")
+    assert requests.get(server.url + "/v1/tags/%E9%97%A8%E5%BA%97%E4%BC%9A%E5%91%98", headers=headers, timeout=10).status_code == 404

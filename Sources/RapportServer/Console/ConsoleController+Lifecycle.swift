@@ -76,9 +76,10 @@ extension ConsoleController {
             "computed": view.computed.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": display($0.value)] },
         ]
         if let r = view.rfm {
-            out["rfm"] = ["score": r.score, "group": r.group.rawValue, "recency": String(r.recencyDays),
+            out["rfm"] = ["score": r.score, "group": rfmGroupLabel(r.group, t), "recency": String(r.recencyDays),
                           "frequency": String(r.frequency), "monetary": money(r.monetary)]
         }
+        if let c = view.cluster { out["cluster"] = ["number": c.number, "name": clusterLabel(c.number, c.name, t)] as [String: Any] }
         if let s = view.stage {
             out["stage"] = [
                 "name": s.name, "label": stageLabel(s.name, t), "description": s.description,

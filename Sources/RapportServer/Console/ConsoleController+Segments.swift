@@ -33,7 +33,9 @@ extension ConsoleController {
         var ctx: [String: Any] = [
             "t": t, "segments": rows, "noSegments": rows.isEmpty,
             "canEdit": Permission.editAudience.roles.contains(v.principal.role),
-            "name": form["name"] ?? "", "condition": form["condition"] ?? "",
+            // A link may bring a condition to start from (`/segments?condition=cluster%20%3D%202`).
+            "name": form["name"] ?? "",
+            "condition": form["condition"] ?? request.uri.queryParameters["condition"].map(String.init) ?? "",
         ]
         if let flash { ctx["flash"] = flash }
         return page("segments", title: t["segments"] ?? "Segments", context: ctx, visitor: v, language: v.language,

@@ -33,7 +33,9 @@ struct ConsoleController {
         var href: String
     }
     static let nav = [NavItem(key: "overview", href: "/"), NavItem(key: "customers", href: "/customers"),
-                      NavItem(key: "segments", href: "/segments"), NavItem(key: "lifecycle", href: "/lifecycle")]
+                      NavItem(key: "segments", href: "/segments"), NavItem(key: "tags", href: "/tags"),
+                      NavItem(key: "lifecycle", href: "/lifecycle"), NavItem(key: "rfm", href: "/rfm"),
+                      NavItem(key: "clusters", href: "/clusters")]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, error: nil) }
@@ -49,6 +51,7 @@ struct ConsoleController {
         }
         addSegmentRoutes(to: router)
         addLifecycleRoutes(to: router)
+        addAudienceRoutes(to: router)
     }
 
     // MARK: - Sessions and language

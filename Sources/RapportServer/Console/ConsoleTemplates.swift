@@ -45,6 +45,9 @@ enum ConsoleTemplates {
         "customer": customer,
         "segments": segments,
         "lifecycle": lifecycle,
+        "tags": tags,
+        "rfm": rfm,
+        "clusters": clusters,
         "error": error,
     ]
 
@@ -159,6 +162,7 @@ enum ConsoleTemplates {
     <title>{{title}} · Rapport</title>
     <style>
     \#(styles)
+    \#(audienceStyles)
     </style>
     </head>
     <body>
@@ -305,6 +309,7 @@ enum ConsoleTemplates {
     <ul class="reason" id="stage-reason">{{#reason}}<li><span class="mono">{{condition}}</span>: <strong>{{value}}</strong></li>{{/reason}}</ul></div>{{/stage}}
     {{^stage}}<p class="muted" id="stage">{{t.noStage}}</p>{{/stage}}
     {{#rfm}}<div class="stat-label">RFM</div><div id="profile-rfm" data-score="{{score}}"><strong>{{score}}</strong> · {{group}} <span class="muted">({{t.rfmFigures}}: {{recency}} / {{frequency}} / {{monetary}})</span></div>{{/rfm}}
+    {{#cluster}}<div class="stat-label">{{t.cluster}}</div><div id="profile-cluster" data-cluster="{{number}}"><a href="/clusters"><strong>{{number}}</strong> · {{name}}</a></div>{{/cluster}}
     <div class="stat-label">{{t.tags}}</div><div id="profile-tags">{{#tags}}<span class="tag">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">—</span>{{/tags}}</div>
     <div class="stat-label">{{t.segments}}</div><div id="profile-segments">{{#segments}}<span class="tag">{{.}}</span> {{/segments}}{{^segments}}<span class="muted">—</span>{{/segments}}</div>
     <div class="table-wrap"><table class="table" id="computed-traits">
