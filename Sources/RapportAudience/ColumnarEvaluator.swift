@@ -313,31 +313,32 @@ struct ColumnarEvaluator {
         }
         let same = bId == aId
         let gap = q.gap.millis, absent = q.absent, now = now
-        var lastTime = [Int64](repeating: .min, count: n), lastRow = [UInt32](repeating: 0, count: n)
-        var aTime = [Int64](repeating: 0, count: n)
-        var hasA = Bits(count: n), disordered = Bits(count: n)
+        // Each profile's state in one record, so that meeting an event touches one place in memory.
+        var state = [SequenceState](repeating: SequenceState(), count: n)
         @inline(__always) func end(_ t: Int64) -> Int64 {
             let (e, o) = t.addingReportingOverflow(gap)
             return o ? .max : e
         }
         @inline(__always) func meet(_ pos: Int, _ time: Int64, _ row: UInt32, isA: Bool, isB: Bool) {
-            if (time, row) < (lastTime[pos], lastRow[pos]) { disordered[pos] = true }  // trap-ok: pos < n
-            (lastTime[pos], lastRow[pos]) = (time, row)  // trap-ok: as above
+            var s = state[pos]  // trap-ok: passing ordinals have owners < n
+            if (time, row) < (s.lastTime, s.lastRow) { s.flags |= SequenceState.disordered }
+            (s.lastTime, s.lastRow) = (time, row)
             // A B never follows its own event: the B side first.
-            if isB, hasA[pos] {
+            if isB, s.flags & SequenceState.hasA != 0 {
                 if !absent {
-                    if time <= end(aTime[pos]) { out[pos] = true }  // trap-ok: as above
+                    if time <= end(s.aTime) { s.flags |= SequenceState.holds }
                 } else {
-                    let e = end(aTime[pos])  // trap-ok: as above
-                    if time > e && e <= now { out[pos] = true }
-                    hasA[pos] = false
+                    let e = end(s.aTime)
+                    if time > e && e <= now { s.flags |= SequenceState.holds }
+                    s.flags &= ~SequenceState.hasA
                 }
             }
             if isA {
                 // `then`: the latest A; `without`: the earliest A not yet followed.
-                if !absent || !hasA[pos] { aTime[pos] = time }  // trap-ok: as above
-                hasA[pos] = true
+                if !absent || s.flags & SequenceState.hasA == 0 { s.aTime = time }
+                s.flags |= SequenceState.hasA
             }
+            state[pos] = s  // trap-ok: as above
         }
         let timesA = tA.times, rowsA = tA.rows, timesB = tB.times, rowsB = tB.rows
         var i = from, j = fromB
@@ -356,9 +357,13 @@ struct ColumnarEvaluator {
                 j &+= 1
             }
         }
-        if absent {
+        var disordered = Bits(count: n)
+        for (pos, s) in state.enumerated() {
             // An A no B followed at all.
-            hasA.forEachSet { pos in if end(aTime[pos]) <= now { out[pos] = true } }  // trap-ok: pos < n
+            if s.flags & SequenceState.holds != 0 || (absent && s.flags & SequenceState.hasA != 0 && end(s.aTime) <= now) {
+                out[pos] = true
+            }
+            if s.flags & SequenceState.disordered != 0 { disordered[pos] = true }
         }
         if disordered.nonzeroBitCount > 0 {
             let first = RowFilter(q.first, index: index, evaluator: reference)
@@ -732,4 +737,18 @@ struct SlotSubject: ConditionSubject {
         guard let id = index.names.existing(name) else { return [] }
         return index.events(ofSlots: slots, nameId: id)
     }
+}
+
+/// One profile's place in a sequence's merged pass (``ColumnarEvaluator/sequence(_:)``).
+struct SequenceState {
+    /// The (time, row) of the last event met, to notice events not met in order.
+    var lastTime: Int64 = .min
+    /// The A that decides.
+    var aTime: Int64 = 0
+    var lastRow: UInt32 = 0
+    var flags: UInt32 = 0
+
+    static let hasA: UInt32 = 1
+    static let disordered: UInt32 = 2
+    static let holds: UInt32 = 4
 }

@@ -137,9 +137,8 @@ struct Accumulator {
     private var counts: [UInt32] = []
     private var sums: [Double] = []
     private var times: [Int64] = []
-    private var rows: [Row] = []
-    /// Value ids + 1 (0: none).
-    private var ids: [UInt32] = []
+    /// First and last values: per position, the deciding event's (time, row) and value id + 1 (0: none), in one record.
+    private var picks: [Pick] = []
     /// The number of value ids + 1 the measure can meet (ids are below it).
     private let valueLimit: Int
     /// Distinct counts of few values: each position's values as bits.
@@ -201,9 +200,7 @@ struct Accumulator {
         case .firstTime: times = Array(repeating: .max, count: n)
         case .lastTime: times = Array(repeating: .min, count: n)
         case .firstValue, .lastValue:
-            times = Array(repeating: kind == .firstValue ? .max : .min, count: n)
-            rows = Array(repeating: 0, count: n)
-            ids = Array(repeating: 0, count: n)
+            picks = Array(repeating: Pick(time: kind == .firstValue ? .max : .min, row: 0, id: 0), count: n)
         }
         if needsNumbers {
             if readsName {
@@ -374,18 +371,19 @@ struct Accumulator {
             }
         case .firstValue, .lastValue:
             guard let column = valueColumn(t, tableId: tableId) else { return }
-            var times = self.times, rows = self.rows, ids = self.ids
-            (self.times, self.rows, self.ids) = ([], [], [])
+            var picks = self.picks
+            self.picks = []
             let nullId = self.nullId, first = kind == .firstValue, tableRows = t.rows
             Self.selected(t, pass, passStart, from, range, owners) { k, time in
                 let id = column[k]  // trap-ok: a column is as long as its table
                 guard id != 0, id != nullId else { return }
                 let pos = Int(owners[k])  // trap-ok: as above
                 let r = tableRows[k]  // trap-ok: as above
-                let better = first ? (time, r) < (times[pos], rows[pos]) : (time, r) > (times[pos], rows[pos])  // trap-ok: as above
-                if ids[pos] == 0 || better { (times[pos], rows[pos], ids[pos]) = (time, r, id) }  // trap-ok: as above
+                let p = picks[pos]  // trap-ok: as above
+                let better = first ? (time, r) < (p.time, p.row) : (time, r) > (p.time, p.row)
+                if p.id == 0 || better { picks[pos] = Pick(time: time, row: r, id: id) }  // trap-ok: as above
             }
-            (self.times, self.rows, self.ids) = (times, rows, ids)
+            self.picks = picks
         }
     }
 
@@ -513,7 +511,14 @@ struct Accumulator {
                 ids[pos] = best.id  // trap-ok: pos < n
             }
             return .values(path: valuesSource, ids: ids)
-        case .firstValue, .lastValue: return .values(path: valuesSource, ids: ids)
+        case .firstValue, .lastValue: return .values(path: valuesSource, ids: picks.map(\.id))
         }
     }
+}
+
+/// The event deciding a first or last value so far: its (time, row) and value id + 1.
+struct Pick {
+    var time: Int64
+    var row: UInt32
+    var id: UInt32
 }
