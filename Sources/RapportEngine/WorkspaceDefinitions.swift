@@ -36,17 +36,20 @@ enum StoredJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
+
+    /// A model read from its JSON text; `RapportError` naming the model (`noun`) and what is wrong.
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, noun: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch let e as DecodingError {
+            throw RapportError(.invalidArgument, "not \(noun): \(LifecycleModel.describe(e))")
+        }
+    }
 }
 
 extension RFMModel {
     /// Reads a model from its JSON text.
-    public init(json text: String) throws {
-        do {
-            self = try JSONDecoder().decode(RFMModel.self, from: Data(text.utf8))
-        } catch let e as DecodingError {
-            throw RapportError(.invalidArgument, "not an RFM model: \(LifecycleModel.describe(e))")
-        }
-    }
+    public init(json text: String) throws { self = try StoredJSON.decode(RFMModel.self, text, noun: "an RFM model") }
 
     /// The model as JSON text, keys sorted.
     public var jsonText: String { StoredJSON.text(self) }
@@ -54,13 +57,7 @@ extension RFMModel {
 
 extension ClusterModel {
     /// Reads a model from its JSON text.
-    public init(json text: String) throws {
-        do {
-            self = try JSONDecoder().decode(ClusterModel.self, from: Data(text.utf8))
-        } catch let e as DecodingError {
-            throw RapportError(.invalidArgument, "not a cluster model: \(LifecycleModel.describe(e))")
-        }
-    }
+    public init(json text: String) throws { self = try StoredJSON.decode(ClusterModel.self, text, noun: "a cluster model") }
 
     /// The model as JSON text, keys sorted.
     public var jsonText: String { StoredJSON.text(self) }
@@ -69,11 +66,7 @@ extension ClusterModel {
 extension LifecycleModel {
     /// Reads a model from its JSON text (as stored, or sent to the API).
     public init(json text: String) throws {
-        do {
-            self = try JSONDecoder().decode(LifecycleModel.self, from: Data(text.utf8))
-        } catch let e as DecodingError {
-            throw RapportError(.invalidArgument, "not a lifecycle model: \(LifecycleModel.describe(e))")
-        }
+        self = try StoredJSON.decode(LifecycleModel.self, text, noun: "a lifecycle model")
     }
 
     /// The model as JSON text, keys sorted.

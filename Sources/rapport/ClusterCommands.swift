@@ -60,10 +60,7 @@ struct Clusters: AsyncParsableCommand {
                 }
                 model = ClusterModel(features: features, k: k, standardise: !raw, seed: seed)
             }
-            try await AudienceCLI.withAudience(options) { engine, ws in
-                try await engine.saveClusters(workspaceId: ws, model: model)
-                if let o = await engine.projector.clusterOverview(workspaceId: ws) { Clusters.print(o) }
-            }
+            try await Clusters.change(options) { engine, ws in try await engine.saveClusters(workspaceId: ws, model: model) }
         }
     }
 
@@ -71,10 +68,7 @@ struct Clusters: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Fit the model again on the customers as they are now.")
         @OptionGroup var options: DataOptions
         func run() async throws {
-            try await AudienceCLI.withAudience(options) { engine, ws in
-                try await engine.refitClusters(workspaceId: ws)
-                if let o = await engine.projector.clusterOverview(workspaceId: ws) { Clusters.print(o) }
-            }
+            try await Clusters.change(options) { engine, ws in try await engine.refitClusters(workspaceId: ws) }
         }
     }
 
@@ -83,10 +77,7 @@ struct Clusters: AsyncParsableCommand {
         @OptionGroup var options: DataOptions
         @Argument(help: "The names.") var names: [String]
         func run() async throws {
-            try await AudienceCLI.withAudience(options) { engine, ws in
-                try await engine.nameClusters(workspaceId: ws, names: names)
-                if let o = await engine.projector.clusterOverview(workspaceId: ws) { Clusters.print(o) }
-            }
+            try await Clusters.change(options) { engine, ws in try await engine.nameClusters(workspaceId: ws, names: names) }
         }
     }
 
@@ -98,6 +89,14 @@ struct Clusters: AsyncParsableCommand {
                 try await engine.deleteClusters(workspaceId: ws)
                 Swift.print("Deleted the cluster model.")
             }
+        }
+    }
+
+    /// Changes the model, then shows the clusters as they are.
+    static func change(_ options: DataOptions, _ body: (Engine, WorkspaceID) async throws -> ClusterModel) async throws {
+        try await AudienceCLI.withAudience(options) { engine, ws in
+            _ = try await body(engine, ws)
+            if let o = await engine.projector.clusterOverview(workspaceId: ws) { Clusters.print(o) }
         }
     }
 

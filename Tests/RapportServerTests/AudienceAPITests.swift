@@ -133,11 +133,7 @@ import Testing
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()
         try await server.app().test(.router) { client in
-            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
-                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
-                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
-            }
+            let send = AdminRequests(client: client, bearer: server.bearer)
             let body = #"""
                 {"batch":[
                   {"type":"identify","userId":"u1","messageId":"l1","traits":{"email":"li@example.com"}},
@@ -205,11 +201,7 @@ import Testing
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()
         try await server.app().test(.router) { client in
-            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
-                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
-                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
-            }
+            let send = AdminRequests(client: client, bearer: server.bearer)
             var lines: [String] = []
             for (k, spend) in [10, 20, 30, 40, 50, 60, 70, 80, 90, 100].enumerated() {
                 lines.append(#"{"type":"track","userId":"c\#(k)","event":"支付成功","messageId":"r\#(k)","properties":{"order":{"total":"\#(spend).5"}}}"#)
@@ -250,11 +242,7 @@ import Testing
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()
         try await server.app().test(.router) { client in
-            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
-                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
-                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
-            }
+            let send = AdminRequests(client: client, bearer: server.bearer)
             // Ten customers with 1–2 orders of 10 to 20, five with 9 orders of 900: two clusters.
             var lines: [String] = []
             for k in 0..<15 {
@@ -313,11 +301,7 @@ import Testing
         let server = try await TestServer.make()
         let ws = try await server.engine.defaultWorkspace()
         try await server.app().test(.router) { client in
-            func send(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-                      _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
-                try await client.execute(uri: uri, method: method, headers: [.authorization: server.bearer],
-                                         body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
-            }
+            let send = AdminRequests(client: client, bearer: server.bearer)
             let body = #"""
                 {"batch":[
                   {"type":"identify","userId":"u1","messageId":"t1","traits":{"email":"li@example.com"}},
@@ -377,5 +361,17 @@ import Testing
                 #expect((try? json(r))?["tags"] == .array([.string("buyer")]))
             }
         }
+    }
+}
+
+/// Requests with the admin token: `try await send(.get, "/v1/rfm") { response in … }`.
+struct AdminRequests {
+    let client: any TestClientProtocol
+    let bearer: String
+
+    func callAsFunction(_ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
+                        _ check: @escaping @Sendable (TestResponse) throws -> Void) async throws {
+        try await client.execute(uri: uri, method: method, headers: [.authorization: bearer],
+                                 body: body.map { ByteBuffer(string: $0) }) { r in try check(r) }
     }
 }
