@@ -93,12 +93,8 @@ extension ProfileProjector {
     /// - Throws: `RapportError` for a bad model or too few profiles.
     public func fitClusters(_ model: ClusterModel, workspaceId ws: WorkspaceID) async throws -> ClusterModel {
         if let problem = model.unfitted.problem { throw RapportError(.invalidArgument, problem) }
+        // Computed traits as last evaluated (the rebuild evaluates them); the rest comes from the profile itself.
         try await ensureAudienceIndex()
-        if audiences[ws]?.liveCount ?? 0 == 0 {
-            // Nothing evaluated profiles yet: record them, for their figures.
-            _ = audiences[ws, default: Audience()].refresh(all: liveProfiles(workspaceId: ws).map(audienceProfile),
-                                                          now: clock.nowMillis())
-        }
         let audience = audiences[ws] ?? Audience()
         var rows: [[Double]] = []
         for id in liveProfiles(workspaceId: ws) {
