@@ -67,6 +67,8 @@ public struct Audience: Sendable {
     private var memberBits: [Bits] = []
     /// Each computed trait's values (as ``traits``), by profile position.
     private var traitColumns: [TraitColumn] = []
+    /// Each event's owner position, kept between full re-evaluations.
+    private var owners = OwnerColumns()
     /// The definitions read attributes or tags the table does not hold yet:
     /// every live profile must be given again (``refresh(all:now:)``).
     public private(set) var needsProfiles = false
@@ -170,12 +172,18 @@ public struct Audience: Sendable {
         return changes + reevaluate(now: now)
     }
 
+    /// The memory the owner columns kept between full re-evaluations hold, in
+    /// bytes (4 per event of the tables the definitions read).
+    public var ownerColumnBytes: Int { owners.approximateBytes }
+
     /// Evaluates every profile again over the columns, as things stand at
     /// `now`: what time alone changed (windows, relative times). Returns the
     /// membership changes.
     public mutating func reevaluate(now: Int64) -> [MembershipChange] {
         guard !isEmpty, !needsProfiles else { return [] }
-        var evaluator = ColumnarEvaluator(index: index, table: table, now: now)
+        owners.update(index: index, table: table, names: ColumnarEvaluator.tablesRead(traits: traits, segments: segments))
+        table.clearOwnerChanges()
+        var evaluator = ColumnarEvaluator(index: index, table: table, now: now, owners: owners.columns)
         let (columns, bits) = evaluator.run(traits: traits, segments: segments)
         traitColumns = columns
         var changes: [MembershipChange] = []

@@ -39,6 +39,9 @@ public struct AudienceIndex: Sendable {
     /// Rows refused because the index is full (4 billion events).
     public private(set) var refused = 0
 
+    /// A number of its own (copies share it), for what is worked out over the index and kept (``OwnerColumns``).
+    let generation = IndexGenerations.next()
+
     public init(paths: Set<EventPath> = []) {
         register(paths)
     }

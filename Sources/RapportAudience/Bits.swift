@@ -10,6 +10,59 @@ struct Bits: Sendable, Equatable {
         }
     }
 
+    private init(words: [UInt64]) {
+        self.words = words
+    }
+
+    /// The bits of `universe` for which `test` holds, built a word at a time.
+    @inline(__always)
+    static func select(within universe: Bits, _ test: (Int) -> Bool) -> Bits {
+        var words = universe.words
+        for w in words.indices {
+            var rest = words[w]  // trap-ok: indices
+            var kept: UInt64 = 0
+            while rest != 0 {
+                let b = rest.trailingZeroBitCount
+                if test(w &* 64 &+ b) { kept |= 1 &<< UInt64(b) }
+                rest &= rest &- 1
+            }
+            words[w] = kept  // trap-ok: indices
+        }
+        return Bits(words: words)
+    }
+
+    /// The bits of `universe` at whose position `column` passes `test`
+    /// (`absent` standing in past its end). Whole words of the universe are
+    /// read straight through the column.
+    @inline(__always)
+    static func select<T>(within universe: Bits, _ column: [T], absent: T, _ test: (T) -> Bool) -> Bits {
+        var words = universe.words
+        for w in words.indices {
+            let word = words[w]  // trap-ok: indices
+            let base = w &* 64
+            if word == ~0, base &+ 64 <= column.count {
+                var kept: UInt64 = 0
+                var b: UInt64 = 0
+                for x in column[base..<(base &+ 64)] {  // trap-ok: checked
+                    kept |= (test(x) ? 1 : 0) &<< b
+                    b &+= 1
+                }
+                words[w] = kept  // trap-ok: indices
+                continue
+            }
+            var rest = word
+            var kept: UInt64 = 0
+            while rest != 0 {
+                let b = rest.trailingZeroBitCount
+                let pos = base &+ b
+                if test(pos < column.count ? column[pos] : absent) { kept |= 1 &<< UInt64(b) }  // trap-ok: checked
+                rest &= rest &- 1
+            }
+            words[w] = kept  // trap-ok: indices
+        }
+        return Bits(words: words)
+    }
+
     /// The number of bits held (a multiple of 64).
     var capacity: Int { words.count * 64 }
 

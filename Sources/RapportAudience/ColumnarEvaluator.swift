@@ -31,11 +31,29 @@ struct ColumnarEvaluator {
     /// Reads the tables figures and sequences need; set by ``run(traits:segments:)``.
     private var scanner: FigureScanner?
 
-    init(index: AudienceIndex, table: ProfileTable, now: Int64) {
+    /// Each table ordinal's owner position (``OwnerColumns``), for the tables ``tablesRead(traits:segments:)`` names.
+    let owners: [[UInt32]]
+
+    init(index: AudienceIndex, table: ProfileTable, now: Int64, owners: [[UInt32]]) {
         self.index = index
         self.table = table
         self.now = now
+        self.owners = owners
         reference = ConditionEvaluator(now: now)
+    }
+
+    /// The event names whose tables the definitions read (every table when `nil`: some read any event).
+    static func tablesRead(traits: [ComputedTrait], segments: [SegmentDefinition]) -> Set<String>? {
+        var names: Set<String?> = []
+        for t in traits { names.insert(t.expression.filter.name) }
+        var keys: Set<FigureKey> = [], sequences: Set<SequenceTest> = []
+        for s in segments {
+            collectFigures(s.condition, into: &keys)
+            collectSequences(s.condition, into: &sequences)
+        }
+        for k in keys { names.insert(k.filter.name) }
+        for q in sequences { names.formUnion([q.first.name, q.second.name]) }
+        return names.contains(nil) ? nil : Set(names.compactMap { $0 })
     }
 
     /// The computed traits' columns and the segments' members, in the order given
@@ -48,10 +66,7 @@ struct ColumnarEvaluator {
             Self.collectFigures(s.condition, into: &keys)
             Self.collectSequences(s.condition, into: &sequences)
         }
-        var names: Set<String?> = Set(keys.map(\.filter.name))
-        for q in sequences { names.formUnion([q.first.name, q.second.name]) }
-        let scanner = FigureScanner(index: index, table: table, now: now,
-                                    names: names.contains(nil) ? nil : Set(names.compactMap { $0 }))
+        let scanner = FigureScanner(index: index, table: table, now: now, owners: owners)
         self.scanner = scanner
         computeFigures(keys, sequences: sequences, scanner: scanner)
         var traitColumns: [TraitColumn] = []
@@ -100,57 +115,52 @@ struct ColumnarEvaluator {
 
     /// Profiles whose attribute (a computed trait first, as ``AudienceSubject`` reads it) passes the test.
     mutating func attribute(_ path: [String], _ test: ValueTest) -> Bits {
-        var out = Bits(count: table.count)
         let trait = path.count == 1 ? path.first.flatMap { traitResults[$0] } : nil
         let column = table.attributeColumn(path)
         // Each distinct value's result, by value id + 1 (0: missing).
-        var results: [Bool] = []
-        if let column { results = attributeResults(column: column, test: test) }
+        let results = column.map { attributeResults(column: $0, test: test) } ?? []
         let missing = reference.test(test, .missing)
-        let fast = NumberTest(test)
-        // A time trait is shown as ISO text, which reads back as the same time.
-        let timeBound = TimeBound(test, now: now)
         let ids = column.map { table.attributeColumns[$0] } ?? []  // trap-ok: a column of the table
-        // The computed trait's result at a position, or nil where it has no value (the attribute is read then).
-        let traitPasses: [Bool]
-        let traitHas: [Bool]
-        if let trait {
-            (traitPasses, traitHas) = traitTest(trait, test, fast: fast, timeBound: timeBound)
-        } else {
-            (traitPasses, traitHas) = ([], [])
-        }
-        table.alive.forEachSet { pos in
-            if pos < traitHas.count, traitHas[pos] {  // trap-ok: checked
-                if traitPasses[pos] { out[pos] = true }  // trap-ok: as long as traitHas
-                return
-            }
+        /// The attribute's result, where the computed trait has no value.
+        @inline(__always) func byAttribute(_ pos: Int) -> Bool {
             let id = pos < ids.count ? Int(ids[pos]) : 0  // trap-ok: checked
-            if id < results.count ? results[id] : missing { out[pos] = true }  // trap-ok: checked
+            return id < results.count ? results[id] : missing  // trap-ok: checked
         }
-        return out
-    }
-
-    /// A computed trait's test result per position, and whether it has a value there.
-    private func traitTest(_ trait: TraitColumn, _ test: ValueTest, fast: NumberTest?, timeBound: TimeBound?) -> ([Bool], [Bool]) {
+        guard let trait else { return Bits.select(within: table.alive, byAttribute) }
+        let reference = reference
         switch trait.kind {
         case .numbers:
             let xs = trait.numbers
-            let has = xs.map { !$0.isNaN }
-            let results = xs.map { x in x.isNaN ? false : fast.map { $0.passes(x) } ?? reference.test(test, .value(.number(x))) }
-            return (results, has)
+            // With no attribute of that name, a profile without the trait's value is missing it.
+            if let fast = NumberTest(test), column == nil { return numbers(xs, fast, missing: missing) }
+            if let fast = NumberTest(test) {
+                return Bits.select(within: table.alive) { pos in
+                    let x = pos < xs.count ? xs[pos] : .nan  // trap-ok: checked
+                    return x.isNaN ? byAttribute(pos) : fast.passes(x)
+                }
+            }
+            return Bits.select(within: table.alive) { pos in
+                let x = pos < xs.count ? xs[pos] : .nan  // trap-ok: checked
+                return x.isNaN ? byAttribute(pos) : reference.test(test, .value(.number(x)))
+            }
         case .times:
             // A time trait is shown as ISO text, which reads back as the same time.
             let ts = trait.times
-            let has = ts.map { $0 != .min }
-            let results = ts.map { t in
-                t == .min ? false : timeBound.map { $0.passes(t) } ?? reference.test(test, .value(.string(Timestamp.formatISO8601(t))))
+            let bound = TimeBound(test, now: now)
+            return Bits.select(within: table.alive) { pos in
+                let t = pos < ts.count ? ts[pos] : .min  // trap-ok: checked
+                if t == .min { return byAttribute(pos) }
+                return bound.map { $0.passes(t) } ?? reference.test(test, .value(.string(Timestamp.formatISO8601(t))))
             }
-            return (results, has)
         case .values:
             // Each distinct value tested once.
             let byId = [false] + trait.items.map { reference.test(test, .value($0)) }
-            let results = trait.valueIds.map { Int($0) < byId.count ? byId[Int($0)] : false }  // trap-ok: checked
-            return (results, trait.valueIds.map { $0 != 0 })
+            let valueIds = trait.valueIds
+            return Bits.select(within: table.alive) { pos in
+                let v = pos < valueIds.count ? Int(valueIds[pos]) : 0  // trap-ok: checked
+                if v == 0 { return byAttribute(pos) }
+                return v < byId.count ? byId[v] : false  // trap-ok: checked
+            }
         }
     }
 
@@ -178,42 +188,43 @@ struct ColumnarEvaluator {
 
     /// Profiles whose figure passes the test.
     func figureTest(_ column: FigureColumn, _ test: ValueTest) -> Bits {
-        var out = Bits(count: table.count)
         let missing = reference.test(test, .missing)
+        let reference = reference
         switch column {
         case .numbers(let xs):
-            let fast = NumberTest(test)
-            table.alive.forEachSet { pos in
-                let x = pos < xs.count ? xs[pos] : .nan  // trap-ok: checked
-                let inside: Bool
-                if x.isNaN {
-                    inside = missing
-                } else if let fast {
-                    inside = fast.passes(x)
-                } else {
-                    inside = reference.test(test, .value(.number(x)))
-                }
-                if inside { out[pos] = true }
+            if let fast = NumberTest(test) { return numbers(xs, fast, missing: missing) }
+            return Bits.select(within: table.alive, xs, absent: .nan) { x in
+                x.isNaN ? missing : reference.test(test, .value(.number(x)))
             }
         case .times(let ts):
-            let bound = TimeBound(test, now: now)
-            table.alive.forEachSet { pos in
-                let t = pos < ts.count ? ts[pos] : .min  // trap-ok: checked
-                let inside: Bool
-                if t == .min {
-                    inside = missing
-                } else if let bound {
-                    inside = bound.passes(t)
-                } else {
-                    inside = reference.test(test, .time(t))
-                }
-                if inside { out[pos] = true }
+            if let bound = TimeBound(test, now: now) {
+                let millis = bound.millis
+                return bound.before
+                    ? Bits.select(within: table.alive, ts, absent: .min) { t in t == .min ? missing : t < millis }
+                    : Bits.select(within: table.alive, ts, absent: .min) { t in t == .min ? missing : t >= millis }
+            }
+            return Bits.select(within: table.alive, ts, absent: .min) { t in
+                t == .min ? missing : reference.test(test, .time(t))
             }
         case .values:
             // Only computed traits have value figures; conditions do not.
-            break
+            return Bits(count: table.count)
         }
-        return out
+    }
+
+    /// Live profiles whose number passes a numeric test (NaN: none, which gives `missing`), one loop per comparison.
+    func numbers(_ xs: [Double], _ fast: NumberTest, missing: Bool) -> Bits {
+        let alive = table.alive, n = fast.literal
+        if let exists = fast.exists { return Bits.select(within: alive, xs, absent: .nan) { x in x.isNaN ? missing : exists } }
+        switch fast.op {
+        case .equal: return Bits.select(within: alive, xs, absent: .nan) { x in x == n || (missing && x.isNaN) }
+        case .notEqual: return Bits.select(within: alive, xs, absent: .nan) { x in x.isNaN ? missing : x != n }
+        case .less: return Bits.select(within: alive, xs, absent: .nan) { x in x < n || (missing && x.isNaN) }
+        case .lessOrEqual: return Bits.select(within: alive, xs, absent: .nan) { x in x <= n || (missing && x.isNaN) }
+        case .greater: return Bits.select(within: alive, xs, absent: .nan) { x in x > n || (missing && x.isNaN) }
+        case .greaterOrEqual: return Bits.select(within: alive, xs, absent: .nan) { x in x >= n || (missing && x.isNaN) }
+        case nil: return Bits.select(within: alive, xs, absent: .nan) { x in x.isNaN && missing }
+        }
     }
 
     // MARK: - Figures
@@ -315,6 +326,19 @@ struct ColumnarEvaluator {
         let gap = q.gap.millis, absent = q.absent, now = now
         // Each profile's state in one record, so that meeting an event touches one place in memory.
         var state = [SequenceState](repeating: SequenceState(), count: n)
+        // `then`: the positions that may still come to hold — a B of theirs passes, and it has not held yet.
+        // The others' events are skipped: a small set of bits stands in for their records.
+        var open = [UInt64](repeating: absent ? ~0 : 0, count: (n &+ 63) / 64)
+        if !absent {
+            for j in fromB..<min(tB.count, fromB &+ passB.count, ownersB.count) where passB[j &- fromB] {  // trap-ok: fromB ≤ j < fromB + passB.count
+                let pos = Int(ownersB[j])  // trap-ok: j < ownersB.count
+                if pos &>> 6 < open.count { open[pos &>> 6] |= 1 &<< UInt64(pos & 63) }  // trap-ok: checked
+            }
+        }
+        @inline(__always) func isOpen(_ pos: Int) -> Bool {
+            let w = pos &>> 6
+            return w < open.count && open[w] & (1 &<< UInt64(pos & 63)) != 0  // trap-ok: checked
+        }
         @inline(__always) func end(_ t: Int64) -> Int64 {
             let (e, o) = t.addingReportingOverflow(gap)
             return o ? .max : e
@@ -326,7 +350,11 @@ struct ColumnarEvaluator {
             // A B never follows its own event: the B side first.
             if isB, s.flags & SequenceState.hasA != 0 {
                 if !absent {
-                    if time <= end(s.aTime) { s.flags |= SequenceState.holds }
+                    if time <= end(s.aTime) {
+                        // Held: nothing later changes that.
+                        s.flags |= SequenceState.holds
+                        open[pos &>> 6] &= ~(1 &<< UInt64(pos & 63))  // trap-ok: open positions are below n
+                    }
                 } else {
                     let e = end(s.aTime)
                     if time > e && e <= now { s.flags |= SequenceState.holds }
@@ -350,10 +378,10 @@ struct ColumnarEvaluator {
                 let time = timesA[i]  // trap-ok: i < endA ≤ count
                 let isA = passA[i &- from] && (aRange?.contains(time) ?? true)  // trap-ok: from ≤ i < from + passA.count
                 let isB = same && i &- fromB >= 0 && i &- fromB < passB.count && passB[i &- fromB]  // trap-ok: checked
-                if isA || isB { meet(Int(ownersA[i]), time, rowsA[i], isA: isA, isB: isB) }  // trap-ok: passing ordinals have owners < n
+                if isA || isB, isOpen(Int(ownersA[i])) { meet(Int(ownersA[i]), time, rowsA[i], isA: isA, isB: isB) }  // trap-ok: passing ordinals have owners < n
                 i &+= 1
             } else {
-                if passB[j &- fromB] { meet(Int(ownersB[j]), timesB[j], rowsB[j], isA: false, isB: true) }  // trap-ok: fromB ≤ j < endB
+                if passB[j &- fromB], isOpen(Int(ownersB[j])) { meet(Int(ownersB[j]), timesB[j], rowsB[j], isA: false, isB: true) }  // trap-ok: fromB ≤ j < endB
                 j &+= 1
             }
         }
@@ -633,23 +661,20 @@ struct RowTest {
             let id = nameId &+ 1
             return Array(repeating: id < r.count ? r[id] : false, count: count)  // trap-ok: checked
         case .value:
-            let r = results[node.results]  // trap-ok: nodes point at their results
-            let missing = r.first ?? false
-            guard node.path < t.columns.count, t.columns[node.path].count == t.count else {  // trap-ok: checked
-                return Array(repeating: missing, count: count)
-            }
-            let values = t.columns[node.path]  // trap-ok: checked
-            var out = [Bool](repeating: false, count: count)
-            for k in from..<t.count {
-                let id = Int(values[k])  // trap-ok: k < t.count = values.count
-                out[k &- from] = id < r.count ? r[id] : missing  // trap-ok: checked; out has count entries
-            }
+            var out = [Bool](repeating: true, count: count)
+            merge(node, t, from, all: true, into: &out)
             return out
         case .all, .any:
             let all = node.kind == .all
             var out = Array(repeating: all, count: count)
             for c in node.first..<(node.first + node.count) where c < children.count {  // trap-ok: checked
-                let inner = column(children[c], t, nameId, from)  // trap-ok: checked
+                let child = children[c]  // trap-ok: checked
+                if child >= 0, child < nodes.count, nodes[child].kind == .value {  // trap-ok: checked
+                    // A value test straight into the result, without a column of its own.
+                    merge(nodes[child], t, from, all: all, into: &out)  // trap-ok: checked
+                    continue
+                }
+                let inner = column(child, t, nameId, from)
                 for k in out.indices where k < inner.count {  // trap-ok: indices
                     out[k] = all ? (out[k] && inner[k]) : (out[k] || inner[k])  // trap-ok: checked
                 }
@@ -659,6 +684,26 @@ struct RowTest {
             var out = column(node.first < children.count ? children[node.first] : -1, t, nameId, from)  // trap-ok: checked
             for k in out.indices { out[k].toggle() }  // trap-ok: indices
             return out
+        }
+    }
+
+    /// A value node's result for each ordinal of `t` from `from`, and-ed (or or-ed) into `out`.
+    private func merge(_ node: Node, _ t: NameTable, _ from: Int, all: Bool, into out: inout [Bool]) {
+        let r = node.results < results.count ? results[node.results] : []  // trap-ok: checked
+        let missing = r.first ?? false
+        guard node.path < t.columns.count, t.columns[node.path].count == t.count else {  // trap-ok: checked
+            for k in out.indices { out[k] = all ? out[k] && missing : out[k] || missing }  // trap-ok: indices
+            return
+        }
+        let values = t.columns[node.path]  // trap-ok: checked
+        let end = min(t.count, from &+ out.count)
+        var k = max(0, from)
+        while k < end {
+            let id = Int(values[k])  // trap-ok: k < t.count = values.count
+            let v = id < r.count ? r[id] : missing  // trap-ok: checked
+            let o = k &- from
+            out[o] = all ? out[o] && v : out[o] || v  // trap-ok: from ≤ k < from + out.count
+            k &+= 1
         }
     }
 }

@@ -21,30 +21,12 @@ struct FigureScanner: Sendable {
     /// live profile), for the tables some figure reads; empty for the others.
     let owners: [[UInt32]]
 
-    /// A scanner reading the tables of these names (all of them when `names` is `nil`).
-    init(index: AudienceIndex, table: ProfileTable, now: Int64, names: Set<String>?) {
+    /// A scanner over these owner columns (``OwnerColumns``): it reads the tables that have one.
+    init(index: AudienceIndex, table: ProfileTable, now: Int64, owners: [[UInt32]]) {
         self.index = index
         self.table = table
         self.now = now
         reference = ConditionEvaluator(now: now)
-        let ownerOfSlot = table.ownerOfSlot
-        let needed = index.tables.indices.filter { id in
-            names.map { set in id < index.names.items.count && set.contains(index.names.items[id]) } ?? true  // trap-ok: checked
-        }
-        // In pieces of at most a million ordinals, so both cores share a large table.
-        let chunk = 1 << 20
-        var pieces: [(table: Int, range: Range<Int>)] = []
-        for id in needed {
-            let count = index.tables[id].count  // trap-ok: indices of tables
-            for start in stride(from: 0, to: count, by: chunk) { pieces.append((id, start..<min(count, start + chunk))) }
-        }
-        let found = Parallel.map(pieces, cost: { $0.range.count }) { piece in
-            index.tables[piece.table].slots[piece.range].map {  // trap-ok: ranges of the table
-                Int($0) < ownerOfSlot.count ? ownerOfSlot[Int($0)] : ProfileTable.none  // trap-ok: checked
-            }
-        }
-        var owners = [[UInt32]](repeating: [], count: index.tables.count)
-        for (piece, column) in zip(pieces, found) { owners[piece.table] += column }  // trap-ok: indices of tables
         self.owners = owners
     }
 
@@ -146,12 +128,16 @@ struct Accumulator {
     /// Most frequent of few values: per (position, value), its count and its latest row.
     private var tallies: [UInt32] = []
     private var tallyRows: [UInt32] = []
+    /// Most frequent of few values over one time-ordered table: each position's leading value id + 1 so far.
+    private var leaders: [UInt8] = []
     /// The times of those rows, kept when events may not be met in time order.
     private var tallyTimes: [Int64] = []
     /// Otherwise: each event's position, and its value id + 1 (<< 32 | row, for most
     /// frequent), grouped by position at the end.
     private var keyPositions: [UInt32] = []
     private var keys: [UInt64] = []
+    /// For distinct counts of many values: each event's value id + 1 (positions in ``keyPositions``).
+    private var ids: [UInt32] = []
     /// The value id + 1 of `null` (0: none): not a value to count.
     private let nullId: UInt32
     /// Positions whose events were not met in (time, log) order, for sums.
@@ -193,10 +179,7 @@ struct Accumulator {
         case .minimum, .maximum: sums = Array(repeating: .nan, count: n)
         case .distinct: if valueLimit <= Self.maskValues { masks = Array(repeating: 0, count: n) }
         case .mostFrequent:
-            if valueLimit <= Self.tallyValues {
-                tallies = Array(repeating: 0, count: n &* valueLimit)
-                tallyRows = Array(repeating: 0, count: n &* valueLimit)
-            }
+            if valueLimit <= Self.tallyValues { tallies = Array(repeating: 0, count: n &* valueLimit) }
         case .firstTime: times = Array(repeating: .max, count: n)
         case .lastTime: times = Array(repeating: .min, count: n)
         case .firstValue, .lastValue:
@@ -235,34 +218,52 @@ struct Accumulator {
     }
 
     /// Calls `body(ordinal, time)` for each ordinal from `from` that passes
-    /// and lies in the range. Without `pass` (a filter with no `where`)
-    /// every ordinal with a live owner passes.
+    /// and lies in the range, ascending (descending when `backward`).
+    /// Without `pass` (a filter with no `where`) every ordinal with a live
+    /// owner passes.
     @inline(__always)
     private static func selected(_ t: NameTable, _ pass: [Bool]?, _ passStart: Int, _ from: Int, _ range: Range<Int64>?,
-                                 _ owners: [UInt32], _ body: (Int, Int64) -> Void) {
+                                 _ owners: [UInt32], backward: Bool = false, _ body: (Int, Int64) -> Void) {
         let times = t.times
         let lo = range?.lowerBound ?? .min, hi = range?.upperBound ?? .max, bounded = range != nil
-        guard let pass else {
-            var k = max(0, from)
-            let end = min(t.count, owners.count)
+        let start: Int, end: Int
+        if let pass {
+            (start, end) = (max(from, passStart), min(t.count, passStart &+ pass.count))
+        } else {
+            (start, end) = (max(0, from), min(t.count, owners.count))
+        }
+        @inline(__always) func visit(_ k: Int) {
+            if let pass {
+                guard pass[k &- passStart] else { return }  // trap-ok: passStart ≤ k < passStart + pass.count
+            } else {
+                guard owners[k] != ProfileTable.none else { return }  // trap-ok: k < owners.count
+            }
+            let time = times[k]  // trap-ok: k < t.count
+            if !bounded || (time >= lo && time < hi) { body(k, time) }
+        }
+        if backward {
+            var k = end &- 1
+            while k >= start {
+                visit(k)
+                k &-= 1
+            }
+        } else {
+            var k = start
             while k < end {
-                if owners[k] != ProfileTable.none {  // trap-ok: k < owners.count
-                    let time = times[k]  // trap-ok: k < t.count
-                    if !bounded || (time >= lo && time < hi) { body(k, time) }
-                }
+                visit(k)
                 k &+= 1
             }
-            return
         }
-        let end = min(t.count, passStart &+ pass.count)
-        var k = max(from, passStart)
-        while k < end {
-            if pass[k &- passStart] {  // trap-ok: passStart ≤ k < passStart + pass.count
-                let time = times[k]  // trap-ok: k < t.count
-                if !bounded || (time >= lo && time < hi) { body(k, time) }
-            }
-            k &+= 1
-        }
+    }
+
+    /// Marks a position in `done` (bits by position); returns whether it was marked already.
+    @inline(__always)
+    private static func mark(_ done: inout [UInt64], _ pos: Int) -> Bool {
+        let w = pos &>> 6, bit: UInt64 = 1 &<< UInt64(pos & 63)
+        guard w < done.count else { return false }
+        let was = done[w] & bit != 0  // trap-ok: checked
+        done[w] |= bit  // trap-ok: checked
+        return was
     }
 
     /// Adds the selected events of one table. `pass` gives the filter's
@@ -279,7 +280,16 @@ struct Accumulator {
         case .firstTime, .lastTime:
             var times = self.times
             self.times = []
-            if kind == .firstTime {
+            let first = kind == .firstTime
+            if t.timeOrdered {
+                // In time order, a position's first event met from the deciding end decides this table: the rest are skipped.
+                var done = [UInt64](repeating: 0, count: (n &+ 63) / 64)
+                Self.selected(t, pass, passStart, from, range, owners, backward: !first) { k, time in
+                    let pos = Int(owners[k])  // trap-ok: passing ordinals have owners < n
+                    guard !Self.mark(&done, pos) else { return }
+                    if first ? time < times[pos] : time > times[pos] { times[pos] = time }  // trap-ok: as above
+                }
+            } else if first {
                 Self.selected(t, pass, passStart, from, range, owners) { k, time in
                     let pos = Int(owners[k])  // trap-ok: as above
                     if time < times[pos] { times[pos] = time }  // trap-ok: as above
@@ -333,9 +343,28 @@ struct Accumulator {
                     masks[Int(owners[k])] |= 1 << UInt64(id)  // trap-ok: as above; id < 64
                 }
                 self.masks = masks
+            } else if !tallies.isEmpty, !track {
+                // One time-ordered table: the value just met has the latest event, so it leads
+                // as soon as its count reaches the leader's (ties go to the latest).
+                var tallies = self.tallies, leaders = self.leaders
+                (self.tallies, self.leaders) = ([], [])
+                if leaders.isEmpty { leaders = Array(repeating: 0, count: n) }
+                let width = valueLimit
+                Self.selected(t, pass, passStart, from, range, owners) { k, _ in
+                    let id = column[k]  // trap-ok: a column is as long as its table
+                    guard id != 0, id != nullId, id < limit else { return }
+                    let pos = Int(owners[k])  // trap-ok: as above
+                    let base = pos &* width
+                    let at = base &+ Int(id)
+                    tallies[at] &+= 1  // trap-ok: pos < n, id < width
+                    let leader = Int(leaders[pos])  // trap-ok: pos < n
+                    if leader == 0 || tallies[at] >= tallies[base &+ leader] { leaders[pos] = UInt8(truncatingIfNeeded: id) }  // trap-ok: leader < width
+                }
+                (self.tallies, self.leaders) = (tallies, leaders)
             } else if !tallies.isEmpty {
                 var tallies = self.tallies, tallyRows = self.tallyRows
                 (self.tallies, self.tallyRows) = ([], [])
+                if tallyRows.isEmpty { tallyRows = Array(repeating: 0, count: tallies.count) }
                 let width = valueLimit
                 // In one time-ordered table the latest row is the latest event; otherwise times decide.
                 var tallyTimes = self.tallyTimes
@@ -359,13 +388,27 @@ struct Accumulator {
                 (self.keys, self.keyPositions) = ([], [])
                 let withRows = kind == .mostFrequent
                 let most = t.count &- max(0, min(from, t.count))
-                keys.reserveCapacity(keys.count &+ most)
+                if withRows { keys.reserveCapacity(keys.count &+ most) }
                 keyPositions.reserveCapacity(keyPositions.count &+ most)
-                Self.selected(t, pass, passStart, from, range, owners) { k, _ in
-                    let id = column[k]  // trap-ok: a column is as long as its table
-                    guard id != 0, id != nullId else { return }
-                    keyPositions.append(owners[k])  // trap-ok: as above
-                    keys.append(withRows ? UInt64(id) << 32 | UInt64(rows[k]) : UInt64(id))  // trap-ok: as above
+                if withRows {
+                    Self.selected(t, pass, passStart, from, range, owners) { k, _ in
+                        let id = column[k]  // trap-ok: a column is as long as its table
+                        guard id != 0, id != nullId else { return }
+                        keyPositions.append(owners[k])  // trap-ok: as above
+                        keys.append(UInt64(id) << 32 | UInt64(rows[k]))  // trap-ok: as above
+                    }
+                } else {
+                    // Distinct counts need the value ids only.
+                    var ids = self.ids
+                    self.ids = []
+                    ids.reserveCapacity(ids.count &+ most)
+                    Self.selected(t, pass, passStart, from, range, owners) { k, _ in
+                        let id = column[k]  // trap-ok: a column is as long as its table
+                        guard id != 0, id != nullId else { return }
+                        keyPositions.append(owners[k])  // trap-ok: as above
+                        ids.append(id)
+                    }
+                    self.ids = ids
                 }
                 (self.keys, self.keyPositions) = (keys, keyPositions)
             }
@@ -374,10 +417,14 @@ struct Accumulator {
             var picks = self.picks
             self.picks = []
             let nullId = self.nullId, first = kind == .firstValue, tableRows = t.rows
-            Self.selected(t, pass, passStart, from, range, owners) { k, time in
+            // In time order, a position's first value met from the deciding end decides this table: the rest are skipped.
+            let ordered = t.timeOrdered
+            var done = ordered ? [UInt64](repeating: 0, count: (n &+ 63) / 64) : []
+            Self.selected(t, pass, passStart, from, range, owners, backward: ordered && !first) { k, time in
                 let id = column[k]  // trap-ok: a column is as long as its table
                 guard id != 0, id != nullId else { return }
                 let pos = Int(owners[k])  // trap-ok: as above
+                if ordered, Self.mark(&done, pos) { return }
                 let r = tableRows[k]  // trap-ok: as above
                 let p = picks[pos]  // trap-ok: as above
                 let better = first ? (time, r) < (p.time, p.row) : (time, r) > (p.time, p.row)
@@ -395,14 +442,15 @@ struct Accumulator {
         return (ta, a) > (tb, b)
     }
 
-    /// The keys grouped by position (a counting sort, each group in the order
-    /// met): position `p`'s are `start[p] ..< start[p + 1]`.
-    private func groupedByPosition() -> (start: [UInt32], keys: [UInt64]) {
+    /// Keys (one per entry of ``keyPositions``) grouped by position (a
+    /// counting sort, each group in the order met): position `p`'s are
+    /// `start[p] ..< start[p + 1]`.
+    private func groupedByPosition<K: FixedWidthInteger>(_ keys: [K]) -> (start: [UInt32], keys: [K]) {
         var start = [UInt32](repeating: 0, count: n &+ 1)
         for p in keyPositions where Int(p) < n { start[Int(p) &+ 1] &+= 1 }  // trap-ok: checked
         for p in 0..<n { start[p &+ 1] &+= start[p] }  // trap-ok: p + 1 ≤ n
         var next = Array(start[0..<n])
-        var grouped = [UInt64](repeating: 0, count: Int(start[n]))  // trap-ok: n + 1 starts
+        var grouped = [K](repeating: 0, count: Int(start[n]))  // trap-ok: n + 1 starts
         for (p, key) in zip(keyPositions, keys) where Int(p) < n {
             grouped[Int(next[Int(p)])] = key  // trap-ok: next[p] < start[p + 1] ≤ count
             next[Int(p)] &+= 1  // trap-ok: checked
@@ -452,21 +500,27 @@ struct Accumulator {
                 for pos in 0..<min(n, masks.count) { out[pos] = Double(masks[pos].nonzeroBitCount) }  // trap-ok: checked
                 return .numbers(out)
             }
-            var (start, grouped) = groupedByPosition()
+            // Each position's values met once: a value counts when its stamp is not yet the position's.
+            let (start, grouped) = groupedByPosition(ids)
+            var stamps = [UInt32](repeating: 0, count: valueLimit)
             for pos in 0..<n {
-                let r = Int(start[pos])..<Int(start[pos &+ 1])  // trap-ok: n + 1 starts
-                Self.sortSmall(&grouped, r)
-                var previous = UInt64.max
+                let mark = UInt32(truncatingIfNeeded: pos &+ 1)
                 var c = 0
-                for i in r where grouped[i] != previous {  // trap-ok: a range of grouped
+                for i in Int(start[pos])..<Int(start[pos &+ 1]) {  // trap-ok: n + 1 starts
+                    let v = Int(grouped[i])  // trap-ok: a range of grouped
+                    guard v < stamps.count, stamps[v] != mark else { continue }  // trap-ok: checked
+                    stamps[v] = mark  // trap-ok: checked
                     c &+= 1
-                    previous = grouped[i]  // trap-ok: as above
                 }
                 out[pos] = Double(c)  // trap-ok: pos < n
             }
             return .numbers(out)
         case .mostFrequent:
             var ids = [UInt32](repeating: 0, count: n)
+            if !leaders.isEmpty {
+                for pos in 0..<min(n, leaders.count) { ids[pos] = UInt32(leaders[pos]) }  // trap-ok: checked
+                return .values(path: valuesSource, ids: ids)
+            }
             // Per position: the value with most events; ties to the one whose last event is latest.
             if !tallies.isEmpty {
                 let width = valueLimit
@@ -488,7 +542,7 @@ struct Accumulator {
                 }
                 return .values(path: valuesSource, ids: ids)
             }
-            var (start, grouped) = groupedByPosition()
+            var (start, grouped) = groupedByPosition(keys)
             for pos in 0..<n {
                 // By value, then row: one value's events together.
                 let range = Int(start[pos])..<Int(start[pos &+ 1])  // trap-ok: n + 1 starts

@@ -22,6 +22,9 @@ struct ProfileTable: Sendable {
     private(set) var slotsOf: [[Slot]] = []
     /// The position owning each slot's events, or ``none``.
     private(set) var ownerOfSlot: [UInt32] = []
+    /// The slots whose owner changed since ``clearOwnerChanges()``; `nil`
+    /// when there were too many to list (every owner must be read again).
+    private(set) var ownerChanges: [Slot]? = []
 
     /// The attribute paths the definitions test, and for each a column of
     /// value ids + 1 by position (0: missing).
@@ -80,11 +83,15 @@ struct ProfileTable: Sendable {
         if slots != slotsOf[pos] {  // trap-ok: pos < count
             for s in slotsOf[pos] where Int(s) < ownerOfSlot.count && ownerOfSlot[Int(s)] == UInt32(pos) {  // trap-ok: checked
                 ownerOfSlot[Int(s)] = Self.none  // trap-ok: checked
+                noteOwnerChange(s)
             }
             if let top = slots.last, Int(top) >= ownerOfSlot.count {
                 ownerOfSlot.append(contentsOf: repeatElement(Self.none, count: Int(top) + 1 - ownerOfSlot.count))
             }
-            for s in slots { ownerOfSlot[Int(s)] = UInt32(pos) }  // trap-ok: grown above
+            for s in slots where ownerOfSlot[Int(s)] != UInt32(pos) {  // trap-ok: grown above
+                ownerOfSlot[Int(s)] = UInt32(pos)  // trap-ok: as above
+                noteOwnerChange(s)
+            }
             slotsOf[pos] = slots  // trap-ok: pos < count
         }
         for (k, path) in attributePaths.enumerated() {
@@ -111,6 +118,7 @@ struct ProfileTable: Sendable {
         alive[pos] = false
         for s in slotsOf[pos] where Int(s) < ownerOfSlot.count && ownerOfSlot[Int(s)] == p {  // trap-ok: pos < count; checked
             ownerOfSlot[Int(s)] = Self.none  // trap-ok: checked
+            noteOwnerChange(s)
         }
         slotsOf[pos] = []  // trap-ok: pos < count
         for k in attributeColumns.indices { attributeColumns[k][pos] = 0 }  // trap-ok: columns are count long
@@ -118,6 +126,17 @@ struct ProfileTable: Sendable {
         free.append(p)
         return pos
     }
+
+    /// Past this many listed changes, owners are read again from scratch.
+    static let ownerChangesListed = 1 << 16
+
+    private mutating func noteOwnerChange(_ slot: Slot) {
+        guard ownerChanges != nil else { return }
+        if ownerChanges?.count ?? 0 >= Self.ownerChangesListed { ownerChanges = nil } else { ownerChanges?.append(slot) }
+    }
+
+    /// Starts listing owner changes afresh (those listed were taken into account).
+    mutating func clearOwnerChanges() { ownerChanges = [] }
 
     /// The owner position of a slot, or ``none``.
     @inline(__always)
