@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "RapportAudience", package: root),
                 .product(name: "RapportIngest", package: root),
                 .product(name: "RapportDemo", package: root),
+                "Workload",
             ],
             path: "Benchmarks/Audience",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -104,6 +104,16 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    let visible = BenchmarkMetric.custom("ack to visible (µs)")
+    Benchmark("Segments: an order visible in its profile's traits and segments after acknowledgement (server pipeline, 50 segments + 20 traits, 20,000 demo customers)",
+              configuration: .init(metrics: [visible], maxDuration: .seconds(120), maxIterations: 1)) { benchmark in
+        let history = Workload.demo(customers: 20_000)
+        let n = try await withTaskExecutorPreference(ThreadExecutor.shared) {
+            try await runRealTime(history, events: 5_000, metric: visible, benchmark)
+        }
+        precondition(n == 5_000)
+    }
+
     Benchmark("Decode only: 200k demo messages in 100-message batches", configuration: config) { benchmark in
         let decoder = MessageDecoder()
         for _ in benchmark.scaledIterations {
