@@ -42,30 +42,47 @@ func runServerPipeline(_ w: Workload, durability: SQLiteStore.Durability, _ benc
     guard let key = created?.writeKeys["web"] else { return 0 }
     benchmark.startMeasurement()
     defer { benchmark.stopMeasurement() }
-    let appended = try await withThrowingTaskGroup(of: Int.self) { group in
-        group.addTask { try await engine.writer.run(); return 0 }
-        group.addTask { try await engine.projection.run(); return 0 }
-        let total = try await withThrowingTaskGroup(of: Int.self) { clients in
-            for client in 0..<32 {
-                clients.addTask {
-                    var n = 0
-                    for i in stride(from: client, to: w.bodies.count, by: 32) {
-                        n += try await engine.ingest(body: w.bodies[i], endpoint: .batch, headerKey: key).accepted
-                    }
-                    return n
-                }
-            }
-            return try await clients.reduce(0, +)
-        }
-        let last = try await store.lastSeq()
-        while await engine.projector.applied < last { try await Task.sleep(for: .milliseconds(5)) }
-        engine.writer.close()
-        engine.projection.stop()
-        try await group.waitForAll()
-        return total
+    let appended = try await serving(engine) {
+        try await sendFromClients(w, engine: engine, store: store, key: key)
     }
     try await store.close()
     return appended
+}
+
+/// Runs `body` while the engine's `EventWriter` and `ProjectionService` run
+/// as they do in `rapport serve`, then stops them.
+func serving<T: Sendable>(_ engine: Engine, _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await engine.writer.run() }
+        group.addTask { try await engine.projection.run() }
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        engine.writer.close()
+        engine.projection.stop()
+        try await group.waitForAll()
+        return try result.get()
+    }
+}
+
+/// Sends every body of `w` through `Engine.ingest` (`/v1/batch`) from 32
+/// concurrent clients, then waits until the projection has applied all that
+/// was appended. Returns the messages accepted.
+func sendFromClients(_ w: Workload, engine: Engine, store: SQLiteStore, key: String) async throws -> Int {
+    let total = try await withThrowingTaskGroup(of: Int.self) { clients in
+        for client in 0..<32 {
+            clients.addTask {
+                var n = 0
+                for i in stride(from: client, to: w.bodies.count, by: 32) {
+                    n += try await engine.ingest(body: w.bodies[i], endpoint: .batch, headerKey: key).accepted
+                }
+                return n
+            }
+        }
+        return try await clients.reduce(0, +)
+    }
+    let last = try await store.lastSeq()
+    while await engine.projector.applied < last { try await Task.sleep(for: .milliseconds(5)) }
+    return total
 }
 
 let benchmarks: @Sendable () -> Void = {

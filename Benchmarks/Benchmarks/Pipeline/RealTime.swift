@@ -29,22 +29,9 @@ func runRealTime(_ w: Workload, events: Int, metric: BenchmarkMetric, _ benchmar
     for s in AudienceDefinitions.segments {
         try await engine.saveDefinition(workspaceId: ws.id, kind: .segment, name: s.name, body: s.text)
     }
-    let measured = try await withThrowingTaskGroup(of: Int.self) { group in
-        group.addTask { try await engine.writer.run(); return 0 }
-        group.addTask { try await engine.projection.run(); return 0 }
+    let measured = try await serving(engine) {
         // The history, from 32 clients at once.
-        try await withThrowingTaskGroup(of: Void.self) { clients in
-            for client in 0..<32 {
-                clients.addTask {
-                    for i in stride(from: client, to: w.bodies.count, by: 32) {
-                        _ = try await engine.ingest(body: w.bodies[i], endpoint: .batch, headerKey: key)
-                    }
-                }
-            }
-            try await clients.waitForAll()
-        }
-        let last = try await store.lastSeq()
-        while await engine.projector.applied < last { try await Task.sleep(for: .milliseconds(5)) }
+        _ = try await sendFromClients(w, engine: engine, store: store, key: key)
         // Customers with orders and a user id, picked at random (seeded).
         let buyers = await engine.projector.segmentMembers(workspaceId: ws.id, segment: "orders_2plus") ?? []
         var customers: [(ProfileID, String)] = []
@@ -76,9 +63,6 @@ func runRealTime(_ w: Workload, events: Int, metric: BenchmarkMetric, _ benchmar
             benchmark.measurement(metric, micros)
             n += 1
         }
-        engine.writer.close()
-        engine.projection.stop()
-        try await group.waitForAll()
         return n
     }
     try await store.close()
