@@ -42,16 +42,21 @@ struct ColumnarEvaluator {
         reference = ConditionEvaluator(now: now)
     }
 
-    /// The event names whose tables the definitions read (every table when `nil`: some read any event).
-    static func tablesRead(traits: [ComputedTrait], segments: [SegmentDefinition]) -> Set<String>? {
-        var names: Set<String?> = []
-        for t in traits { names.insert(t.expression.filter.name) }
-        var keys: Set<FigureKey> = [], sequences: Set<SequenceTest> = []
+    /// The figures and sequences the definitions need.
+    static func needed(traits: [ComputedTrait], segments: [SegmentDefinition]) -> (figures: Set<FigureKey>, sequences: Set<SequenceTest>) {
+        var keys = Set(traits.map { FigureKey($0.expression) })
+        var sequences: Set<SequenceTest> = []
         for s in segments {
             collectFigures(s.condition, into: &keys)
             collectSequences(s.condition, into: &sequences)
         }
-        for k in keys { names.insert(k.filter.name) }
+        return (keys, sequences)
+    }
+
+    /// The event names whose tables the definitions read (every table when `nil`: some read any event).
+    static func tablesRead(traits: [ComputedTrait], segments: [SegmentDefinition]) -> Set<String>? {
+        let (keys, sequences) = needed(traits: traits, segments: segments)
+        var names = Set(keys.map(\.filter.name))
         for q in sequences { names.formUnion([q.first.name, q.second.name]) }
         return names.contains(nil) ? nil : Set(names.compactMap { $0 })
     }
@@ -59,13 +64,7 @@ struct ColumnarEvaluator {
     /// The computed traits' columns and the segments' members, in the order given
     /// (segments after those they refer to).
     mutating func run(traits: [ComputedTrait], segments: [SegmentDefinition]) -> (traits: [TraitColumn], segments: [Bits]) {
-        var keys: Set<FigureKey> = []
-        for t in traits { keys.insert(FigureKey(t.expression)) }
-        var sequences: Set<SequenceTest> = []
-        for s in segments {
-            Self.collectFigures(s.condition, into: &keys)
-            Self.collectSequences(s.condition, into: &sequences)
-        }
+        let (keys, sequences) = Self.needed(traits: traits, segments: segments)
         let scanner = FigureScanner(index: index, table: table, now: now, owners: owners)
         self.scanner = scanner
         computeFigures(keys, sequences: sequences, scanner: scanner)
@@ -132,8 +131,8 @@ struct ColumnarEvaluator {
         case .numbers:
             let xs = trait.numbers
             // With no attribute of that name, a profile without the trait's value is missing it.
-            if let fast = NumberTest(test), column == nil { return numbers(xs, fast, missing: missing) }
             if let fast = NumberTest(test) {
+                if column == nil { return numbers(xs, fast, missing: missing) }
                 return Bits.select(within: table.alive) { pos in
                     let x = pos < xs.count ? xs[pos] : .nan  // trap-ok: checked
                     return x.isNaN ? byAttribute(pos) : fast.passes(x)
