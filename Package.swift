@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RapportDemo", targets: ["RapportDemo"]),
         .library(name: "RapportEngine", targets: ["RapportEngine"]),
         .library(name: "RapportAudience", targets: ["RapportAudience"]),
+        .library(name: "RapportInsights", targets: ["RapportInsights"]),
         .library(name: "RapportServer", targets: ["RapportServer"]),
     ],
     dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
         .target(name: "RapportIdentity", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
         .target(name: "RapportDemo", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
         .target(name: "RapportAudience", dependencies: ["RapportCore"], swiftSettings: swiftSettings),
+        .target(name: "RapportInsights", dependencies: ["RapportCore", "RapportAudience"], swiftSettings: swiftSettings),
         .target(
             name: "RapportStore",
             dependencies: [
@@ -73,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer", "RapportEngine", "RapportAudience", "RapportIngest",
+                "RapportServer", "RapportEngine", "RapportAudience", "RapportInsights", "RapportIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -87,6 +89,9 @@ let package = Package(
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
         .testTarget(
             name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RapportInsightsTests", dependencies: ["RapportInsights", "RapportAudience", "RapportIngest", "RapportCore"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine", "RapportAudience"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RapportServerTests",

@@ -39,12 +39,25 @@ let package = Package(
             path: "Benchmarks/Audience",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // The seeded demo workload both executables use.
+        .executableTarget(
+            name: "Insights",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RapportInsights", package: root),
+                .product(name: "RapportAudience", package: root),
+                "Workload",
+            ],
+            path: "Benchmarks/Insights",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The seeded demo workload and the CDNOW data the executables use.
         .target(
             name: "Workload",
             dependencies: [
                 .product(name: "RapportDemo", package: root),
                 .product(name: "RapportEngine", package: root),
+                .product(name: "RapportAudience", package: root),
+                .product(name: "RapportIngest", package: root),
             ],
             path: "Benchmarks/Workload"
         ),

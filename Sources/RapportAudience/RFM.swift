@@ -150,83 +150,31 @@ public enum RFM {
     /// The figures of every customer with a purchase on or before `asOfDay`.
     ///
     /// Linear but for three radix sorts of one 64-bit key per customer
-    /// (figure and position packed together): customers are numbered through
-    /// a direct table when their ids are dense, as profile ids are, and
-    /// through a sort otherwise; distinct days are counted within each
-    /// customer's purchases, bucketed by customer.
+    /// (figure and position packed together): distinct days are counted
+    /// within each customer's purchases, bucketed by customer
+    /// (``Purchases/grouped(throughDay:)``).
     public static func compute(_ purchases: Purchases, asOfDay: Int) -> Table {
         let asOf = Int32(clamping: asOfDay)
-        let ids = purchases.customers, days = purchases.days, amounts = purchases.cents
-        let n = ids.count
-        guard n == days.count, n == amounts.count else { return Table() }
-        // 1. Each purchase's customer number (-1: after the as-of day), in ascending order of id.
-        var number = [Int32](repeating: -1, count: n)
-        var customers: [Int64] = []
-        var minId = Int64.max, maxId = Int64.min, kept = 0
-        for i in 0..<n where days[i] <= asOf {  // trap-ok: i < n, counts checked
-            kept += 1
-            minId = min(minId, ids[i])  // trap-ok: same
-            maxId = max(maxId, ids[i])  // trap-ok: same
-        }
-        guard kept > 0 else { return Table() }
-        let (span, spanOverflow) = maxId.subtractingReportingOverflow(minId)
-        if !spanOverflow, span < Int64(kept) * 4 + 4_096 {
-            // Dense ids: a slot per possible id.
-            var slot = [Int32](repeating: -1, count: Int(span) + 1)
-            for i in 0..<n where days[i] <= asOf { slot[Int(ids[i] &- minId)] = 0 }  // trap-ok: minId ≤ id ≤ maxId
-            var next: Int32 = 0
-            for s in slot.indices where slot[s] == 0 {  // trap-ok: s in slot.indices
-                slot[s] = next  // trap-ok: same
-                next += 1
-                customers.append(minId &+ Int64(s))
-            }
-            for i in 0..<n where days[i] <= asOf { number[i] = slot[Int(ids[i] &- minId)] }  // trap-ok: as above
-        } else {
-            // Sparse ids: sort them (sign bit flipped, so the unsigned order is the signed one).
-            var keys: [UInt64] = []
-            keys.reserveCapacity(kept)
-            for i in 0..<n where days[i] <= asOf { keys.append(UInt64(bitPattern: ids[i]) ^ (1 << 63)) }  // trap-ok
-            RadixSort.sort(&keys)
-            var byId: [Int64: Int32] = [:]
-            for key in keys {
-                let id = Int64(bitPattern: key ^ (1 << 63))
-                if customers.last != id {
-                    byId[id] = Int32(customers.count)
-                    customers.append(id)
-                }
-            }
-            for i in 0..<n where days[i] <= asOf { number[i] = byId[ids[i]] ?? -1 }  // trap-ok: i < n
-        }
-        let m = customers.count
-        // 2. Last day, total and number of purchases per customer.
+        var grouped = purchases.grouped(throughDay: asOfDay)
+        let m = grouped.count
+        guard m > 0 else { return Table() }
+        // Last day, total and distinct days per customer.
         var last = [Int32](repeating: .min, count: m)
         var total = [Int64](repeating: 0, count: m)
-        var start = [Int](repeating: 0, count: m + 1)
-        for i in 0..<n {
-            let c = Int(number[i])  // trap-ok: i < n
-            guard c >= 0 else { continue }
-            last[c] = max(last[c], days[i])  // trap-ok: 0 ≤ c < m
-            total[c] = saturatingAdd(total[c], amounts[i])  // trap-ok: same
-            start[c + 1] += 1  // trap-ok: same
-        }
-        for c in 0..<m { start[c + 1] += start[c] }  // trap-ok: c + 1 ≤ m
-        // 3. Distinct days: each customer's days side by side, then counted.
-        var bucket = [Int32](repeating: 0, count: kept)
-        var fill = start
-        for i in 0..<n {
-            let c = Int(number[i])  // trap-ok: i < n
-            guard c >= 0 else { continue }
-            bucket[fill[c]] = days[i]  // trap-ok: fill[c] < start[c + 1] ≤ kept
-            fill[c] += 1  // trap-ok: 0 ≤ c < m
-        }
         var frequency = [Int32](repeating: 0, count: m)
-        bucket.withUnsafeMutableBufferPointer { b in
+        let start = grouped.start, amounts = grouped.cents
+        grouped.days.withUnsafeMutableBufferPointer { b in
             for c in 0..<m {
                 let range = start[c]..<start[c + 1]  // trap-ok: c + 1 ≤ m
+                for i in range {
+                    last[c] = max(last[c], b[i])  // trap-ok: c < m; i within the buckets
+                    total[c] = saturatingAdd(total[c], amounts[i])  // trap-ok: same
+                }
                 frequency[c] = Int32(truncatingIfNeeded: distinctCount(UnsafeMutableBufferPointer(rebasing: b[range])))  // trap-ok
             }
         }
-        // 4. Scores.
+        let customers = grouped.customers
+        // Scores.
         var recency = [Int32](repeating: 0, count: m)
         for c in 0..<m { recency[c] = Int32(clamping: Int64(asOf) - Int64(last[c])) }  // trap-ok: c < m
         var table = Table()
@@ -290,7 +238,7 @@ public enum RFM {
     }
 
     /// Saturating, and once saturated it stays so: the total cannot depend on the order of purchases.
-    static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+    public static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
         if a == .max || a == .min { return a }
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b > 0 ? .max : .min) : sum

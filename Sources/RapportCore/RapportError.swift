@@ -34,6 +34,8 @@ public struct RapportError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notFound = Code("not_found")
         public static let conflict = Code("conflict")
         public static let unavailable = Code("unavailable")
+        /// A model or report cannot be computed from the data at hand (too little of it, or no solution).
+        public static let insufficientData = Code("insufficient_data")
         public static let storage = Code("storage_error")
         public static let configuration = Code("invalid_configuration")
     }

@@ -211,3 +211,39 @@ def test_cluster_refuses_bad_options(workdir):
     assert bad.returncode != 0 and "k must be" in bad.stderr
     bad = run_cli("cluster", "--transactions", sample, "--format", "cdnow", "--transform", "log,sqrt,log", check=False)
     assert bad.returncode != 0 and "--transform" in bad.stderr
+
+
+INSIGHTS = os.path.join(HERE, "..", "RapportInsightsTests", "Fixtures")
+
+
+def test_clv_of_the_cdnow_sample_equals_lifetimes():
+    out = run_cli("clv", "--transactions", os.path.join(INSIGHTS, "CDNOW_sample.txt"), "--format", "cdnow",
+                  "--calibration-end", "1997-09-30", "--horizon-months", "12", "--discount-monthly", "0.01")
+    # The published estimates (Fader, Hardie & Lee 2005) on standard error.
+    assert "r=0.2426 alpha=4.4136 a=0.7929 b=2.4259 log-likelihood=-9582.43" in out.stderr
+    assert "p=6.2496 q=3.7442 gamma=15.4435" in out.stderr
+    got = {r["customer"]: r for r in csv.DictReader(io.StringIO(out.stdout))}
+    with open(os.path.join(INSIGHTS, "cdnow-sample-clv-lifetimes.csv")) as f:
+        expected = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    assert len(got) == len(expected) == 2357
+    for e in expected:
+        g = got[e["customer"]]
+        assert int(g["x"]) == int(e["frequency"])
+        assert abs(float(g["T"]) - float(e["T"])) < 1e-4
+        assert abs(float(g["monetary"]) - float(e["monetary_value"])) < 1e-4
+        # lifetimes stops its fit at a looser tolerance: the figures agree to its precision.
+        assert abs(float(g["p_alive"]) - float(e["p_alive"])) < 2e-5
+        assert abs(float(g["expected_purchases"]) - float(e["expected_12m"])) < 2e-5 * max(1, float(e["expected_12m"]))
+        assert abs(float(g["expected_spend"]) - float(e["expected_spend"])) < 1e-3
+        assert abs(float(g["clv"]) - float(e["clv_12m_calendar"])) < 0.011 + 1e-4 * float(e["clv_12m_calendar"])
+    assert got["4"]["holdout_purchases"] == "1"
+
+
+def test_clv_refuses_what_it_cannot_fit(workdir):
+    path = os.path.join(workdir, "once.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("customer,date,amount\nA,2024-01-03,10\nB,2024-01-05,7\n")
+    one_time = run_cli("clv", "--transactions", path, "--calibration-end", "2024-02-01", check=False)
+    assert one_time.returncode != 0 and "repeat purchase" in one_time.stderr
+    bad = run_cli("clv", "--transactions", path, "--discount-monthly", "-2", check=False)
+    assert bad.returncode != 0 and "--discount-monthly" in bad.stderr
