@@ -90,7 +90,11 @@ let package = Package(
         .testTarget(
             name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "RapportInsightsTests", dependencies: ["RapportInsights", "RapportAudience", "RapportIngest", "RapportCore"],
+            name: "RapportInsightsTests",
+            dependencies: [
+                "RapportInsights", "RapportAudience", "RapportIngest", "RapportCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "RapportEngineTests", dependencies: ["RapportEngine", "RapportAudience"], resources: [.copy("Fixtures")]),
         .testTarget(
