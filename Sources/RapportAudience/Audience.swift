@@ -62,13 +62,13 @@ public struct Audience: Sendable {
     public private(set) var traits: [ComputedTrait] = []
     /// In evaluation order: every segment after those it refers to.
     public private(set) var segments: [SegmentDefinition] = []
-    private(set) var table = ProfileTable()
+    var table = ProfileTable()
     /// Members of each segment (as ``segments``), by profile position.
     private var memberBits: [Bits] = []
     /// Each computed trait's values (as ``traits``), by profile position.
     private var traitColumns: [TraitColumn] = []
     /// Each event's owner position, kept between full re-evaluations.
-    private var owners = OwnerColumns()
+    var owners = OwnerColumns()
     /// The definitions read attributes or tags the table does not hold yet:
     /// every live profile must be given again (``refresh(all:now:)``).
     public private(set) var needsProfiles = false

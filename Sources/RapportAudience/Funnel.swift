@@ -1,0 +1,358 @@
+import RapportCore
+
+/// How a funnel's steps must follow each other.
+public enum FunnelOrder: String, Sendable, CaseIterable, Codable {
+    /// In order; other events may come between the steps.
+    case sequential
+    /// In order, each step the profile's very next event after the one before.
+    case strict
+    /// In any order, all within the window.
+    case any
+}
+
+/// A funnel: ordered steps (events with optional `where` conditions), a
+/// conversion window from the first step, and the time range in which the
+/// first step counts.
+public struct FunnelQuery: Sendable, Hashable {
+    public var steps: [EventFilter]
+    /// Milliseconds from the first step within which the last must follow.
+    public var window: Int64
+    public var order: FunnelOrder
+    /// First steps count from `from` up to, not including, `to`; later steps up to `to` plus the window.
+    public var from: Int64
+    public var to: Int64
+
+    public init(steps: [EventFilter], window: Int64, order: FunnelOrder = .sequential, from: Int64, to: Int64) {
+        self.steps = steps
+        self.window = window
+        self.order = order
+        self.from = from
+        self.to = to
+    }
+
+    /// What is wrong with the query, if anything.
+    public var problem: String? {
+        if steps.isEmpty || steps.count > Self.maxSteps { return "a funnel has 1 to \(Self.maxSteps) steps" }
+        if window <= 0 { return "the conversion window must be positive" }
+        if from >= to { return "the time range is empty (from must be before to)" }
+        return nil
+    }
+
+    public static let maxSteps = 16
+
+    /// The end of the time in which later steps count.
+    var end: Int64 {
+        let (e, o) = to.addingReportingOverflow(window)
+        return o ? .max : e
+    }
+}
+
+/// Every profile's way through a funnel, by position (the audience's profile table).
+public struct FunnelPaths: Sendable, Equatable {
+    public var steps: Int
+    public var ids: [ProfileID]
+    /// Per position: the steps done (0: did not enter; k: steps 1 … k), 0 for positions of no live profile.
+    public var reached: [UInt8]
+    /// Per position × step: when each step was done in the attempt counted (`Int64.min`: not done).
+    public var times: [Int64]
+    /// Per position: the index row of the attempt's first step (`UInt32.max`: none).
+    public var entryRows: [UInt32]
+
+    public init(steps: Int, ids: [ProfileID]) {
+        self.steps = steps
+        self.ids = ids
+        reached = Array(repeating: 0, count: ids.count)
+        times = Array(repeating: .min, count: ids.count * steps)
+        entryRows = Array(repeating: .max, count: ids.count)
+    }
+
+    /// Position `pos`'s step times (as many as its steps done).
+    public func stepTimes(_ pos: Int) -> ArraySlice<Int64> {
+        guard pos >= 0, pos < reached.count else { return [] }
+        return times[pos * steps ..< pos * steps + Int(reached[pos])]  // trap-ok: reached ≤ steps
+    }
+}
+
+extension Audience {
+    /// Every live profile's way through `query`'s funnel, over the index.
+    ///
+    /// In order (`sequential`), the step tables are read once, merged in
+    /// (time, log) order, keeping per profile and step the latest start of an
+    /// attempt that got that far (a later start leaves more of the window) —
+    /// the furthest step any attempt reaches within the window is the
+    /// profile's. `any` keeps each step's latest time instead; `strict`, and
+    /// a profile whose events are not met in (time, log) order (logged late),
+    /// are worked out from the profile's history.
+    public mutating func funnel(_ query: FunnelQuery) throws(ConditionError) -> FunnelPaths {
+        if let problem = query.problem { throw ConditionError(.invalidFunnel, problem) }
+        var names = ColumnarEvaluator.tablesRead(traits: traits, segments: segments)
+        if names != nil {
+            for s in query.steps { if let n = s.name { names?.insert(n) } else { names = nil; break } }
+        }
+        owners.update(index: index, table: table, names: names)
+        table.clearOwnerChanges()
+        var scan = FunnelScan(index: index, table: table, owners: owners.columns, query: query)
+        return scan.run()
+    }
+}
+
+extension ConditionError.Code {
+    /// A funnel that is not one: no steps, too many, an empty range or window.
+    public static let invalidFunnel = ConditionError.Code(rawValue: "invalid_funnel")
+}
+
+/// The work of ``Audience/funnel(_:)``.
+struct FunnelScan {
+    let index: AudienceIndex
+    let table: ProfileTable
+    let owners: [[UInt32]]
+    let query: FunnelQuery
+    let filters: [RowFilter]
+    let steps: Int
+    var out: FunnelPaths
+
+    init(index: AudienceIndex, table: ProfileTable, owners: [[UInt32]], query: FunnelQuery) {
+        self.index = index
+        self.table = table
+        self.owners = owners
+        self.query = query
+        let reference = ConditionEvaluator(now: query.to)
+        filters = query.steps.map { RowFilter($0, index: index, evaluator: reference) }
+        steps = query.steps.count
+        out = FunnelPaths(steps: query.steps.count, ids: table.ids)
+    }
+
+    mutating func run() -> FunnelPaths {
+        if query.order == .strict || query.steps.contains(where: { $0.name == nil }) {
+            // Every event of the profile matters (or any event is a step): histories.
+            for pos in entrants() { walkHistory(pos) }
+            return out
+        }
+        let disordered = mergedPass()
+        for pos in disordered.positions where table.alive[pos] { walkHistory(pos) }
+        return out
+    }
+
+    // MARK: The merged pass
+
+    /// One name's events that pass some step: their ordinals' step masks.
+    struct Source {
+        var table: NameTable
+        var owners: [UInt32]
+        var from: Int
+        var end: Int
+        /// Per ordinal from `from`: the steps it passes, a bit each.
+        var masks: [UInt32]
+    }
+
+    /// The step tables merged in (time, log) order; returns the positions met out of that order.
+    mutating func mergedPass() -> Bits {
+        let n = table.count
+        var disordered = Bits(count: n)
+        var sources: [Source] = []
+        var byName: [UInt32: Int] = [:]
+        for (k, step) in query.steps.enumerated() {
+            guard let name = step.name, let id = index.names.existing(name), Int(id) < index.tables.count,
+                  Int(id) < owners.count else { continue }
+            let t = index.tables[Int(id)]  // trap-ok: checked
+            let own = owners[Int(id)]  // trap-ok: checked
+            guard own.count == t.count else { continue }
+            let from = t.firstOrdinal(notBefore: query.from)
+            let test = step.condition.map { RowTest($0, index: index, evaluator: ConditionEvaluator(now: query.to)) }
+            let pass = RowTest.passes(test, table: t, nameId: Int(id), from: from, owners: own)
+            let s: Int
+            if let existing = byName[id] {
+                s = existing
+            } else {
+                s = sources.count
+                byName[id] = s
+                sources.append(Source(table: t, owners: own, from: from, end: min(t.count, from + pass.count),
+                                      masks: Array(repeating: 0, count: pass.count)))
+            }
+            for (j, p) in pass.enumerated() where p { sources[s].masks[j] |= 1 << UInt32(k) }  // trap-ok: one mask per ordinal from `from`
+        }
+        guard !sources.isEmpty else { return disordered }
+        // Per position: the latest start of an attempt at each step (`Int64.min`: none), and its step times (a row each).
+        let stride = steps
+        var start = [Int64](repeating: .min, count: n * stride)
+        var attempt = [Int64](repeating: .min, count: n * stride * stride)
+        var entry = [UInt32](repeating: .max, count: n * stride)
+        var lastTime = [Int64](repeating: .min, count: n)
+        var lastRow = [UInt32](repeating: 0, count: n)
+        let window = query.window, from = query.from, to = query.to, end = query.end
+        let any = query.order == .any
+        var heads = sources.map(\.from)
+        while true {
+            // The earliest head in (time, row) order.
+            var pick = -1
+            var best: (Int64, UInt32) = (.max, .max)
+            for (s, h) in heads.enumerated() where h < sources[s].end {  // trap-ok: heads parallel sources
+                let key = (sources[s].table.times[h], sources[s].table.rows[h])  // trap-ok: h < end ≤ count
+                if key < best {
+                    best = key
+                    pick = s
+                }
+            }
+            guard pick >= 0 else { break }
+            let h = heads[pick]  // trap-ok: pick < count
+            heads[pick] += 1  // trap-ok: same
+            let (time, row) = best
+            if time >= end {
+                // Past the end: so is the rest of a table in time order.
+                if sources[pick].table.timeOrdered { heads[pick] = sources[pick].end }  // trap-ok: same
+                continue
+            }
+            let mask = sources[pick].masks[h - sources[pick].from]  // trap-ok: from ≤ h < end
+            guard mask != 0 else { continue }
+            let pos = Int(sources[pick].owners[h])  // trap-ok: h < count; passing ordinals have live owners < n
+            guard pos < n else { continue }
+            if (time, row) < (lastTime[pos], lastRow[pos]) { disordered[pos] = true }  // trap-ok: pos < n
+            (lastTime[pos], lastRow[pos]) = (time, row)  // trap-ok: same
+            let base = pos * stride
+            if any {
+                // The latest time of each step; the window ending now holds the steps done since now − window.
+                for k in 0..<stride where mask & (1 << UInt32(k)) != 0 && (k > 0 || (time >= from && time < to)) {
+                    start[base + k] = time  // trap-ok: k < stride
+                    if k == 0 { entry[base] = row }  // trap-ok: as above
+                }
+                var done = 0
+                while done < stride, start[base + done] != .min, time - start[base + done] <= window { done += 1 }  // trap-ok: done < stride
+                if done > Int(out.reached[pos]) {  // trap-ok: pos < n
+                    out.reached[pos] = UInt8(done)  // trap-ok: same
+                    for k in 0..<done { out.times[base + k] = start[base + k] }  // trap-ok: k < stride
+                    out.entryRows[pos] = entry[base]  // trap-ok: pos < n
+                }
+                continue
+            }
+            // Later steps first, so that one event does not do two steps.
+            var k = stride - 1
+            while k >= 0 {
+                if mask & (1 << UInt32(k)) != 0 {
+                    if k == 0 {
+                        if time >= from && time < to && time > start[base] {  // trap-ok: base < n × stride
+                            start[base] = time  // trap-ok: same
+                            attempt[base * stride] = time  // trap-ok: same
+                            entry[base] = row  // trap-ok: same
+                        }
+                    } else {
+                        let s = start[base + k - 1]  // trap-ok: 1 ≤ k < stride
+                        if s != .min, time - s <= window, s > start[base + k] {  // trap-ok: same
+                            start[base + k] = s  // trap-ok: same
+                            entry[base + k] = entry[base + k - 1]  // trap-ok: same
+                            let into = (base + k) * stride, from = (base + k - 1) * stride
+                            for j in 0..<k { attempt[into + j] = attempt[from + j] }  // trap-ok: j < k < stride
+                            attempt[into + k] = time  // trap-ok: same
+                        }
+                    }
+                }
+                k -= 1
+            }
+        }
+        // Each position's furthest step, with that attempt's times.
+        for pos in 0..<n where table.alive[pos] && !disordered[pos] && !any {
+            let base = pos * stride
+            var k = stride - 1
+            while k >= 0, start[base + k] == .min { k -= 1 }  // trap-ok: 0 ≤ k < stride
+            guard k >= 0 else { continue }
+            out.reached[pos] = UInt8(k + 1)  // trap-ok: pos < n
+            for j in 0...k { out.times[base + j] = attempt[(base + k) * stride + j] }  // trap-ok: j ≤ k < stride
+            out.entryRows[pos] = entry[base + k]  // trap-ok: same
+        }
+        return disordered
+    }
+
+    // MARK: Histories
+
+    /// The positions with a first step in the range.
+    func entrants() -> [Int] {
+        var found = Bits(count: table.count)
+        guard let first = filters.first else { return [] }
+        for (slot, rows) in index.bySlot.enumerated() where Int(slot) < table.ownerOfSlot.count {
+            let pos = Int(table.ownerOfSlot[slot])  // trap-ok: checked
+            guard pos < table.count, !found[pos] else { continue }
+            for r in rows {
+                let t = index.time(Int(r))
+                if t >= query.from, t < query.to, first.passes(Int(r), index) {
+                    found[pos] = true
+                    break
+                }
+            }
+        }
+        return found.positions.filter { table.alive[$0] }
+    }
+
+    /// Works out one position from its history, in (time, log) order.
+    mutating func walkHistory(_ pos: Int) {
+        guard pos < table.slotsOf.count else { return }
+        let rows = index.rows(ofSlots: table.slotsOf[pos], nameId: nil)  // trap-ok: checked
+        let result = FunnelWalk.walk(rows.map { r in
+            let row = Int(r)
+            var mask: UInt32 = 0
+            for (k, f) in filters.enumerated() where f.passes(row, index) { mask |= 1 << UInt32(k) }
+            return FunnelWalk.Event(time: index.time(row), row: r, mask: mask)
+        }, query: query)
+        let base = pos * steps
+        out.reached[pos] = UInt8(result.times.count)  // trap-ok: pos < count
+        for k in 0..<steps { out.times[base + k] = k < result.times.count ? result.times[k] : .min }  // trap-ok: k < steps
+        out.entryRows[pos] = result.entry  // trap-ok: pos < count
+    }
+}
+
+/// One profile's way through a funnel, from its events in (time, log) order.
+enum FunnelWalk {
+    struct Event {
+        var time: Int64
+        var row: UInt32
+        /// The steps the event passes, a bit each.
+        var mask: UInt32
+    }
+
+    /// The furthest attempt's step times and its first step's row.
+    static func walk(_ events: [Event], query: FunnelQuery) -> (times: [Int64], entry: UInt32) {
+        let steps = query.steps.count
+        let window = query.window, end = query.end
+        func inRange(_ t: Int64) -> Bool { t >= query.from && t < query.to }
+        var best: [Int64] = [], bestEntry = UInt32.max
+        switch query.order {
+        case .sequential, .strict:
+            // Per step: the attempt that got that far with the latest start (its times and entry row).
+            var attempts: [(times: [Int64], entry: UInt32)?] = Array(repeating: nil, count: steps)
+            for e in events where e.time < end {
+                var next = query.order == .strict ? Array(repeating: nil, count: steps) : attempts
+                for k in stride(from: steps - 1, through: 0, by: -1) where e.mask & (1 << UInt32(k)) != 0 {
+                    if k == 0 {
+                        if inRange(e.time), (next[0]?.times.first ?? .min) < e.time || query.order == .strict {  // trap-ok: steps ≥ 1
+                            next[0] = ([e.time], e.row)  // trap-ok: same
+                        }
+                    } else if let a = attempts[k - 1], let s = a.times.first, e.time - s <= window,  // trap-ok: 1 ≤ k < steps
+                              (next[k]?.times.first ?? .min) < s || query.order == .strict {  // trap-ok: k < steps
+                        next[k] = (a.times + [e.time], a.entry)  // trap-ok: same
+                    }
+                }
+                attempts = next
+                for k in stride(from: steps - 1, through: 0, by: -1) {
+                    if let a = attempts[k], a.times.count > best.count {  // trap-ok: k < steps
+                        best = a.times
+                        bestEntry = a.entry
+                    }
+                }
+            }
+        case .any:
+            var latest = [Int64](repeating: .min, count: steps)
+            var entry = UInt32.max
+            for e in events where e.time < end {
+                for k in 0..<steps where e.mask & (1 << UInt32(k)) != 0 && (k > 0 || inRange(e.time)) {
+                    latest[k] = e.time  // trap-ok: k < steps
+                    if k == 0 { entry = e.row }
+                }
+                var done = 0
+                while done < steps, latest[done] != .min, e.time - latest[done] <= window { done += 1 }  // trap-ok: done < steps
+                if done > best.count {
+                    best = Array(latest[0..<done])
+                    bestEntry = entry
+                }
+            }
+        }
+        return (best, bestEntry)
+    }
+}
