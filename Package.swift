@@ -52,6 +52,7 @@ let package = Package(
             name: "RapportEngine",
             dependencies: [
                 "RapportCore", "RapportIngest", "RapportIdentity", "RapportStore", "RapportDemo", "RapportAudience",
+                "RapportInsights",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "RapportServer",
             dependencies: [
-                "RapportEngine", "RapportAudience",
+                "RapportEngine", "RapportAudience", "RapportInsights",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

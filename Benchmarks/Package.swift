@@ -32,6 +32,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RapportAudience", package: root),
+                .product(name: "RapportInsights", package: root),
                 .product(name: "RapportIngest", package: root),
                 .product(name: "RapportDemo", package: root),
                 "Workload",

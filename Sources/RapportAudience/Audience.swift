@@ -64,7 +64,7 @@ public struct Audience: Sendable {
     public private(set) var segments: [SegmentDefinition] = []
     var table = ProfileTable()
     /// Members of each segment (as ``segments``), by profile position.
-    private var memberBits: [Bits] = []
+    var memberBits: [Bits] = []
     /// Each computed trait's values (as ``traits``), by profile position.
     private var traitColumns: [TraitColumn] = []
     /// Each event's owner position, kept between full re-evaluations.

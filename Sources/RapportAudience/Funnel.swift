@@ -84,6 +84,11 @@ extension Audience {
     /// a profile whose events are not met in (time, log) order (logged late),
     /// are worked out from the profile's history.
     public mutating func funnel(_ query: FunnelQuery) throws(ConditionError) -> FunnelPaths {
+        try funnel(query, workers: nil)
+    }
+
+    /// The same, with the merged pass split over `workers` (by default, the cores, for large tables).
+    mutating func funnel(_ query: FunnelQuery, workers: Int?) throws(ConditionError) -> FunnelPaths {
         if let problem = query.problem { throw ConditionError(.invalidFunnel, problem) }
         var names = ColumnarEvaluator.tablesRead(traits: traits, segments: segments)
         if names != nil {
@@ -92,6 +97,7 @@ extension Audience {
         owners.update(index: index, table: table, names: names)
         table.clearOwnerChanges()
         var scan = FunnelScan(index: index, table: table, owners: owners.columns, query: query)
+        scan.workers = workers.map { max(1, $0) }
         return scan.run()
     }
 }
@@ -110,6 +116,8 @@ struct FunnelScan {
     let filters: [RowFilter]
     let steps: Int
     var out: FunnelPaths
+    /// Workers for the merged pass; `nil`: as many as the cores, for large tables.
+    var workers: Int?
 
     init(index: AudienceIndex, table: ProfileTable, owners: [[UInt32]], query: FunnelQuery) {
         self.index = index
@@ -136,7 +144,7 @@ struct FunnelScan {
     // MARK: The merged pass
 
     /// One name's events that pass some step: their ordinals' step masks.
-    struct Source {
+    struct Source: Sendable {
         var table: NameTable
         var owners: [UInt32]
         var from: Int
@@ -146,11 +154,16 @@ struct FunnelScan {
     }
 
     /// The step tables merged in (time, log) order; returns the positions met out of that order.
+    ///
+    /// Each core takes the positions of its own residue (position mod the
+    /// number of workers): every worker reads all the step events, but
+    /// keeps and updates the state of its positions only.
     mutating func mergedPass() -> Bits {
         let n = table.count
         var disordered = Bits(count: n)
         var sources: [Source] = []
         var byName: [UInt32: Int] = [:]
+        let reference = ConditionEvaluator(now: query.to)
         for (k, step) in query.steps.enumerated() {
             guard let name = step.name, let id = index.names.existing(name), Int(id) < index.tables.count,
                   Int(id) < owners.count else { continue }
@@ -158,7 +171,7 @@ struct FunnelScan {
             let own = owners[Int(id)]  // trap-ok: checked
             guard own.count == t.count else { continue }
             let from = t.firstOrdinal(notBefore: query.from)
-            let test = step.condition.map { RowTest($0, index: index, evaluator: ConditionEvaluator(now: query.to)) }
+            let test = step.condition.map { RowTest($0, index: index, evaluator: reference) }
             let pass = RowTest.passes(test, table: t, nameId: Int(id), from: from, owners: own)
             let s: Int
             if let existing = byName[id] {
@@ -169,34 +182,72 @@ struct FunnelScan {
                 sources.append(Source(table: t, owners: own, from: from, end: min(t.count, from + pass.count),
                                       masks: Array(repeating: 0, count: pass.count)))
             }
-            for (j, p) in pass.enumerated() where p { sources[s].masks[j] |= 1 << UInt32(k) }  // trap-ok: one mask per ordinal from `from`
+            let bit = UInt32(1) << UInt32(k)
+            sources[s].masks.withUnsafeMutableBufferPointer { m in
+                for (j, p) in pass.enumerated() where p { m[j] |= bit }  // trap-ok: one mask per ordinal from `from`
+            }
         }
-        guard !sources.isEmpty else { return disordered }
-        // Per position: the latest start of an attempt at each step (`Int64.min`: none), and its step times (a row each).
-        let stride = steps
-        var start = [Int64](repeating: .min, count: n * stride)
-        var attempt = [Int64](repeating: .min, count: n * stride * stride)
-        var entry = [UInt32](repeating: .max, count: n * stride)
-        var lastTime = [Int64](repeating: .min, count: n)
-        var lastRow = [UInt32](repeating: 0, count: n)
+        guard !sources.isEmpty, n > 0 else { return disordered }
+        let workers = self.workers ?? min(Parallel.workers, max(1, n / 4_096))
+        let steps = self.steps, query = self.query, merged = sources
+        let parts = Parallel.map(Array(0..<workers), cost: { _ in 1 }) { w in
+            Self.scan(merged, positions: n, steps: steps, query: query, worker: w, of: workers)
+        }
+        for (w, part) in parts.enumerated() {
+            for (i, done) in part.reached.enumerated() where done > 0 {
+                let pos = i * workers + w
+                guard pos < n, table.alive[pos] else { continue }
+                out.reached[pos] = done  // trap-ok: pos < n
+                for k in 0..<Int(done) { out.times[pos * steps + k] = part.times[i * steps + k] }  // trap-ok: k < done ≤ steps
+                out.entryRows[pos] = part.entries[i]  // trap-ok: one per local position
+            }
+            for pos in part.disordered where pos < n { disordered[pos] = true }
+        }
+        return disordered
+    }
+
+    /// What one worker found for its positions (local index i: position i × workers + worker).
+    struct Part: Sendable {
+        var reached: [UInt8]
+        var times: [Int64]
+        var entries: [UInt32]
+        var disordered: [Int]
+    }
+
+    /// One worker's merged pass.
+    static func scan(_ sources: [Source], positions n: Int, steps: Int, query: FunnelQuery, worker w: Int, of workers: Int) -> Part {
+        let m = (n - w + workers - 1) / workers
+        // Per local position, one record: last time, last row (to see events out of order), then the latest
+        // start of an attempt at each step (`Int64.min`: none).
+        let width = 2 + steps
+        var state = [Int64](repeating: .min, count: m * width)
+        // Per local position and step: that attempt's step times and entry row.
+        var attempt = [Int64](repeating: .min, count: m * steps * steps)
+        var entry = [UInt32](repeating: .max, count: m * steps)
+        var part = Part(reached: Array(repeating: 0, count: m), times: Array(repeating: .min, count: m * steps),
+                        entries: Array(repeating: .max, count: m), disordered: [])
         let window = query.window, from = query.from, to = query.to, end = query.end
         let any = query.order == .any
         var heads = sources.map(\.from)
+        var isDisordered = [Bool](repeating: false, count: m)
         while true {
             // The earliest head in (time, row) order.
             var pick = -1
-            var best: (Int64, UInt32) = (.max, .max)
-            for (s, h) in heads.enumerated() where h < sources[s].end {  // trap-ok: heads parallel sources
-                let key = (sources[s].table.times[h], sources[s].table.rows[h])  // trap-ok: h < end ≤ count
-                if key < best {
-                    best = key
+            var bestTime = Int64.max, bestRow = UInt32.max
+            for s in 0..<sources.count {
+                let h = heads[s]  // trap-ok: heads parallel sources
+                guard h < sources[s].end else { continue }  // trap-ok: same
+                let t = sources[s].table.times[h], r = sources[s].table.rows[h]  // trap-ok: h < end ≤ count
+                if t < bestTime || (t == bestTime && r < bestRow) {
+                    bestTime = t
+                    bestRow = r
                     pick = s
                 }
             }
             guard pick >= 0 else { break }
             let h = heads[pick]  // trap-ok: pick < count
-            heads[pick] += 1  // trap-ok: same
-            let (time, row) = best
+            heads[pick] = h + 1  // trap-ok: same
+            let time = bestTime, row = bestRow
             if time >= end {
                 // Past the end: so is the rest of a table in time order.
                 if sources[pick].table.timeOrdered { heads[pick] = sources[pick].end }  // trap-ok: same
@@ -205,60 +256,69 @@ struct FunnelScan {
             let mask = sources[pick].masks[h - sources[pick].from]  // trap-ok: from ≤ h < end
             guard mask != 0 else { continue }
             let pos = Int(sources[pick].owners[h])  // trap-ok: h < count; passing ordinals have live owners < n
-            guard pos < n else { continue }
-            if (time, row) < (lastTime[pos], lastRow[pos]) { disordered[pos] = true }  // trap-ok: pos < n
-            (lastTime[pos], lastRow[pos]) = (time, row)  // trap-ok: same
-            let base = pos * stride
+            guard pos < n, pos % workers == w else { continue }
+            let i = pos / workers
+            let base = i * width
+            let r64 = Int64(row)
+            if time < state[base] || (time == state[base] && r64 < state[base + 1]) { isDisordered[i] = true }  // trap-ok: i < m
+            state[base] = time  // trap-ok: base + 1 < m × width
+            state[base + 1] = r64  // trap-ok: same
+            let s0 = base + 2
             if any {
                 // The latest time of each step; the window ending now holds the steps done since now − window.
-                for k in 0..<stride where mask & (1 << UInt32(k)) != 0 && (k > 0 || (time >= from && time < to)) {
-                    start[base + k] = time  // trap-ok: k < stride
-                    if k == 0 { entry[base] = row }  // trap-ok: as above
+                for k in 0..<steps where mask & (1 << UInt32(k)) != 0 && (k > 0 || (time >= from && time < to)) {
+                    state[s0 + k] = time  // trap-ok: k < steps
+                    if k == 0 { entry[i * steps] = row }  // trap-ok: i < m
                 }
                 var done = 0
-                while done < stride, start[base + done] != .min, time - start[base + done] <= window { done += 1 }  // trap-ok: done < stride
-                if done > Int(out.reached[pos]) {  // trap-ok: pos < n
-                    out.reached[pos] = UInt8(done)  // trap-ok: same
-                    for k in 0..<done { out.times[base + k] = start[base + k] }  // trap-ok: k < stride
-                    out.entryRows[pos] = entry[base]  // trap-ok: pos < n
+                while done < steps, state[s0 + done] != .min, time - state[s0 + done] <= window { done += 1 }  // trap-ok: done < steps
+                if done > Int(part.reached[i]) {  // trap-ok: i < m
+                    part.reached[i] = UInt8(done)  // trap-ok: same
+                    for k in 0..<done { part.times[i * steps + k] = state[s0 + k] }  // trap-ok: k < steps
+                    part.entries[i] = entry[i * steps]  // trap-ok: i < m
                 }
                 continue
             }
             // Later steps first, so that one event does not do two steps.
-            var k = stride - 1
-            while k >= 0 {
-                if mask & (1 << UInt32(k)) != 0 {
-                    if k == 0 {
-                        if time >= from && time < to && time > start[base] {  // trap-ok: base < n × stride
-                            start[base] = time  // trap-ok: same
-                            attempt[base * stride] = time  // trap-ok: same
-                            entry[base] = row  // trap-ok: same
-                        }
-                    } else {
-                        let s = start[base + k - 1]  // trap-ok: 1 ≤ k < stride
-                        if s != .min, time - s <= window, s > start[base + k] {  // trap-ok: same
-                            start[base + k] = s  // trap-ok: same
-                            entry[base + k] = entry[base + k - 1]  // trap-ok: same
-                            let into = (base + k) * stride, from = (base + k - 1) * stride
-                            for j in 0..<k { attempt[into + j] = attempt[from + j] }  // trap-ok: j < k < stride
-                            attempt[into + k] = time  // trap-ok: same
-                        }
+            var bits = mask
+            while bits != 0 {
+                let k = UInt32.bitWidth - 1 - bits.leadingZeroBitCount
+                bits &= ~(UInt32(1) << UInt32(k))
+                if k == 0 {
+                    if time >= from && time < to && time > state[s0] {  // trap-ok: s0 < m × width
+                        state[s0] = time  // trap-ok: same
+                        attempt[i * steps * steps] = time  // trap-ok: i < m
+                        entry[i * steps] = row  // trap-ok: same
+                    }
+                } else if k < steps {
+                    let s = state[s0 + k - 1]  // trap-ok: 1 ≤ k < steps
+                    if s != .min, time - s <= window, s > state[s0 + k] {  // trap-ok: same
+                        state[s0 + k] = s  // trap-ok: same
+                        let a = i * steps
+                        entry[a + k] = entry[a + k - 1]  // trap-ok: k < steps
+                        let into = (a + k) * steps, prior = (a + k - 1) * steps
+                        for j in 0..<k { attempt[into + j] = attempt[prior + j] }  // trap-ok: j < k < steps
+                        attempt[into + k] = time  // trap-ok: same
                     }
                 }
-                k -= 1
             }
         }
-        // Each position's furthest step, with that attempt's times.
-        for pos in 0..<n where table.alive[pos] && !disordered[pos] && !any {
-            let base = pos * stride
-            var k = stride - 1
-            while k >= 0, start[base + k] == .min { k -= 1 }  // trap-ok: 0 ≤ k < stride
+        for i in 0..<m {
+            if isDisordered[i] {  // trap-ok: i < m
+                part.disordered.append(i * workers + w)
+                part.reached[i] = 0  // trap-ok: same
+                continue
+            }
+            guard !any else { continue }
+            let s0 = i * width + 2
+            var k = steps - 1
+            while k >= 0, state[s0 + k] == .min { k -= 1 }  // trap-ok: 0 ≤ k < steps
             guard k >= 0 else { continue }
-            out.reached[pos] = UInt8(k + 1)  // trap-ok: pos < n
-            for j in 0...k { out.times[base + j] = attempt[(base + k) * stride + j] }  // trap-ok: j ≤ k < stride
-            out.entryRows[pos] = entry[base + k]  // trap-ok: same
+            part.reached[i] = UInt8(k + 1)  // trap-ok: i < m
+            for j in 0...k { part.times[i * steps + j] = attempt[(i * steps + k) * steps + j] }  // trap-ok: j ≤ k < steps
+            part.entries[i] = entry[i * steps + k]  // trap-ok: same
         }
-        return disordered
+        return part
     }
 
     // MARK: Histories

@@ -48,6 +48,7 @@ public func buildRouter(engine: Engine, configuration: ServerConfiguration = Ser
     TagController(engine: engine, auth: auth).addRoutes(to: router)
     LifecycleController(engine: engine, auth: auth).addRoutes(to: router)
     RFMController(engine: engine, auth: auth).addRoutes(to: router)
+    InsightsController(engine: engine, auth: auth).addRoutes(to: router)
     ClusterController(engine: engine, auth: auth).addRoutes(to: router)
     OpsController(engine: engine, registry: RapportMetrics.registry).addRoutes(to: router)
     ConsoleController(engine: engine).addRoutes(to: router)

@@ -77,6 +77,8 @@ import Testing
         for _ in 0..<25 {
             let q = Self.query(&r)
             let paths = try audience.funnel(q)
+            // The merged pass split over workers finds the same.
+            for workers in [2, 3] { #expect(try audience.funnel(q, workers: workers) == paths) }
             for v in views {
                 let pos = try #require(audience.table.position(of: v.id))
                 let history = audience.index.events(of: v.members, named: nil)

@@ -3,6 +3,7 @@ import Foundation
 import RapportAudience
 import RapportCore
 import RapportIngest
+import RapportInsights
 import Workload
 
 let benchmarks: @Sendable () -> Void = {
@@ -45,6 +46,27 @@ let benchmarks: @Sendable () -> Void = {
         AudienceBox(AudienceWorkload.shared, report: true)
     }
 
+    // The issue-4 target: < 1 s over the 50M events of 1,000,000 demo customers.
+    Benchmark("Funnel: 4 steps, 30-day window, over \(scale) demo customers' events", configuration: fullConfig) {
+        benchmark, box in
+        let day = Timestamp.millisPerDay
+        let steps = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
+        let query = FunnelQuery(steps: steps.map { EventFilter(name: $0) }, window: 30 * day, order: .sequential,
+                                from: box.now - 181 * day, to: box.now)
+        for _ in benchmark.scaledIterations {
+            let paths = try box.audience.funnel(query)
+            let report = FunnelReport(paths, labels: steps, trend: .week)
+            blackHole(report)
+            if !box.reported {
+                box.reported = true
+                var err = FileHandle.standardError
+                print("funnel: " + report.steps.map { "\($0.label) \($0.count)" }.joined(separator: " → "), to: &err)
+            }
+        }
+    } setup: {
+        AudienceBox(AudienceWorkload.shared, report: false)
+    }
+
     let realTimeConfig = Benchmark.Configuration(
         metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(30), maxIterations: 20_000)
 
@@ -68,6 +90,7 @@ final class AudienceBox: @unchecked Sendable {
     let order: JSONValue = .object(["revenue": .number(299), "payment_method": .string("alipay"), "currency": .string("CNY")])
     let context: JSONValue = .object(["library": .object(["name": .string("analytics-ios")])])
     private var state: UInt64 = 0x5EED
+    var reported = false
     private var minutes: Int64 = 0
 
     init(_ w: AudienceWorkload, report: Bool) {

@@ -1,0 +1,73 @@
+import RapportCore
+
+/// What reports read of an audience: events as (position, time) columns, and
+/// profiles by position.
+extension Audience {
+    /// The events passing `filter` (every event when `nil`) of live profiles,
+    /// before `end`, as columns: each event's owner position and time.
+    public mutating func occurrences(of filter: EventFilter?, before end: Int64 = .max) -> (positions: [UInt32], times: [Int64]) {
+        var names = ColumnarEvaluator.tablesRead(traits: traits, segments: segments)
+        if let name = filter?.name { names?.insert(name) } else { names = nil }
+        owners.update(index: index, table: table, names: names)
+        table.clearOwnerChanges()
+        let reference = ConditionEvaluator(now: end == .max ? 0 : end)
+        let test = filter?.condition.map { RowTest($0, index: index, evaluator: reference) }
+        var ids: [Int]
+        if let name = filter?.name {
+            ids = index.names.existing(name).map { [Int($0)] } ?? []
+        } else {
+            ids = Array(index.tables.indices)
+        }
+        ids = ids.filter { $0 < index.tables.count && $0 < owners.columns.count }
+        var positions: [UInt32] = [], times: [Int64] = []
+        for id in ids {
+            let t = index.tables[id], own = owners.columns[id]  // trap-ok: checked
+            guard own.count == t.count else { continue }
+            let pass = RowTest.passes(test, table: t, nameId: id, from: 0, owners: own)
+            positions.reserveCapacity(positions.count + pass.count)
+            times.reserveCapacity(times.count + pass.count)
+            for k in 0..<min(pass.count, t.count) where pass[k] && t.times[k] < end {  // trap-ok: checked
+                positions.append(own[k])  // trap-ok: k < count
+                times.append(t.times[k])  // trap-ok: same
+            }
+        }
+        return (positions, times)
+    }
+
+    /// The number of profile positions (live or not).
+    public var positionCount: Int { table.count }
+
+    /// The profile at a position, if it is live.
+    public func profile(at pos: Int) -> ProfileID? {
+        guard pos >= 0, pos < table.ids.count, table.alive[pos] else { return nil }
+        return table.ids[pos]  // trap-ok: checked
+    }
+
+    /// A live profile's position.
+    public func position(of id: ProfileID) -> Int? { table.position(of: id) }
+
+    /// Whether the profile at each position is in `segment`; `nil` if there is no such segment.
+    public func membership(of segment: String) -> [Bool]? {
+        guard let k = segments.firstIndex(where: { $0.name == segment }), k < memberBits.count else { return nil }
+        let bits = memberBits[k]  // trap-ok: checked
+        return (0..<table.count).map { bits[$0] }
+    }
+
+    /// Records every live profile in the table without evaluating anything: what reports need of an audience
+    /// without definitions (which keeps no table of its own as events arrive).
+    public mutating func recordProfiles(_ profiles: [AudienceProfile]) {
+        let given = Set(profiles.map(\.id))
+        for id in table.ids where table.position(of: id) != nil && !given.contains(id) { _ = table.remove(id) }
+        for p in profiles { table.set(p, index: index) }
+    }
+}
+
+extension AudienceIndex {
+    /// The value an event (by row) has at a registered path; `nil` if the path is not kept or the event lacks it.
+    public func value(row: Int, path: EventPath) -> JSONValue? {
+        guard let p = pathId(path), row >= 0, row < count, p < values.count else { return nil }
+        let id = Int(valueId(row, path: p))
+        guard id > 0, id <= values[p].items.count else { return nil }  // trap-ok: checked
+        return values[p].items[id - 1]  // trap-ok: checked
+    }
+}

@@ -1,0 +1,95 @@
+import RapportAudience
+import RapportCore
+import RapportInsights
+
+/// How a report splits its profiles.
+public enum ReportBreakdown: Sendable, Hashable {
+    /// By a profile trait's value (`city`, `source`); profiles without it as "(none)".
+    case trait(String)
+    /// In the segment or not.
+    case segment(String)
+    /// By a property of the funnel's entry event (`utm_campaign`, `context.channel`).
+    case property(EventPath)
+}
+
+/// Funnels and retention over a workspace's audience index.
+extension ProfileProjector {
+    /// The audience of a workspace ready for a report: the event paths the report reads registered (the index
+    /// rebuilt from the log if that is new), and every live profile in its table.
+    func reportAudience(workspaceId ws: WorkspaceID, paths: Set<EventPath>) async throws {
+        audiences[ws, default: Audience()].index.register(paths)
+        if audiences[ws]?.index.needsRebuild == true { audienceStale = true }
+        try await ensureAudienceIndex()
+        // An audience without definitions does not keep its table as events arrive: give it the profiles now.
+        if audiences[ws]?.isEmpty != false || audiences[ws]?.needsProfiles == true {
+            audiences[ws, default: Audience()].recordProfiles(liveProfiles(workspaceId: ws).map(audienceProfile))
+        }
+    }
+
+    /// A funnel's report, and every profile's way through it.
+    public func funnel(_ query: FunnelQuery, labels: [String], breakdown: ReportBreakdown?, trend: CalendarPeriod?,
+                       offsetMinutes: Int, workspaceId ws: WorkspaceID) async throws -> (FunnelReport, FunnelPaths) {
+        var paths = Set<EventPath>()
+        for s in query.steps { paths.formUnion(Condition.events(.did(s)).eventPathsReferred) }
+        if case .property(let p) = breakdown { paths.insert(p) }
+        try await reportAudience(workspaceId: ws, paths: paths)
+        guard var audience = audiences[ws] else { throw RapportError(.notFound, "no such workspace") }
+        let result = try audience.funnel(query)
+        audiences[ws] = audience
+        let group: ((Int) -> String?)?
+        switch breakdown {
+        case nil: group = nil
+        case .segment(let name):
+            guard let inside = audience.membership(of: name) else { throw RapportError(.notFound, "no segment \"\(name)\"") }
+            group = { pos in pos < inside.count && inside[pos] ? name : "not \(name)" }  // trap-ok: checked
+        case .trait(let name):
+            var labels: [Int: String] = [:]
+            for pos in result.reached.indices where result.reached[pos] > 0 {  // trap-ok: indices
+                guard let id = audience.profile(at: pos) else { continue }
+                labels[pos] = Self.label(graph.combined(id).traits[name]?.value)
+            }
+            group = { labels[$0] }
+        case .property(let path):
+            let index = audience.index
+            group = { pos in
+                guard pos < result.entryRows.count, result.entryRows[pos] != .max else { return nil }  // trap-ok: checked
+                return Self.label(index.value(row: Int(result.entryRows[pos]), path: path))  // trap-ok: checked
+            }
+        }
+        let report = FunnelReport(result, labels: labels, group: group, trend: trend, offsetMinutes: offsetMinutes)
+        return (report, result)
+    }
+
+    /// A cohort retention matrix: cohorts by the first `cohort` event (the first event of any kind when `nil`),
+    /// returns by `returns` events; only the members of `segment` when given.
+    public func retention(cohort: EventFilter?, returns: EventFilter, period: CalendarPeriod, periods: Int,
+                          mode: Retention.Mode, segment: String?, offsetMinutes: Int, lastDay: Int64?,
+                          workspaceId ws: WorkspaceID) async throws -> Retention.Matrix {
+        var paths = Condition.events(.did(returns)).eventPathsReferred
+        if let cohort { paths.formUnion(Condition.events(.did(cohort)).eventPathsReferred) }
+        try await reportAudience(workspaceId: ws, paths: paths)
+        guard var audience = audiences[ws] else { throw RapportError(.notFound, "no such workspace") }
+        let a = audience.occurrences(of: cohort)
+        let b = cohort == returns ? a : audience.occurrences(of: returns)
+        audiences[ws] = audience
+        var include: [Bool]?
+        if let segment {
+            guard let inside = audience.membership(of: segment) else { throw RapportError(.notFound, "no segment \"\(segment)\"") }
+            include = inside
+        }
+        return try Retention.matrix(
+            cohort: Retention.Events(customers: a.positions, times: a.times),
+            returns: Retention.Events(customers: b.positions, times: b.times),
+            customerCount: audience.positionCount, period: period, periods: periods, mode: mode, include: include,
+            lastDay: lastDay, offsetMinutes: offsetMinutes)
+    }
+
+    /// A value as a breakdown label: text as it is, anything else as JSON; "(none)" when missing.
+    static func label(_ v: JSONValue?) -> String {
+        switch v {
+        case nil, .null?: return "(none)"
+        case .string(let s)?: return s
+        case let v?: return String(decoding: v.serialized(), as: UTF8.self)
+        }
+    }
+}

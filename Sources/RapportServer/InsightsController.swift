@@ -1,0 +1,151 @@
+import Hummingbird
+import RapportAudience
+import RapportCore
+import RapportEngine
+import RapportInsights
+
+/// The admin API for reports: funnels and retention, answered from the
+/// workspace's index as they are asked.
+struct InsightsController {
+    let engine: Engine
+    let auth: TokenAuthenticator
+
+    func addRoutes(to router: Router<RapportRequestContext>) {
+        let group = router.group("/v1/insights")
+        group.post("funnel") { request, _ in try await funnel(request) }
+        group.post("retention") { request, _ in try await retention(request) }
+    }
+
+    /// `{"steps": ["Product Viewed", "\"Order Completed\" where revenue > 100"], "window_days": 30,
+    /// "order": "sequential|strict|any", "from": "2024-01-01", "to": "2024-01-31", "breakdown": "trait:city",
+    /// "trend": "day|week|month", "utc_offset_minutes": 480, "dropped_after": 2}`; `to` is the last day counted.
+    func funnel(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readStats, request)
+        let o = try await request.jsonObject()
+        let spec = try Self.funnelSpec(o, now: engine.clock.nowMillis())
+        let (report, paths) = try await engine.funnelReport(workspaceId: p.workspaceId, spec)
+        var body = Self.json(report)
+        if let k = try Self.integer(o, "dropped_after", in: 1...FunnelQuery.maxSteps) {
+            let dropped = FunnelReport.dropped(paths, afterStep: k)
+            body["dropped"] = .array(dropped.prefix(10_000).map { .string(String($0.rawValue)) })
+            body["dropped_count"] = .number(Double(dropped.count))
+        }
+        return JSONResponse.make(.object(body))
+    }
+
+    /// `{"cohort_event": "Sign Up" (or null: first seen), "return_event": "Order Completed", "period": "week",
+    /// "periods": 8, "mode": "bounded|unbounded", "segment": "vip", "utc_offset_minutes": 480}`.
+    func retention(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readStats, request)
+        let o = try await request.jsonObject()
+        var spec = RetentionSpec()
+        spec.cohortEvent = try Self.text(o, "cohort_event")
+        spec.returnEvent = try Self.text(o, "return_event")
+        if let v = try Self.text(o, "period") {
+            guard let period = CalendarPeriod(rawValue: v) else { throw RapportError(.invalidArgument, "period is day, week or month") }
+            spec.period = period
+        }
+        spec.periods = try Self.integer(o, "periods", in: 1...366) ?? spec.periods
+        if let v = try Self.text(o, "mode") {
+            guard let mode = Retention.Mode(rawValue: v) else { throw RapportError(.invalidArgument, "mode is bounded or unbounded") }
+            spec.mode = mode
+        }
+        spec.segment = try Self.text(o, "segment")
+        spec.offsetMinutes = try Self.integer(o, "utc_offset_minutes", in: -840...840) ?? 0
+        let m = try await engine.retentionReport(workspaceId: p.workspaceId, spec)
+        return JSONResponse.make(.object([
+            "period": .string(m.period.rawValue), "mode": .string(m.mode.rawValue),
+            "cohorts": .array(m.cohortStarts.indices.map { c in
+                .object([
+                    "start": .string(Self.date(m.cohortStarts[c])),  // trap-ok: indices
+                    "size": .number(Double(m.sizes[c])),  // trap-ok: parallel arrays
+                    "counts": .array(m.counts[c].map { $0.map { .number(Double($0)) } ?? .null }),  // trap-ok: same
+                ])
+            }),
+        ]))
+    }
+
+    // MARK: Reading the request
+
+    static let funnelKeys: Set<String> = ["steps", "window_days", "window_hours", "order", "from", "to", "breakdown", "trend",
+                                          "utc_offset_minutes", "dropped_after"]
+
+    static func funnelSpec(_ o: [String: JSONValue], now: Int64) throws -> FunnelSpec {
+        if let unknown = o.keys.sorted().first(where: { !funnelKeys.contains($0) }) {
+            throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
+        }
+        guard let steps = o["steps"]?.arrayValue, !steps.isEmpty, steps.count <= FunnelQuery.maxSteps else {
+            throw RapportError(.invalidArgument, "steps: 1 to \(FunnelQuery.maxSteps) events, each as text")
+        }
+        let texts = try steps.map { v in
+            guard let s = v.stringValue else { throw RapportError(.invalidArgument, "each step is text") }
+            return s
+        }
+        let offset = try integer(o, "utc_offset_minutes", in: -840...840) ?? 0
+        let day = Timestamp.millisPerDay, shift = Int64(offset) * 60_000
+        let to = try text(o, "to").map { try dayStart($0, "to") + day - shift } ?? now
+        let from = try text(o, "from").map { try dayStart($0, "from") - shift } ?? (to - 30 * day)
+        var spec = FunnelSpec(steps: texts, from: from, to: to)
+        spec.offsetMinutes = offset
+        if let days = try integer(o, "window_days", in: 1...3_650) { spec.windowMillis = Int64(days) * day }
+        if let hours = try integer(o, "window_hours", in: 1...87_600) { spec.windowMillis = Int64(hours) * 3_600_000 }
+        if let v = try text(o, "order") {
+            guard let order = FunnelOrder(rawValue: v) else { throw RapportError(.invalidArgument, "order is sequential, strict or any") }
+            spec.order = order
+        }
+        spec.breakdown = try text(o, "breakdown").map(Engine.breakdown)
+        if let v = try text(o, "trend") {
+            guard let period = CalendarPeriod(rawValue: v) else { throw RapportError(.invalidArgument, "trend is day, week or month") }
+            spec.trend = period
+        }
+        return spec
+    }
+
+    static func text(_ o: [String: JSONValue], _ key: String) throws -> String? {
+        guard let v = o[key], v != .null else { return nil }
+        guard let s = v.stringValue else { throw RapportError(.invalidArgument, "\(key) is text") }
+        return s
+    }
+
+    static func integer(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let v = o[key], v != .null else { return nil }
+        guard case .number(let d) = v, d.rounded() == d, d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+            throw RapportError(.invalidArgument, "\(key) is a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(d)
+    }
+
+    /// Midnight UTC of a date `YYYY-MM-DD`, in milliseconds.
+    static func dayStart(_ s: String, _ key: String) throws -> Int64 {
+        guard let ms = Timestamp.parseDate(s) else { throw RapportError(.invalidArgument, "\(key) is a date YYYY-MM-DD") }
+        return ms
+    }
+
+    static func date(_ day: Int64) -> String {
+        String(Timestamp.formatISO8601(day * Timestamp.millisPerDay).prefix(10))
+    }
+
+    // MARK: Writing the report
+
+    static func json(_ r: FunnelReport) -> [String: JSONValue] {
+        [
+            "steps": .array(r.steps.map { s in
+                .object([
+                    "label": .string(s.label), "count": .number(Double(s.count)), "conversion": .number(s.conversion),
+                    "step_conversion": .number(s.stepConversion), "dropped_after": .number(Double(s.droppedAfter)),
+                    "median_seconds": s.medianSeconds.map { .number($0) } ?? .null,
+                    "time_histogram": .array(s.timeHistogram.map { .number(Double($0)) }),
+                ])
+            }),
+            "time_buckets": .array(FunnelReport.timeBucketLabels.map { .string($0) }),
+            "groups": .array(r.groups.map { g in
+                .object(["label": .string(g.label), "counts": .array(g.counts.map { .number(Double($0)) }),
+                         "conversion": .number(g.conversion)])
+            }),
+            "trend": .array(r.trend.map { t in
+                .object(["start": .string(date(t.day)), "entered": .number(Double(t.entered)),
+                         "converted": .number(Double(t.converted)), "conversion": .number(t.conversion)])
+            }),
+        ]
+    }
+}
