@@ -161,34 +161,46 @@ struct FunnelScan {
     mutating func mergedPass() -> Bits {
         let n = table.count
         var disordered = Bits(count: n)
-        var sources: [Source] = []
+        // The step tables, one source per name with the steps it serves; the masks worked out on every core.
+        var planned: [Plan] = []
         var byName: [UInt32: Int] = [:]
         let reference = ConditionEvaluator(now: query.to)
         for (k, step) in query.steps.enumerated() {
             guard let name = step.name, let id = index.names.existing(name), Int(id) < index.tables.count,
-                  Int(id) < owners.count else { continue }
-            let t = index.tables[Int(id)]  // trap-ok: checked
-            let own = owners[Int(id)]  // trap-ok: checked
-            guard own.count == t.count else { continue }
-            let from = t.firstOrdinal(notBefore: query.from)
-            let test = step.condition.map { RowTest($0, index: index, evaluator: reference) }
-            let pass = RowTest.passes(test, table: t, nameId: Int(id), from: from, owners: own)
-            let s: Int
-            if let existing = byName[id] {
-                s = existing
+                  Int(id) < owners.count, owners[Int(id)].count == index.tables[Int(id)].count else { continue }  // trap-ok: checked
+            let test = step.condition.map { RowTest($0, index: self.index, evaluator: reference) }
+            if let s = byName[id] {
+                planned[s].steps.append(Plan.Step(bit: UInt32(1) << UInt32(k), test: test))  // trap-ok: s < planned.count
             } else {
-                s = sources.count
-                byName[id] = s
-                sources.append(Source(table: t, owners: own, from: from, end: min(t.count, from + pass.count),
-                                      masks: Array(repeating: 0, count: pass.count)))
-            }
-            let bit = UInt32(1) << UInt32(k)
-            sources[s].masks.withUnsafeMutableBufferPointer { m in
-                for (j, p) in pass.enumerated() where p { m[j] |= bit }  // trap-ok: one mask per ordinal from `from`
+                byName[id] = planned.count
+                planned.append(Plan(id: Int(id), steps: [Plan.Step(bit: UInt32(1) << UInt32(k), test: test)]))
             }
         }
+        let index = self.index, owners = self.owners, from = query.from, plans = planned
+        let sources: [Source] = Parallel.map(plans, cost: { (p: Plan) -> Int in p.id < index.tables.count ? index.tables[p.id].count : 0 }) { (plan: Plan) -> Source in  // trap-ok: checked
+            let t = index.tables[plan.id], own = owners[plan.id]  // trap-ok: checked when planned
+            let start = t.firstOrdinal(notBefore: from)
+            var masks = [UInt32](repeating: 0, count: t.count - start)
+            masks.withUnsafeMutableBufferPointer { m in
+                for step in plan.steps {
+                    let bit = step.bit
+                    if let test = step.test {
+                        let pass = RowTest.passes(test, table: t, nameId: plan.id, from: start, owners: own)
+                        for (j, ok) in pass.enumerated() where ok && j < m.count { m[j] |= bit }
+                    } else {
+                        // No condition: every event with a live owner.
+                        own.withUnsafeBufferPointer { o in
+                            for j in 0..<m.count where o[start + j] != ProfileTable.none { m[j] |= bit }  // trap-ok: start + j < count
+                        }
+                    }
+                }
+            }
+            return Source(table: t, owners: own, from: start, end: t.count, masks: masks)
+        }
         guard !sources.isEmpty, n > 0 else { return disordered }
-        let workers = self.workers ?? min(Parallel.workers, max(1, n / 4_096))
+        // A power of two, so that a position's worker and place are a mask and a shift.
+        let wanted = self.workers ?? min(Parallel.workers, max(1, n / 4_096))
+        let workers = 1 << (Int.bitWidth - 1 - max(1, wanted).leadingZeroBitCount)
         let steps = self.steps, query = self.query, merged = sources
         let parts = Parallel.map(Array(0..<workers), cost: { _ in 1 }) { w in
             Self.scan(merged, positions: n, steps: steps, query: query, worker: w, of: workers)
@@ -206,6 +218,16 @@ struct FunnelScan {
         return disordered
     }
 
+    /// A step table and the steps it serves.
+    struct Plan: Sendable {
+        struct Step: Sendable {
+            var bit: UInt32
+            var test: RowTest?
+        }
+        var id: Int
+        var steps: [Step]
+    }
+
     /// What one worker found for its positions (local index i: position i × workers + worker).
     struct Part: Sendable {
         var reached: [UInt8]
@@ -217,6 +239,7 @@ struct FunnelScan {
     /// One worker's merged pass.
     static func scan(_ sources: [Source], positions n: Int, steps: Int, query: FunnelQuery, worker w: Int, of workers: Int) -> Part {
         let m = (n - w + workers - 1) / workers
+        let shift = workers.trailingZeroBitCount, residue = workers - 1
         // Per local position, one record: last time, last row (to see events out of order), then the latest
         // start of an attempt at each step (`Int64.min`: none).
         let width = 2 + steps
@@ -256,8 +279,8 @@ struct FunnelScan {
             let mask = sources[pick].masks[h - sources[pick].from]  // trap-ok: from ≤ h < end
             guard mask != 0 else { continue }
             let pos = Int(sources[pick].owners[h])  // trap-ok: h < count; passing ordinals have live owners < n
-            guard pos < n, pos % workers == w else { continue }
-            let i = pos / workers
+            guard pos < n, pos & residue == w else { continue }
+            let i = pos >> shift
             let base = i * width
             let r64 = Int64(row)
             if time < state[base] || (time == state[base] && r64 < state[base + 1]) { isDisordered[i] = true }  // trap-ok: i < m

@@ -50,7 +50,12 @@ extension Engine {
         if !trimmed.contains("\""), !trimmed.lowercased().contains(" where "), trimmed != "any event" {
             return EventFilter(name: trimmed)
         }
-        let condition = try Condition.parse("did " + trimmed)
+        let condition: Condition
+        do {
+            condition = try Condition.parse("did " + trimmed)
+        } catch {
+            throw RapportError(.invalidArgument, "the step \"\(trimmed)\" does not parse: \(error.message)")
+        }
         guard case .events(let test) = condition, test.window == nil else {
             throw RapportError(.invalidArgument, "a step is an event with an optional where condition, not \"\(trimmed)\"")
         }

@@ -22,10 +22,10 @@ struct InsightsController {
     func funnel(_ request: Request) async throws -> Response {
         let p = try await auth.require(.readStats, request)
         let o = try await request.jsonObject()
-        let spec = try Self.funnelSpec(o, now: engine.clock.nowMillis())
+        let spec = try ReportRequests.funnelSpec(o, now: engine.clock.nowMillis())
         let (report, paths) = try await engine.funnelReport(workspaceId: p.workspaceId, spec)
-        var body = Self.json(report)
-        if let k = try Self.integer(o, "dropped_after", in: 1...FunnelQuery.maxSteps) {
+        var body = ReportRequests.json(report)
+        if let k = try ReportRequests.integer(o, "dropped_after", in: 1...FunnelQuery.maxSteps) {
             let dropped = FunnelReport.dropped(paths, afterStep: k)
             body["dropped"] = .array(dropped.prefix(10_000).map { .string(String($0.rawValue)) })
             body["dropped_count"] = .number(Double(dropped.count))
@@ -37,40 +37,20 @@ struct InsightsController {
     /// "periods": 8, "mode": "bounded|unbounded", "segment": "vip", "utc_offset_minutes": 480}`.
     func retention(_ request: Request) async throws -> Response {
         let p = try await auth.require(.readStats, request)
-        let o = try await request.jsonObject()
-        var spec = RetentionSpec()
-        spec.cohortEvent = try Self.text(o, "cohort_event")
-        spec.returnEvent = try Self.text(o, "return_event")
-        if let v = try Self.text(o, "period") {
-            guard let period = CalendarPeriod(rawValue: v) else { throw RapportError(.invalidArgument, "period is day, week or month") }
-            spec.period = period
-        }
-        spec.periods = try Self.integer(o, "periods", in: 1...366) ?? spec.periods
-        if let v = try Self.text(o, "mode") {
-            guard let mode = Retention.Mode(rawValue: v) else { throw RapportError(.invalidArgument, "mode is bounded or unbounded") }
-            spec.mode = mode
-        }
-        spec.segment = try Self.text(o, "segment")
-        spec.offsetMinutes = try Self.integer(o, "utc_offset_minutes", in: -840...840) ?? 0
+        let spec = try ReportRequests.retentionSpec(try await request.jsonObject())
         let m = try await engine.retentionReport(workspaceId: p.workspaceId, spec)
-        return JSONResponse.make(.object([
-            "period": .string(m.period.rawValue), "mode": .string(m.mode.rawValue),
-            "cohorts": .array(m.cohortStarts.indices.map { c in
-                .object([
-                    "start": .string(Self.date(m.cohortStarts[c])),  // trap-ok: indices
-                    "size": .number(Double(m.sizes[c])),  // trap-ok: parallel arrays
-                    "counts": .array(m.counts[c].map { $0.map { .number(Double($0)) } ?? .null }),  // trap-ok: same
-                ])
-            }),
-        ]))
+        return JSONResponse.make(ReportRequests.json(m))
     }
+}
 
+/// Report requests as JSON objects, read and answered the same way by the API and the CLI.
+public enum ReportRequests {
     // MARK: Reading the request
 
     static let funnelKeys: Set<String> = ["steps", "window_days", "window_hours", "order", "from", "to", "breakdown", "trend",
                                           "utc_offset_minutes", "dropped_after"]
 
-    static func funnelSpec(_ o: [String: JSONValue], now: Int64) throws -> FunnelSpec {
+    public static func funnelSpec(_ o: [String: JSONValue], now: Int64) throws -> FunnelSpec {
         if let unknown = o.keys.sorted().first(where: { !funnelKeys.contains($0) }) {
             throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
         }
@@ -127,7 +107,7 @@ struct InsightsController {
 
     // MARK: Writing the report
 
-    static func json(_ r: FunnelReport) -> [String: JSONValue] {
+    public static func json(_ r: FunnelReport) -> [String: JSONValue] {
         [
             "steps": .array(r.steps.map { s in
                 .object([
@@ -147,5 +127,41 @@ struct InsightsController {
                          "converted": .number(Double(t.converted)), "conversion": .number(t.conversion)])
             }),
         ]
+    }
+
+    /// `{"cohort_event": …, "return_event": …, "period": …, "periods": …, "mode": …, "segment": …, "utc_offset_minutes": …}`.
+    public static func retentionSpec(_ o: [String: JSONValue]) throws -> RetentionSpec {
+        let keys: Set<String> = ["cohort_event", "return_event", "period", "periods", "mode", "segment", "utc_offset_minutes"]
+        if let unknown = o.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
+        }
+        var spec = RetentionSpec()
+        spec.cohortEvent = try text(o, "cohort_event")
+        spec.returnEvent = try text(o, "return_event")
+        if let v = try text(o, "period") {
+            guard let period = CalendarPeriod(rawValue: v) else { throw RapportError(.invalidArgument, "period is day, week or month") }
+            spec.period = period
+        }
+        spec.periods = try integer(o, "periods", in: 1...366) ?? spec.periods
+        if let v = try text(o, "mode") {
+            guard let mode = Retention.Mode(rawValue: v) else { throw RapportError(.invalidArgument, "mode is bounded or unbounded") }
+            spec.mode = mode
+        }
+        spec.segment = try text(o, "segment")
+        spec.offsetMinutes = try integer(o, "utc_offset_minutes", in: -840...840) ?? 0
+        return spec
+    }
+
+    public static func json(_ m: Retention.Matrix) -> JSONValue {
+        .object([
+            "period": .string(m.period.rawValue), "mode": .string(m.mode.rawValue),
+            "cohorts": .array(m.cohortStarts.indices.map { c in
+                .object([
+                    "start": .string(date(m.cohortStarts[c])),  // trap-ok: indices
+                    "size": .number(Double(m.sizes[c])),  // trap-ok: parallel arrays
+                    "counts": .array(m.counts[c].map { $0.map { .number(Double($0)) } ?? .null }),  // trap-ok: same
+                ])
+            }),
+        ])
     }
 }

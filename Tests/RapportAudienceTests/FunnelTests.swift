@@ -78,7 +78,7 @@ import Testing
             let q = Self.query(&r)
             let paths = try audience.funnel(q)
             // The merged pass split over workers finds the same.
-            for workers in [2, 3] { #expect(try audience.funnel(q, workers: workers) == paths) }
+            for workers in [2, 4] { #expect(try audience.funnel(q, workers: workers) == paths) }
             for v in views {
                 let pos = try #require(audience.table.position(of: v.id))
                 let history = audience.index.events(of: v.members, named: nil)

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import RapportAudience
+import RapportCore
+import RapportEngine
+import RapportInsights
+import RapportServer
+
+/// `rapport report …`: funnels and retention of the data directory's workspace, as CSV or JSON.
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Funnel and retention reports of the workspace, as CSV or JSON (as the API answers).",
+        subcommands: [FunnelCommand.self, RetentionCommand.self])
+
+    struct FunnelCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "funnel",
+            abstract: "How many profiles did each step in order, dropped after it, and how long the steps took.",
+            discussion: """
+                Steps are events in the condition language's event form (docs/conditions.md): a name, or a \
+                quoted name with a where condition, e.g.
+                  rapport report funnel --step "Product Viewed" --step '"Order Completed" where revenue > 100'
+                """)
+        @OptionGroup var options: DataOptions
+        @Option(name: .customLong("step"), help: "A step (repeat, in order).") var steps: [String] = []
+        @Option(help: "The conversion window in days.") var windowDays = 30
+        @Option(help: "sequential, strict (each step the very next event) or any.") var order = "sequential"
+        @Option(help: "The first day entries count (YYYY-MM-DD); default 30 days before --to.") var from: String?
+        @Option(help: "The last day entries count (YYYY-MM-DD); default now.") var to: String?
+        @Option(help: "trait:NAME, segment:NAME, property:PATH or context:PATH.") var breakdown: String?
+        @Option(help: "Conversion per day, week or month of entry.") var trend: String?
+        @Option(help: "The zone of the dates, in minutes from UTC (480 for China).") var utcOffsetMinutes = 0
+        @Option(help: "csv or json.") var format = "csv"
+
+        func run() async throws {
+            guard format == "csv" || format == "json" else { throw ValidationError("--format is csv or json") }
+            var o: [String: JSONValue] = [
+                "steps": .array(steps.map { .string($0) }), "window_days": .number(Double(windowDays)),
+                "order": .string(order), "utc_offset_minutes": .number(Double(utcOffsetMinutes)),
+            ]
+            if let from { o["from"] = .string(from) }
+            if let to { o["to"] = .string(to) }
+            if let breakdown { o["breakdown"] = .string(breakdown) }
+            if let trend { o["trend"] = .string(trend) }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                let spec = try ReportRequests.funnelSpec(o, now: engine.clock.nowMillis())
+                let (report, _) = try await engine.funnelReport(workspaceId: ws, spec)
+                if format == "json" {
+                    print(String(decoding: JSONValue.object(ReportRequests.json(report)).serialized(), as: UTF8.self))
+                    return
+                }
+                print("step,label,count,conversion,step_conversion,dropped_after,median_seconds")
+                for (k, s) in report.steps.enumerated() {
+                    print("\(k + 1),\(RFMCommand.csvField(s.label)),\(s.count),\(s.conversion),\(s.stepConversion),"
+                          + "\(s.droppedAfter),\(s.medianSeconds.map { String($0) } ?? "")")
+                }
+                if !report.groups.isEmpty {
+                    print("\ngroup," + report.steps.indices.map { "step_\($0 + 1)" }.joined(separator: ",") + ",conversion")
+                    for g in report.groups {
+                        print(RFMCommand.csvField(g.label) + "," + g.counts.map(String.init).joined(separator: ",") + ",\(g.conversion)")
+                    }
+                }
+                if !report.trend.isEmpty {
+                    print("\nperiod_start,entered,converted,conversion")
+                    for t in report.trend {
+                        print("\(String(Timestamp.formatISO8601(t.day * Timestamp.millisPerDay).prefix(10))),\(t.entered),\(t.converted),\(t.conversion)")
+                    }
+                }
+            }
+        }
+    }
+
+    struct RetentionCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retention",
+            abstract: "Cohorts by their first cohort event, counted in each later period they did the return event.")
+        @OptionGroup var options: DataOptions
+        @Option(help: "The cohort event (default: the first event of any kind).") var cohortEvent: String?
+        @Option(help: "The return event (default: the cohort event).") var returnEvent: String?
+        @Option(help: "day, week or month.") var period = "week"
+        @Option(help: "How many periods after the cohort's.") var periods = 8
+        @Option(help: "bounded (in that period) or unbounded (in it or later).") var mode = "bounded"
+        @Option(help: "Only the members of this segment.") var segment: String?
+        @Option(help: "The zone of the periods, in minutes from UTC (480 for China).") var utcOffsetMinutes = 0
+        @Option(help: "csv or json.") var format = "csv"
+
+        func run() async throws {
+            guard format == "csv" || format == "json" else { throw ValidationError("--format is csv or json") }
+            var o: [String: JSONValue] = [
+                "period": .string(period), "periods": .number(Double(periods)), "mode": .string(mode),
+                "utc_offset_minutes": .number(Double(utcOffsetMinutes)),
+            ]
+            if let cohortEvent { o["cohort_event"] = .string(cohortEvent) }
+            if let returnEvent { o["return_event"] = .string(returnEvent) }
+            if let segment { o["segment"] = .string(segment) }
+            guard cohortEvent != nil || returnEvent != nil else {
+                throw ValidationError("give --return-event (or --cohort-event, which then is both)")
+            }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                let m = try await engine.retentionReport(workspaceId: ws, try ReportRequests.retentionSpec(o))
+                if format == "json" {
+                    print(String(decoding: ReportRequests.json(m).serialized(), as: UTF8.self))
+                    return
+                }
+                print("cohort_start,size," + (0...periods).map { "\(m.period.rawValue)_\($0)" }.joined(separator: ","))
+                for c in m.cohortStarts.indices {
+                    let start = String(Timestamp.formatISO8601(m.cohortStarts[c] * Timestamp.millisPerDay).prefix(10))
+                    print("\(start),\(m.sizes[c])," + m.counts[c].map { $0.map(String.init) ?? "" }.joined(separator: ","))
+                }
+            }
+        }
+    }
+}
