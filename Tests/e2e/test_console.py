@@ -337,3 +337,67 @@ def test_tag_manager_defines_a_tag_and_tags_customers_from_a_csv(browser, demo_s
     assert "门店会员" in browser.find_element(By.ID, "flash").text
     assert not browser.find_elements(By.CSS_SELECTOR, "tr[data-tag='门店会员']")
     assert requests.get(server.url + "/v1/tags/%E9%97%A8%E5%BA%97%E4%BC%9A%E5%91%98", headers=headers, timeout=10).status_code == 404
+
+
+def test_funnel_and_retention_pages_agree_with_the_api(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+    steps = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed"]
+
+    def ask():
+        return requests.post(server.url + "/v1/insights/funnel", headers=headers,
+                             json={"steps": steps, "window_days": 30}, timeout=30).json()
+
+    assert wait_until(lambda: ask()["steps"][0]["count"] > 0, timeout=60), "the demo's last 30 days have no product views"
+    api = ask()
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/insights/funnel']").click()
+    # The demo's purchase funnel by default: a bar and a row per step, the API's counts.
+    bars = browser.find_elements(By.CSS_SELECTOR, "#funnel-chart rect.funnel-bar")
+    assert [int(b.get_attribute("data-count")) for b in bars] == [s["count"] for s in api["steps"]]
+    counts = [int(c.text.replace(",", "")) for c in browser.find_elements(By.CSS_SELECTOR, "#funnel-steps .step-count")]
+    assert counts == [s["count"] for s in api["steps"]]
+    assert counts == sorted(counts, reverse=True) and counts[-1] < counts[0]
+    browser.save_screenshot(os.path.join(server.data, "..", "funnel.png"))
+
+    # Two steps with a breakdown by city: the groups add up to the first step.
+    area = browser.find_element(By.ID, "steps")
+    area.clear()
+    area.send_keys("Product Viewed\nOrder Completed")
+    browser.find_element(By.ID, "window-days").clear()
+    browser.find_element(By.ID, "window-days").send_keys("7")
+    browser.find_element(By.ID, "breakdown").send_keys("trait:city")
+    browser.find_element(By.ID, "funnel-run").click()
+    api2 = requests.post(server.url + "/v1/insights/funnel", headers=headers, timeout=30,
+                         json={"steps": ["Product Viewed", "Order Completed"], "window_days": 7, "breakdown": "trait:city"}).json()
+    counts = [int(c.text.replace(",", "")) for c in browser.find_elements(By.CSS_SELECTOR, "#funnel-steps .step-count")]
+    assert counts == [s["count"] for s in api2["steps"]]
+    labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#funnel-groups .group-label")]
+    assert labels == [g["label"] for g in api2["groups"]] and len(labels) > 1
+    # The CSV download answers the same figures.
+    link = browser.find_element(By.ID, "funnel-csv").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    text = requests.get(link, cookies=cookies, timeout=30).text
+    assert [int(line.split(",")[2]) for line in text.strip().splitlines()[1:]] == counts
+
+    # A step that does not parse says why, in the page.
+    area = browser.find_element(By.ID, "steps")
+    area.clear()
+    area.send_keys('"Order Completed" where revenue >')
+    browser.find_element(By.ID, "funnel-run").click()
+    assert "does not parse" in browser.find_element(By.ID, "flash").text
+
+    # Retention: monthly cohorts of first purchases, as the API gives them; the page in Chinese.
+    body = {"cohort_event": "Order Completed", "return_event": "Order Completed", "period": "month", "periods": 5}
+    ret = requests.post(server.url + "/v1/insights/retention", headers=headers, json=body, timeout=30).json()
+    browser.get(server.url + "/insights/retention?cohort_event=Order+Completed&return_event=Order+Completed"
+                 "&period=month&periods=5&mode=bounded&lang=zh-CN")
+    assert "留存分析" in browser.find_element(By.TAG_NAME, "h1").text
+    starts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#retention-table .cohort-start")]
+    sizes = [int(e.text.replace(",", "")) for e in browser.find_elements(By.CSS_SELECTOR, "#retention-table .cohort-size")]
+    assert starts == [c["start"] for c in ret["cohorts"]] and sizes == [c["size"] for c in ret["cohorts"]]
+    assert sum(sizes) > 0
+    first_cells = browser.find_elements(By.CSS_SELECTOR, "#retention-table tbody tr:first-child td.cell")
+    assert first_cells[0].text == "100.0%"
+    browser.save_screenshot(os.path.join(server.data, "..", "retention.png"))

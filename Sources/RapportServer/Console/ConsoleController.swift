@@ -35,7 +35,8 @@ struct ConsoleController {
     static let nav = [NavItem(key: "overview", href: "/"), NavItem(key: "customers", href: "/customers"),
                       NavItem(key: "segments", href: "/segments"), NavItem(key: "tags", href: "/tags"),
                       NavItem(key: "lifecycle", href: "/lifecycle"), NavItem(key: "rfm", href: "/rfm"),
-                      NavItem(key: "clusters", href: "/clusters")]
+                      NavItem(key: "clusters", href: "/clusters"), NavItem(key: "funnel", href: "/insights/funnel"),
+                      NavItem(key: "retention", href: "/insights/retention")]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, error: nil) }
@@ -52,6 +53,7 @@ struct ConsoleController {
         addSegmentRoutes(to: router)
         addLifecycleRoutes(to: router)
         addAudienceRoutes(to: router)
+        addInsightsRoutes(to: router)
     }
 
     // MARK: - Sessions and language
@@ -346,7 +348,11 @@ struct ConsoleController {
     /// An `application/x-www-form-urlencoded` body.
     static func form(_ request: Request) async throws -> [String: String] {
         var buffer = try await request.collectBody(limit: 64 * 1024)
-        let text = buffer.readString(length: buffer.readableBytes) ?? ""
+        return formFields(buffer.readString(length: buffer.readableBytes) ?? "")
+    }
+
+    /// `application/x-www-form-urlencoded` fields (a form's body, or a GET form's query): `+` is a space.
+    static func formFields(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1).map {

@@ -48,6 +48,8 @@ enum ConsoleTemplates {
         "tags": tags,
         "rfm": rfm,
         "clusters": clusters,
+        "funnel": funnel,
+        "retention": retention,
         "error": error,
     ]
 
@@ -468,6 +470,13 @@ enum ConsoleTemplates {
     .form { display: grid; gap: 6px; }
     .form label { font-size: 13px; font-weight: 500; margin-top: 8px; }
     .form .btn { margin-top: 16px; height: 36px; }
+    .form-row { display: flex; flex-wrap: wrap; gap: 12px 16px; align-items: flex-end; }
+    .form-row label { display: grid; gap: 4px; }
+    .form-row input, .form-row select { height: 36px; padding: 0 8px; border: 1px solid var(--border); border-radius: 6px; background: var(--surface); color: var(--text); font: inherit; min-width: 120px; }
+    .form-actions { display: flex; gap: 8px; }
+    .form-actions .btn { margin-top: 12px; }
+    .funnel-chart { max-width: 100%; height: auto; }
+    table.retention td.cell { text-align: center; font-variant-numeric: tabular-nums; }
     .auth { display: flex; justify-content: center; padding-top: 8vh; }
     .auth-card, .error-card { width: 100%; max-width: 400px; padding: 28px; }
     .auth-card h1, .error-card h1 { margin-bottom: 6px; }

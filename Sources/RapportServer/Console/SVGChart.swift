@@ -365,3 +365,29 @@ extension SVGChart {
         return String(text.prefix(max(limit - 1, 1))) + "…"
     }
 }
+
+extension SVGChart {
+    /// A funnel: one horizontal bar per step, as long as its share of the first
+    /// step, with the step's label, count and share written beside it.
+    static func funnel(_ steps: [(label: String, count: Int)], width: Int = 720, label: String) -> String {
+        let rows = Array(steps.prefix(16))
+        let w = Double(width), barHeight = 26.0, gap = 10.0, labelWidth = 220.0
+        let h = Double(max(rows.count, 1)) * (barHeight + gap) + gap
+        let first = Double(max(rows.first?.count ?? 0, 1))
+        var out = "<svg class=\"funnel-chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(w)) \(fmt(h))\" "
+            + "width=\"\(fmt(w))\" height=\"\(fmt(h))\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>"
+        for (k, step) in rows.enumerated() {
+            let y = gap + Double(k) * (barHeight + gap)
+            let share = Double(max(step.count, 0)) / first
+            let length = max(2, (w - labelWidth - 140) * min(share, 1))
+            let name = escape(truncate(step.label, to: 28))
+            out += "<text x=\"0\" y=\"\(fmt(y + barHeight * 0.68))\" font-size=\"13\">\(k + 1). \(name)</text>"
+            out += "<rect class=\"funnel-bar\" data-step=\"\(k + 1)\" data-count=\"\(step.count)\" x=\"\(fmt(labelWidth))\" "
+                + "y=\"\(fmt(y))\" width=\"\(fmt(length))\" height=\"\(fmt(barHeight))\" rx=\"3\" fill=\"\(color(at: 0))\" "
+                + "fill-opacity=\"\(fmt(0.35 + 0.65 * min(share, 1)))\"/>"
+            out += "<text x=\"\(fmt(labelWidth + length + 8))\" y=\"\(fmt(y + barHeight * 0.68))\" font-size=\"13\">"
+                + "\(formatFull(Double(step.count))) · \(decimal(share * 100, digits: 1))%</text>"
+        }
+        return out + "</svg>"
+    }
+}

@@ -1,0 +1,74 @@
+extension ConsoleTemplates {
+    /// Funnel. Context: `t`, `flash`?, the form (`steps`, `window_days`, `orders` [{value, label, selected}],
+    /// `from`, `to`, `breakdown`, `trends`), `csvLink`, and with `report`: `chart` (SVG), `rows` [{n, label, count,
+    /// conversion, stepConversion, dropped, median}], `hasGroups`, `stepHeads`, `groups` [{label, counts, conversion}],
+    /// `hasTrend`, `trendChart` (SVG).
+    static let funnel = #"""
+    <div class="page-head"><h1>{{t.funnel}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    <section class="panel">
+    <form id="funnel-form" class="form" method="get" action="/insights/funnel">
+    <label for="steps">{{t.funnelSteps}}</label>
+    <textarea id="steps" name="steps" rows="4" spellcheck="false">{{steps}}</textarea>
+    <div class="form-row">
+    <label>{{t.windowDays}} <input type="number" id="window-days" name="window_days" min="1" max="3650" value="{{window_days}}"></label>
+    <label>{{t.funnelOrder}} <select id="order" name="order">{{#orders}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/orders}}</select></label>
+    <label>{{t.fromDay}} <input type="date" id="from" name="from" value="{{from}}"></label>
+    <label>{{t.toDay}} <input type="date" id="to" name="to" value="{{to}}"></label>
+    <label>{{t.breakdown}} <input type="text" id="breakdown" name="breakdown" value="{{breakdown}}" placeholder="trait:city"></label>
+    <label>{{t.trendBy}} <select id="trend" name="trend">{{#trends}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/trends}}</select></label>
+    </div>
+    <div class="form-actions"><button type="submit" id="funnel-run" class="btn btn-primary">{{t.runReport}}</button>
+    {{#report}}<a class="btn" id="funnel-csv" href="{{csvLink}}">{{t.downloadCSV}}</a>{{/report}}</div>
+    </form>
+    <p class="muted">{{t.funnelHelp}}</p>
+    </section>
+    {{#report}}
+    <section class="panel">
+    <h2>{{t.funnelChart}}</h2>
+    <div id="funnel-chart">{{{chart}}}</div>
+    <div class="table-wrap"><table class="table" id="funnel-steps">
+    <thead><tr><th>#</th><th>{{t.step}}</th><th class="num">{{t.customers}}</th><th class="num">{{t.ofFirstStep}}</th><th class="num">{{t.ofPreviousStep}}</th><th class="num">{{t.droppedAfter}}</th><th class="num">{{t.medianTime}}</th></tr></thead>
+    <tbody>{{#rows}}<tr><td>{{n}}</td><td>{{label}}</td><td class="num step-count">{{count}}</td><td class="num">{{conversion}}</td><td class="num">{{stepConversion}}</td><td class="num">{{dropped}}</td><td class="num">{{median}}</td></tr>{{/rows}}</tbody>
+    </table></div>
+    </section>
+    {{#hasTrend}}<section class="panel"><h2>{{t.conversionTrend}}</h2><div id="funnel-trend">{{{trendChart}}}</div></section>{{/hasTrend}}
+    {{#hasGroups}}<section class="panel">
+    <h2>{{t.breakdown}}</h2>
+    <div class="table-wrap"><table class="table" id="funnel-groups">
+    <thead><tr><th></th>{{#stepHeads}}<th class="num">{{.}}</th>{{/stepHeads}}<th class="num">{{t.conversion}}</th></tr></thead>
+    <tbody>{{#groups}}<tr><td class="group-label">{{label}}</td>{{#counts}}<td class="num">{{.}}</td>{{/counts}}<td class="num">{{conversion}}</td></tr>{{/groups}}</tbody>
+    </table></div>
+    </section>{{/hasGroups}}
+    {{/report}}
+    """#
+
+    /// Retention triangle. Context: `t`, `flash`?, the form (`cohort_event`, `return_event`, `periodOptions`,
+    /// `periods`, `modes`), and with `report`: `heads`, `cohorts` [{start, size, cells [{rate, alpha, dark} or {empty}]}],
+    /// `noCohorts`.
+    static let retention = #"""
+    <div class="page-head"><h1>{{t.retention}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    <section class="panel">
+    <form id="retention-form" class="form" method="get" action="/insights/retention">
+    <div class="form-row">
+    <label>{{t.cohortEvent}} <input type="text" id="cohort-event" name="cohort_event" value="{{cohort_event}}" placeholder="{{t.anyFirstEvent}}"></label>
+    <label>{{t.returnEvent}} <input type="text" id="return-event" name="return_event" value="{{return_event}}"></label>
+    <label>{{t.period}} <select id="period" name="period">{{#periodOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periodOptions}}</select></label>
+    <label>{{t.periods}} <input type="number" id="periods" name="periods" min="1" max="366" value="{{periods}}"></label>
+    <label>{{t.retentionMode}} <select id="mode" name="mode">{{#modes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/modes}}</select></label>
+    </div>
+    <div class="form-actions"><button type="submit" id="retention-run" class="btn btn-primary">{{t.runReport}}</button></div>
+    </form>
+    </section>
+    {{#report}}
+    <section class="panel">
+    {{#noCohorts}}<p class="empty-state">{{t.noCohorts}}</p>{{/noCohorts}}
+    <div class="table-wrap"><table class="table retention" id="retention-table">
+    <thead><tr><th>{{t.cohort}}</th><th class="num">{{t.customers}}</th>{{#heads}}<th class="num">{{.}}</th>{{/heads}}</tr></thead>
+    <tbody>{{#cohorts}}<tr><td class="nowrap cohort-start">{{start}}</td><td class="num cohort-size">{{size}}</td>{{#cells}}{{#empty}}<td></td>{{/empty}}{{^empty}}<td class="num cell" style="background: rgba(37, 99, 235, {{alpha}}){{#dark}}; color: #fff{{/dark}}">{{rate}}</td>{{/empty}}{{/cells}}</tr>{{/cohorts}}</tbody>
+    </table></div>
+    </section>
+    {{/report}}
+    """#
+}
