@@ -21,7 +21,7 @@ struct Rapport: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tags.self, Tokens.self,
-            Keys.self, Lifecycle.self, RFMCommand.self, CLVCommand.self, Report.self, ClusterCommand.self, Clusters.self,
+            Keys.self, Lifecycle.self, RFMCommand.self, CLVCommand.self, BasketCommand.self, Report.self, ClusterCommand.self, Clusters.self,
         ])
 }
 

@@ -247,3 +247,51 @@ def test_clv_refuses_what_it_cannot_fit(workdir):
     assert one_time.returncode != 0 and "repeat purchase" in one_time.stderr
     bad = run_cli("clv", "--transactions", path, "--discount-monthly", "-2", check=False)
     assert bad.returncode != 0 and "--discount-monthly" in bad.stderr
+
+
+def test_basket_rules_of_order_lines_equal_brute_force(workdir):
+    import itertools
+    import random
+
+    rng = random.Random(3)
+    items = ["奶粉", "尿布", "湿巾", "奶瓶", "玩具", "绘本", "辅食", "围兜"]
+    orders = []
+    for o in range(800):
+        basket = rng.sample(items, rng.randint(1, 3))
+        if "尿布" in basket and rng.random() < 0.7:
+            basket.append("湿巾")
+        orders.append((f"SO-{o:04d}", basket))
+    path = os.path.join(workdir, "lines.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("订单号,商品\n")
+        for order, basket in orders:
+            for item in basket:
+                f.write(f"{order},{item}\n")
+        f.write(",空订单\n")
+    out = run_cli("basket", "--lines", path, "--map", "order=订单号,item=商品", "--min-support", "0.02",
+                  "--min-confidence", "0.1", "--max-length", "3")
+    assert "800 orders, 8 items" in out.stderr and "1 line(s)" in out.stderr
+    rules = list(csv.DictReader(io.StringIO(out.stdout)))
+    sets = [set(b) for _, b in orders]
+    n = len(sets)
+
+    def share(xs):
+        return sum(1 for s in sets if set(xs) <= s) / n
+
+    expected = {}
+    for k in (2, 3):
+        for combo in itertools.combinations(sorted(items), k):
+            if share(combo) * n < 16:  # ceil(0.02 * 800)
+                continue
+            for c in combo:
+                a = tuple(x for x in combo if x != c)
+                conf = share(combo) / share(a)
+                if conf >= 0.1:
+                    expected[(" + ".join(sorted(a)), c)] = (round(share(combo) * n), conf, conf / share([c]))
+    got = {(r["antecedent"], r["consequent"]): (int(r["orders"]), float(r["confidence"]), float(r["lift"])) for r in rules}
+    assert got.keys() == expected.keys()
+    for key, (count, conf, lift) in expected.items():
+        assert got[key][0] == count and abs(got[key][1] - conf) < 1e-6 and abs(got[key][2] - lift) < 1e-5
+    # The planted pair is in the rule with the highest lift.
+    top = set(rules[0]["antecedent"].split(" + ")) | {rules[0]["consequent"]}
+    assert {"尿布", "湿巾"} <= top, rules[0]
