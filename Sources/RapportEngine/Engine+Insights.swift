@@ -102,3 +102,31 @@ extension Engine {
                                              lastDay: today, workspaceId: ws)
     }
 }
+
+/// Paths from an anchor event as the API and the CLI ask for them.
+public struct PathSpec: Sendable, Equatable {
+    /// The anchor, in the event form of a funnel step.
+    public var anchor: String
+    public var after = true
+    public var steps = 4
+    public var from: Int64
+    public var to: Int64
+    public var collapseRepeats = true
+
+    public init(anchor: String, from: Int64, to: Int64) {
+        self.anchor = anchor
+        self.from = from
+        self.to = to
+    }
+}
+
+extension Engine {
+    /// Where profiles went after (or came from before) their first anchor event in the range.
+    public func pathReport(workspaceId ws: WorkspaceID, _ spec: PathSpec) async throws -> PathReport {
+        let query = PathQuery(anchor: try Self.eventFilter(spec.anchor), after: spec.after, steps: spec.steps,
+                              from: spec.from, to: spec.to, collapseRepeats: spec.collapseRepeats)
+        if let problem = query.problem { throw RapportError(.invalidArgument, problem) }
+        let paths = try await projector.paths(query, workspaceId: ws)
+        return PathReport(paths, anchor: spec.anchor, steps: spec.steps)
+    }
+}

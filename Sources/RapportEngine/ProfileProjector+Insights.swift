@@ -93,3 +93,14 @@ extension ProfileProjector {
         }
     }
 }
+
+extension ProfileProjector {
+    /// The paths from (or to) an anchor event.
+    public func paths(_ query: PathQuery, workspaceId ws: WorkspaceID) async throws -> ProfilePaths {
+        try await reportAudience(workspaceId: ws, paths: Condition.events(.did(query.anchor)).eventPathsReferred)
+        guard var audience = audiences[ws] else { throw RapportError(.notFound, "no such workspace") }
+        let result = try audience.paths(query)
+        audiences[ws] = audience
+        return result
+    }
+}

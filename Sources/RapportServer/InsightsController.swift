@@ -14,6 +14,16 @@ struct InsightsController {
         let group = router.group("/v1/insights")
         group.post("funnel") { request, _ in try await funnel(request) }
         group.post("retention") { request, _ in try await retention(request) }
+        group.post("paths") { request, _ in try await paths(request) }
+    }
+
+    /// `{"anchor": "App Opened", "direction": "after|before", "steps": 4, "from": "2024-01-01", "to": "2024-01-31",
+    /// "collapse_repeats": true, "utc_offset_minutes": 480}`.
+    func paths(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readStats, request)
+        let spec = try ReportRequests.pathSpec(try await request.jsonObject(), now: engine.clock.nowMillis())
+        let report = try await engine.pathReport(workspaceId: p.workspaceId, spec)
+        return JSONResponse.make(ReportRequests.json(report))
     }
 
     /// `{"steps": ["Product Viewed", "\"Order Completed\" where revenue > 100"], "window_days": 30,
@@ -150,6 +160,48 @@ public enum ReportRequests {
         spec.segment = try text(o, "segment")
         spec.offsetMinutes = try integer(o, "utc_offset_minutes", in: -840...840) ?? 0
         return spec
+    }
+
+    public static func pathSpec(_ o: [String: JSONValue], now: Int64) throws -> PathSpec {
+        let keys: Set<String> = ["anchor", "direction", "steps", "from", "to", "collapse_repeats", "utc_offset_minutes"]
+        if let unknown = o.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
+        }
+        guard let anchor = try text(o, "anchor") else { throw RapportError(.invalidArgument, "anchor: the event the paths start from") }
+        let (from, to) = try range(o, now: now)
+        var spec = PathSpec(anchor: anchor, from: from, to: to)
+        switch try text(o, "direction") ?? "after" {
+        case "after": spec.after = true
+        case "before": spec.after = false
+        default: throw RapportError(.invalidArgument, "direction is after or before")
+        }
+        spec.steps = try integer(o, "steps", in: 1...10) ?? 4
+        if let v = o["collapse_repeats"], v != .null {
+            guard case .bool(let b) = v else { throw RapportError(.invalidArgument, "collapse_repeats is true or false") }
+            spec.collapseRepeats = b
+        }
+        return spec
+    }
+
+    /// `from` and `to` (dates, `to` the last day counted) in a zone, as milliseconds; the last 30 days by default.
+    static func range(_ o: [String: JSONValue], now: Int64) throws -> (Int64, Int64) {
+        let offset = try integer(o, "utc_offset_minutes", in: -840...840) ?? 0
+        let day = Timestamp.millisPerDay, shift = Int64(offset) * 60_000
+        let to = try text(o, "to").map { try dayStart($0, "to") + day - shift } ?? now
+        let from = try text(o, "from").map { try dayStart($0, "from") - shift } ?? (to - 30 * day)
+        return (from, to)
+    }
+
+    public static func json(_ r: PathReport) -> JSONValue {
+        .object([
+            "anchored": .number(Double(r.anchored)),
+            "next": .array(r.next.map { .object(["name": .string($0.name), "count": .number(Double($0.count))]) }),
+            "links": .array(r.links.map {
+                .object(["depth": .number(Double($0.depth)), "from": .string($0.from), "to": .string($0.to),
+                         "count": .number(Double($0.count))])
+            }),
+            "top": .array(r.top.map { .object(["steps": .array($0.steps.map { .string($0) }), "count": .number(Double($0.count))]) }),
+        ])
     }
 
     public static func json(_ m: Retention.Matrix) -> JSONValue {

@@ -10,7 +10,7 @@ import RapportServer
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Funnel and retention reports of the workspace, as CSV or JSON (as the API answers).",
-        subcommands: [FunnelCommand.self, RetentionCommand.self])
+        subcommands: [FunnelCommand.self, RetentionCommand.self, PathsCommand.self])
 
     struct FunnelCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -106,6 +106,40 @@ struct Report: AsyncParsableCommand {
                 for c in m.cohortStarts.indices {
                     let start = String(Timestamp.formatISO8601(m.cohortStarts[c] * Timestamp.millisPerDay).prefix(10))
                     print("\(start),\(m.sizes[c])," + m.counts[c].map { $0.map(String.init) ?? "" }.joined(separator: ","))
+                }
+            }
+        }
+    }
+}
+
+extension Report {
+    struct PathsCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "paths",
+            abstract: "Where profiles went after (or came from before) their first anchor event: flows and top paths.")
+        @OptionGroup var options: DataOptions
+        @Option(help: "The anchor event (event form, as a funnel step).") var anchor: String
+        @Option(help: "after or before.") var direction = "after"
+        @Option(help: "Events to follow (1–10).") var steps = 4
+        @Option(help: "The first day an anchor counts (YYYY-MM-DD); default 30 days before --to.") var from: String?
+        @Option(help: "The last day an anchor counts (YYYY-MM-DD); default now.") var to: String?
+        @Option(help: "csv (the flows) or json.") var format = "csv"
+
+        func run() async throws {
+            guard format == "csv" || format == "json" else { throw ValidationError("--format is csv or json") }
+            var o: [String: JSONValue] = ["anchor": .string(anchor), "direction": .string(direction),
+                                          "steps": .number(Double(steps))]
+            if let from { o["from"] = .string(from) }
+            if let to { o["to"] = .string(to) }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                let report = try await engine.pathReport(workspaceId: ws, try ReportRequests.pathSpec(o, now: engine.clock.nowMillis()))
+                if format == "json" {
+                    print(String(decoding: ReportRequests.json(report).serialized(), as: UTF8.self))
+                    return
+                }
+                print("depth,from,to,profiles")
+                for l in report.links {
+                    print("\(l.depth),\(RFMCommand.csvField(l.from)),\(RFMCommand.csvField(l.to)),\(l.count)")
                 }
             }
         }

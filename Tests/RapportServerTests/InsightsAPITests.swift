@@ -90,6 +90,25 @@ func number(_ v: JSONValue?) -> Double? {
                 #expect(cohorts.compactMap { number($0["size"]) }.reduce(0, +) == 4)
                 #expect(cohorts.allSatisfy { $0["counts"]?.arrayValue?.first == $0["size"] })
             }
+            // Paths after the first product view: u1 added then bought; u2 added; u3 nothing after; u4 nothing after.
+            try await send("/v1/insights/paths", #"{"anchor":"Product Viewed","steps":2}"#) { r in
+                #expect(r.status == .ok)
+                let body = try json(r)
+                #expect(body["anchored"] == .number(4))
+                let next = body["next"]?.arrayValue ?? []
+                #expect(next.first?["name"] == .string("(end)") && next.first?["count"] == .number(2))
+                #expect(next.contains { $0["name"] == .string("Product Added") && $0["count"] == .number(2) })
+                let links = body["links"]?.arrayValue ?? []
+                #expect(links.contains { $0["depth"] == .number(1) && $0["from"] == .string("Product Added")
+                    && $0["to"] == .string("Order Completed") && $0["count"] == .number(1) })
+            }
+            try await send("/v1/insights/paths", #"{"anchor":"Order Completed","direction":"before","steps":1}"#) { r in
+                let next = (try? json(r))?["next"]?.arrayValue ?? []
+                #expect(next.contains { $0["name"] == .string("Product Added") && $0["count"] == .number(1) })
+                #expect(next.contains { $0["name"] == .string("(end)") && $0["count"] == .number(1) })
+            }
+            try await send("/v1/insights/paths", #"{"anchor":"A","steps":11}"#) { r in #expect(r.status == .badRequest) }
+            try await send("/v1/insights/paths", #"{"steps":2}"#) { r in #expect(r.status == .badRequest) }
             // Bad requests say what is wrong; support staff do not see reports.
             for bad in [#"{"steps":[]}"#, #"{"steps":["A"],"order":"sideways"}"#, #"{"steps":["A"],"colour":"red"}"#,
                         #"{"steps":["\"Order Completed\" where revenue >"]}"#, #"{"steps":["A"],"window_days":0}"#,

@@ -401,3 +401,28 @@ def test_funnel_and_retention_pages_agree_with_the_api(browser, demo_server):
     first_cells = browser.find_elements(By.CSS_SELECTOR, "#retention-table tbody tr:first-child td.cell")
     assert first_cells[0].text == "100.0%"
     browser.save_screenshot(os.path.join(server.data, "..", "retention.png"))
+
+
+def test_paths_page_draws_the_flows_the_api_gives(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+    body = {"anchor": "Product Viewed", "steps": 3}
+    assert wait_until(lambda: requests.post(server.url + "/v1/insights/paths", headers=headers, json=body,
+                                            timeout=30).json()["anchored"] > 0, timeout=60)
+    api = requests.post(server.url + "/v1/insights/paths", headers=headers, json=body, timeout=30).json()
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/insights/paths']").click()
+    browser.find_element(By.ID, "path-steps").clear()
+    browser.find_element(By.ID, "path-steps").send_keys("3")
+    browser.find_element(By.ID, "paths-run").click()
+    assert wait_until(lambda: "steps=3" in browser.current_url)
+    assert int(browser.find_element(By.ID, "anchored").text.replace(",", "")) == api["anchored"]
+    links = {(int(e.get_attribute("data-depth")), e.get_attribute("data-from"), e.get_attribute("data-to")):
+             int(e.get_attribute("data-count")) for e in browser.find_elements(By.CSS_SELECTOR, "#sankey path.sankey-link")}
+    assert links == {(l["depth"], l["from"], l["to"]): l["count"] for l in api["links"]}
+    anchor = browser.find_element(By.CSS_SELECTOR, "#sankey rect.sankey-node[data-depth='0']")
+    assert int(anchor.get_attribute("data-count")) == api["anchored"]
+    names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#next-steps .next-name")]
+    assert names == [n["name"] for n in api["next"]]
+    browser.save_screenshot(os.path.join(server.data, "..", "paths.png"))

@@ -13,6 +13,39 @@ extension ConsoleController {
         router.get("/insights/funnel") { request, _ in try await withSession(request) { try await funnel(request, $0, csv: false) } }
         router.get("/insights/funnel.csv") { request, _ in try await withSession(request) { try await funnel(request, $0, csv: true) } }
         router.get("/insights/retention") { request, _ in try await withSession(request) { try await retention(request, $0) } }
+        router.get("/insights/paths") { request, _ in try await withSession(request) { try await paths(request, $0) } }
+    }
+
+    func paths(_ request: Request, _ v: Visitor) async throws -> Response {
+        let t = ConsoleStrings.table(v.language)
+        guard Permission.readStats.roles.contains(v.principal.role) else { return forbidden(v) }
+        let q = Self.query(request)
+        let given = q["anchor"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let anchor = given.isEmpty ? "Product Viewed" : given
+        let direction = q["direction"] == "before" ? "before" : "after"
+        let steps = q["steps"].flatMap { Int($0) } ?? 4
+        var ctx: [String: Any] = ["t": t, "anchor": anchor, "steps": String(steps), "from": q["from"] ?? "", "to": q["to"] ?? ""]
+        ctx["directions"] = ["after", "before"].map { ["value": $0, "label": t["direction_" + $0] ?? $0, "selected": $0 == direction] }
+        var o: [String: JSONValue] = ["anchor": .string(anchor), "direction": .string(direction), "steps": .number(Double(steps))]
+        for key in ["from", "to"] { if let v = q[key], !v.isEmpty { o[key] = .string(v) } }
+        do {
+            let report = try await engine.pathReport(workspaceId: v.principal.workspaceId,
+                                                     try ReportRequests.pathSpec(o, now: engine.clock.nowMillis()))
+            ctx["report"] = true
+            ctx["anchored"] = Self.number(report.anchored)
+            ctx["chart"] = SVGChart.sankey(anchor: anchor, anchored: report.anchored,
+                                           links: report.links.map { ($0.depth, $0.from, $0.to, $0.count) },
+                                           label: t["pathsChart"] ?? "Paths")
+            let total = max(1, report.anchored)
+            ctx["next"] = report.next.map { ["name": $0.name, "count": Self.number($0.count), "share": Self.percent(Double($0.count) / Double(total))] }
+            ctx["top"] = report.top.map { ["path": $0.steps.isEmpty ? PathReport.end : $0.steps.joined(separator: " → "),
+                                           "count": Self.number($0.count)] }
+        } catch let e as RapportError {
+            ctx["flash"] = e.message
+        } catch let e as ConditionError {
+            ctx["flash"] = e.message
+        }
+        return page("paths", title: t["paths"] ?? "Paths", context: ctx, visitor: v, language: v.language, active: "paths")
     }
 
     /// The demo business's purchase funnel, shown until the operator asks for another.

@@ -71,4 +71,37 @@ extension ConsoleTemplates {
     </section>
     {{/report}}
     """#
+
+    /// Paths. Context: `t`, `flash`?, the form (`anchor`, `directions`, `steps`, `from`, `to`), and with `report`:
+    /// `anchored`, `chart` (SVG), `next` [{name, count, share}], `top` [{path, count}].
+    static let paths = #"""
+    <div class="page-head"><h1>{{t.paths}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    <section class="panel">
+    <form id="paths-form" class="form" method="get" action="/insights/paths">
+    <div class="form-row">
+    <label>{{t.anchorEvent}} <input type="text" id="anchor" name="anchor" value="{{anchor}}"></label>
+    <label>{{t.direction}} <select id="direction" name="direction">{{#directions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/directions}}</select></label>
+    <label>{{t.pathSteps}} <input type="number" id="path-steps" name="steps" min="1" max="10" value="{{steps}}"></label>
+    <label>{{t.fromDay}} <input type="date" id="from" name="from" value="{{from}}"></label>
+    <label>{{t.toDay}} <input type="date" id="to" name="to" value="{{to}}"></label>
+    </div>
+    <div class="form-actions"><button type="submit" id="paths-run" class="btn btn-primary">{{t.runReport}}</button></div>
+    </form>
+    </section>
+    {{#report}}
+    <section class="panel">
+    <h2>{{t.pathsChart}} · <span id="anchored">{{anchored}}</span></h2>
+    <div id="sankey" class="table-wrap">{{{chart}}}</div>
+    </section>
+    <div class="grid-2">
+    <section class="panel"><h2>{{t.nextStep}}</h2>
+    <div class="table-wrap"><table class="table" id="next-steps"><tbody>{{#next}}<tr><td class="next-name">{{name}}</td><td class="num next-count">{{count}}</td><td class="num">{{share}}</td></tr>{{/next}}</tbody></table></div>
+    </section>
+    <section class="panel"><h2>{{t.topPaths}}</h2>
+    <div class="table-wrap"><table class="table" id="top-paths"><tbody>{{#top}}<tr><td>{{path}}</td><td class="num">{{count}}</td></tr>{{/top}}</tbody></table></div>
+    </section>
+    </div>
+    {{/report}}
+    """#
 }

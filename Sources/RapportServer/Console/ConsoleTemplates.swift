@@ -50,6 +50,7 @@ enum ConsoleTemplates {
         "clusters": clusters,
         "funnel": funnel,
         "retention": retention,
+        "paths": paths,
         "error": error,
     ]
 

@@ -391,3 +391,69 @@ extension SVGChart {
         return out + "</svg>"
     }
 }
+
+extension SVGChart {
+    /// A flow (Sankey) chart of paths: a column per step (the anchor first),
+    /// a node per event name as tall as the profiles there, and bands between
+    /// columns as wide as the profiles going from one to the other.
+    static func sankey(anchor: String, anchored: Int, links: [(depth: Int, from: String, to: String, count: Int)],
+                       width: Int = 960, height: Int = 420, label: String) -> String {
+        let depths = (links.map(\.depth).max() ?? -1) + 2
+        guard anchored > 0, depths >= 2 else {
+            return "<svg class=\"sankey\" xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\" role=\"img\" aria-label=\"\(escape(label))\"></svg>"
+        }
+        let w = Double(width), nodeWidth = 12.0, pad = 10.0, top = 8.0
+        let columnGap = (w - 160 - nodeWidth) / Double(max(depths - 1, 1))
+        // Each column's nodes and their totals (in: the links into them; the anchor: every anchored profile).
+        var totals: [[String: Int]] = Array(repeating: [:], count: depths)
+        totals[0][anchor] = anchored
+        for l in links where l.depth + 1 < depths { totals[l.depth + 1][l.to, default: 0] += l.count }  // trap-ok: checked
+        // Room for every column's gaps (and a small node's label) besides the bars.
+        let mostNodes = Double(totals.map(\.count).max() ?? 1)
+        let h = max(Double(height), top * 2 + mostNodes * (pad + 4) + 200)
+        let scale = (h - top * 2 - mostNodes * (pad + 4)) / Double(anchored)
+        var y: [[String: Double]] = Array(repeating: [:], count: depths)
+        var order: [[String]] = []
+        for d in 0..<depths {
+            let names = totals[d].sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)  // trap-ok: d < depths
+            order.append(names)
+            var at = top
+            for n in names {
+                y[d][n] = at  // trap-ok: same
+                at += max(1, Double(totals[d][n] ?? 0) * scale) + pad + 4  // trap-ok: same
+            }
+        }
+        func x(_ d: Int) -> Double { 4 + Double(d) * columnGap }
+        var out = "<svg class=\"sankey\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(w)) \(fmt(h))\" width=\"\(fmt(w))\" "
+            + "height=\"\(fmt(h))\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>"
+        // Bands: stacked in each node in the order of the nodes they go to (or come from).
+        var outOffset: [String: Double] = [:], inOffset: [String: Double] = [:]
+        for l in links.sorted(by: { ($0.depth, $0.from, $1.count) < ($1.depth, $1.from, $0.count) }) where l.depth + 1 < depths {
+            guard let y0 = y[l.depth][l.from], let y1 = y[l.depth + 1][l.to] else { continue }  // trap-ok: checked
+            let thickness = max(1, Double(l.count) * scale)
+            let kOut = "\(l.depth)\u{1}\(l.from)", kIn = "\(l.depth + 1)\u{1}\(l.to)"
+            let a = y0 + (outOffset[kOut] ?? 0), b = y1 + (inOffset[kIn] ?? 0)
+            outOffset[kOut, default: 0] += Double(l.count) * scale
+            inOffset[kIn, default: 0] += Double(l.count) * scale
+            let x0 = x(l.depth) + nodeWidth, x1 = x(l.depth + 1), mid = (x0 + x1) / 2
+            out += "<path class=\"sankey-link\" data-depth=\"\(l.depth)\" data-from=\"\(escape(l.from))\" data-to=\"\(escape(l.to))\" "
+                + "data-count=\"\(l.count)\" d=\"M\(fmt(x0)),\(fmt(a + thickness / 2)) C\(fmt(mid)),\(fmt(a + thickness / 2)) "
+                + "\(fmt(mid)),\(fmt(b + thickness / 2)) \(fmt(x1)),\(fmt(b + thickness / 2))\" fill=\"none\" "
+                + "stroke=\"\(color(at: 0))\" stroke-opacity=\"0.25\" stroke-width=\"\(fmt(thickness))\"><title>"
+                + "\(escape(l.from)) → \(escape(l.to)): \(l.count)</title></path>"
+        }
+        for d in 0..<depths {
+            for (k, n) in (order[d]).enumerated() {  // trap-ok: d < depths
+                guard let y0 = y[d][n] else { continue }  // trap-ok: same
+                let count = totals[d][n] ?? 0  // trap-ok: same
+                let hh = max(1, Double(count) * scale)
+                out += "<rect class=\"sankey-node\" data-depth=\"\(d)\" data-name=\"\(escape(n))\" data-count=\"\(count)\" "
+                    + "x=\"\(fmt(x(d)))\" y=\"\(fmt(y0))\" width=\"\(fmt(nodeWidth))\" height=\"\(fmt(hh))\" "
+                    + "fill=\"\(color(at: d == 0 ? 0 : k + 1))\"/>"
+                out += "<text x=\"\(fmt(x(d) + nodeWidth + 4))\" y=\"\(fmt(y0 + min(hh, 24) / 2 + 4))\" font-size=\"11\">"
+                    + "\(escape(truncate(n, to: 22))) \(formatFull(Double(count)))</text>"
+            }
+        }
+        return out + "</svg>"
+    }
+}
