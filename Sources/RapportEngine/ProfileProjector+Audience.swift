@@ -31,6 +31,7 @@ extension ProfileProjector {
         audiences[workspaceId] = audience
         lifecycles[workspaceId] = definitions.lifecycleSpec
         rfmModels[workspaceId] = definitions.rfm
+        clvFittedAt[workspaceId] = nil  // fitted again at once, on the model's purchases
         if let rfm = definitions.rfm { audiences[workspaceId]?.index.register([rfm.eventPath]) }
         clusterModels[workspaceId] = definitions.clusters
         if audiences[workspaceId]?.index.needsRebuild == true { audienceStale = true }
@@ -215,6 +216,7 @@ extension ProfileProjector {
         }
         if let ws = graph.nodes[id]?.record.workspaceId {
             if let rfm = rfmScores[ws]?[id] { attributes["rfm"] = rfm.json }
+            if let clv = clvScores[ws]?[id] { attributes["clv"] = clv.json }
             if let c = clusterOf[ws]?[id] { attributes["cluster"] = .number(Double(c)) }
         }
         attributes["known"] = .bool(combined.identifiers.contains {

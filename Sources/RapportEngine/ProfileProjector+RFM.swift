@@ -1,4 +1,5 @@
 import RapportAudience
+import RapportInsights
 import RapportCore
 import RapportStore
 
@@ -36,8 +37,14 @@ extension ProfileProjector {
     func refreshRFM(workspaceId ws: WorkspaceID) {
         guard !audienceStale else { return }
         guard let model = rfmModels[ws] else {
-            // The model was removed: conditions no longer find `rfm`.
-            if rfmScores.removeValue(forKey: ws) != nil, audiences[ws]?.readsRFM == true { refreshAllAudiences(workspaceId: ws) }
+            // The model was removed: conditions no longer find `rfm` (nor `clv`, made of its purchases).
+            clvModels[ws] = nil
+            clvFittedAt[ws] = nil
+            let hadCLV = clvScores.removeValue(forKey: ws) != nil
+            if rfmScores.removeValue(forKey: ws) != nil || hadCLV,
+               audiences[ws]?.readsRFM == true || audiences[ws]?.reads(attribute: "clv") == true {
+                refreshAllAudiences(workspaceId: ws)
+            }
             return
         }
         let now = clock.nowMillis()
@@ -50,6 +57,7 @@ extension ProfileProjector {
         let old = rfmScores[ws] ?? [:]
         rfmScores[ws] = fresh
         rfmComputedAt[ws] = now
+        refreshCLV(workspaceId: ws, audience: audience, model: model, now: now)
         guard audience.readsRFM else { return }
         var changed: [ProfileID] = []
         for (id, v) in fresh where old[id] != v { changed.append(id) }
@@ -92,4 +100,39 @@ extension ProfileProjector {
         return RFMOverview(model: model, computedAt: rfmComputedAt[ws] ?? 0, cells: cells,
                            groups: RFM.Group.allCases.map { ($0, groups[$0] ?? 0) }, scored: scores.count)
     }
+}
+
+/// CLV per profile: BG/NBD and Gamma-Gamma fitted to the workspace's purchases
+/// (the RFM model's purchase event and amount), weeks as the unit, the whole
+/// history as calibration; each profile's P(alive), expected purchases and
+/// spend over 12 months and its value discounted at 1% a month. Fitted again
+/// at most every hour (at the scheduler's tick); conditions read `clv.value`,
+/// `clv.p_alive`, `clv.expected_purchases`, `clv.expected_spend`.
+extension ProfileProjector {
+    static let clvRefitMillis: Int64 = 3_600_000
+
+    func refreshCLV(workspaceId ws: WorkspaceID, audience: Audience, model: RFMModel, now: Int64, force: Bool = false) {
+        if !force, let at = clvFittedAt[ws], now - at < Self.clvRefitMillis, now >= at { return }
+        clvFittedAt[ws] = now
+        let (q, r) = now.quotientAndRemainder(dividingBy: Timestamp.millisPerDay)
+        do {
+            let (fit, scores) = try ProfileCLV.compute(audience.purchases(model), today: Int(r < 0 ? q - 1 : q))
+            clvScores[ws] = scores
+            clvModels[ws] = fit
+        } catch {
+            // Too few repeat purchases to fit: no figures until there are.
+            clvScores[ws] = [:]
+            clvModels[ws] = nil
+            logger.info("CLV not fitted", metadata: ["workspace": "\(ws)", "reason": "\(error.message)"])
+        }
+        if audience.reads(attribute: "clv") { refreshAllAudiences(workspaceId: ws) }
+    }
+
+    /// A live profile's CLV figures as last worked out; `nil` without an RFM model, a fit, or a purchase.
+    public func clv(of id: ProfileID, workspaceId ws: WorkspaceID) -> ProfileCLV? {
+        clvScores[ws]?[graph.canonical(id)]
+    }
+
+    /// The workspace's fitted CLV models, if any.
+    public func clvModel(workspaceId ws: WorkspaceID) -> CLV? { clvModels[ws] }
 }

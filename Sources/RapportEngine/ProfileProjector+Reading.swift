@@ -1,4 +1,5 @@
 import RapportAudience
+import RapportInsights
 import RapportCore
 import RapportStore
 
@@ -25,6 +26,8 @@ public struct ProfileView: Sendable {
     public var rfm: ProfileRFM?
     /// Its cluster (1-based) and the name the operator gave it, if the workspace has a cluster model and the profile every figure.
     public var cluster: (number: Int, name: String?)?
+    /// Its lifetime value figures, if the workspace has an RFM model (its purchases) and enough repeat purchases to fit.
+    public var clv: ProfileCLV?
 }
 
 extension ProfileProjector {
@@ -44,7 +47,8 @@ extension ProfileProjector {
             aggregates: c.aggregates, merges: merges, segments: audience.segments, computed: audience.computed,
             tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted(),
             stage: stage(of: live, workspaceId: workspaceId), rfm: rfm(of: live, workspaceId: workspaceId),
-            cluster: cluster(of: live, workspaceId: workspaceId).map { ($0, clusterModels[workspaceId]?.givenName(of: $0)) })
+            cluster: cluster(of: live, workspaceId: workspaceId).map { ($0, clusterModels[workspaceId]?.givenName(of: $0)) },
+            clv: clv(of: live, workspaceId: workspaceId))
     }
 
     /// The live profile an identifier belongs to.

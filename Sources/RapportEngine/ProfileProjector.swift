@@ -1,5 +1,6 @@
 import Logging
 import RapportAudience
+import RapportInsights
 import RapportCore
 import RapportIdentity
 import RapportIngest
@@ -123,6 +124,10 @@ public actor ProfileProjector {
     var rfmModels: [WorkspaceID: RFMModel] = [:]
     var rfmScores: [WorkspaceID: [ProfileID: ProfileRFM]] = [:]
     var rfmComputedAt: [WorkspaceID: Int64] = [:]
+    /// Per workspace, each profile's CLV figures (from the RFM model's purchases), when they were fitted, and the models.
+    var clvScores: [WorkspaceID: [ProfileID: ProfileCLV]] = [:]
+    var clvFittedAt: [WorkspaceID: Int64] = [:]
+    var clvModels: [WorkspaceID: CLV] = [:]
     /// Per workspace, its cluster model (fitted) and each live profile's cluster (1-based).
     var clusterModels: [WorkspaceID: ClusterModel] = [:]
     var clusterOf: [WorkspaceID: [ProfileID: Int]] = [:]
@@ -160,6 +165,8 @@ public actor ProfileProjector {
         stageFlows.removeAll()
         rfmScores.removeAll()
         rfmComputedAt.removeAll()
+        clvScores.removeAll()
+        clvFittedAt.removeAll()
         clusterOf.removeAll()
         announcedFromLog = false
         segmentOutbox.removeAll()

@@ -44,6 +44,7 @@ enum ProfileJSON {
             "computedTraits": .object(v.computed),
             "stage": v.stage.map(stage) ?? .null,
             "rfm": v.rfm?.json ?? .null,
+            "clv": v.clv?.json ?? .null,
             "cluster": v.cluster.map { .object(["number": .number(Double($0.number)), "name": .string($0.name ?? "Cluster \($0.number)")]) } ?? .null,
         ])
     }

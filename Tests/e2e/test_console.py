@@ -426,3 +426,24 @@ def test_paths_page_draws_the_flows_the_api_gives(browser, demo_server):
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#next-steps .next-name")]
     assert names == [n["name"] for n in api["next"]]
     browser.save_screenshot(os.path.join(server.data, "..", "paths.png"))
+
+
+def test_customer_page_shows_lifetime_value_and_p_alive(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+    # The demo's RFM model names the purchases; CLV is fitted on them.
+    r = requests.put(server.url + "/v1/segments/e2e_valued", headers=headers, json={"condition": "clv.value > 0"}, timeout=10)
+    assert r.status_code == 200, r.text
+    assert wait_until(lambda: requests.get(server.url + "/v1/segments/e2e_valued", headers=headers, timeout=10)
+                      .json().get("size", 0) > 0, timeout=60)
+    member = requests.get(server.url + "/v1/segments/e2e_valued/members?limit=1", headers=headers,
+                          timeout=10).json()["members"][0]["profile_id"]
+    profile = requests.get(server.url + f"/v1/profiles/{int(member)}", headers=headers, timeout=10).json()
+    clv = profile["clv"]
+    assert clv["value"] > 0 and 0 <= clv["p_alive"] <= 1 and clv["expected_purchases"] >= 0
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.get(server.url + f"/customers/{int(member)}?lang=en")
+    shown = browser.find_element(By.ID, "profile-clv")
+    assert abs(float(shown.get_attribute("data-p-alive")) - clv["p_alive"]) < 1e-4
+    assert shown.get_attribute("data-value") == f"{clv['value']:.2f}"

@@ -79,6 +79,11 @@ extension ConsoleController {
             out["rfm"] = ["score": r.score, "group": rfmGroupLabel(r.group, t), "recency": String(r.recencyDays),
                           "frequency": String(r.frequency), "monetary": money(r.monetary)]
         }
+        if let c = view.clv {
+            out["clv"] = ["value": money(c.value), "pAlive": String(format: "%.4f", c.probabilityAlive),
+                          "pAliveShare": String(format: "%.0f%%", c.probabilityAlive * 100),
+                          "expectedPurchases": String(format: "%.2f", c.expectedPurchases)]
+        }
         if let c = view.cluster { out["cluster"] = ["number": c.number, "name": clusterLabel(c.number, c.name, t)] as [String: Any] }
         if let s = view.stage {
             out["stage"] = [
