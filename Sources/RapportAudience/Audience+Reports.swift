@@ -71,3 +71,37 @@ extension AudienceIndex {
         return values[p].items[id - 1]  // trap-ok: checked
     }
 }
+
+extension Audience {
+    /// Each live profile's activity as of each of `days` (UTC days since 1970, inclusive): the day of its
+    /// last event by then, and its events in the 7 and 30 days up to it. Profiles with no event by a day
+    /// are left out of that day's answer. One pass over every event.
+    public func activity(asOfDays days: [Int]) -> [[ProfileID: (lastDay: Int, last7: Int, last30: Int)]] {
+        let n = table.count, s = days.count
+        guard n > 0, s > 0 else { return Array(repeating: [:], count: s) }
+        var last = [Int32](repeating: .min, count: n * s)
+        var c7 = [UInt32](repeating: 0, count: n * s), c30 = c7
+        let bounds = days.map { Int32(clamping: $0) }
+        for t in index.tables {
+            for k in 0..<t.count {
+                let pos = Int(table.owner(t.slots[k]))  // trap-ok: k < count
+                guard pos < n else { continue }
+                let (q, r) = t.times[k].quotientAndRemainder(dividingBy: 86_400_000)  // trap-ok: same
+                let d = Int32(clamping: r < 0 ? q - 1 : q)
+                for (j, b) in bounds.enumerated() where d <= b {
+                    let i = pos * s + j
+                    last[i] = max(last[i], d)  // trap-ok: i < n × s
+                    if d > b &- 7 { c7[i] &+= 1 }  // trap-ok: same
+                    if d > b &- 30 { c30[i] &+= 1 }  // trap-ok: same
+                }
+            }
+        }
+        var out: [[ProfileID: (lastDay: Int, last7: Int, last30: Int)]] = Array(repeating: [:], count: s)
+        for pos in 0..<n where table.alive[pos] && pos < table.ids.count {
+            for j in 0..<s where last[pos * s + j] != .min {  // trap-ok: pos < n, j < s
+                out[j][table.ids[pos]] = (Int(last[pos * s + j]), Int(c7[pos * s + j]), Int(c30[pos * s + j]))  // trap-ok: same
+            }
+        }
+        return out
+    }
+}

@@ -217,6 +217,7 @@ extension ProfileProjector {
         if let ws = graph.nodes[id]?.record.workspaceId {
             if let rfm = rfmScores[ws]?[id] { attributes["rfm"] = rfm.json }
             if let clv = clvScores[ws]?[id] { attributes["clv"] = clv.json }
+            if let risk = churnRisk[ws]?[id] { attributes["churn"] = .object(["risk": .number((risk * 10_000).rounded() / 10_000)]) }
             if let c = clusterOf[ws]?[id] { attributes["cluster"] = .number(Double(c)) }
         }
         attributes["known"] = .bool(combined.identifiers.contains {

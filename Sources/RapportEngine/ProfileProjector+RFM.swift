@@ -40,9 +40,12 @@ extension ProfileProjector {
             // The model was removed: conditions no longer find `rfm` (nor `clv`, made of its purchases).
             clvModels[ws] = nil
             clvFittedAt[ws] = nil
+            churnModels[ws] = nil
             let hadCLV = clvScores.removeValue(forKey: ws) != nil
-            if rfmScores.removeValue(forKey: ws) != nil || hadCLV,
-               audiences[ws]?.readsRFM == true || audiences[ws]?.reads(attribute: "clv") == true {
+            let hadChurn = churnRisk.removeValue(forKey: ws) != nil
+            if rfmScores.removeValue(forKey: ws) != nil || hadCLV || hadChurn,
+               audiences[ws]?.readsRFM == true || audiences[ws]?.reads(attribute: "clv") == true
+               || audiences[ws]?.reads(attribute: "churn") == true {
                 refreshAllAudiences(workspaceId: ws)
             }
             return
@@ -107,7 +110,9 @@ extension ProfileProjector {
 /// history as calibration; each profile's P(alive), expected purchases and
 /// spend over 12 months and its value discounted at 1% a month. Fitted again
 /// at most every hour (at the scheduler's tick); conditions read `clv.value`,
-/// `clv.p_alive`, `clv.expected_purchases`, `clv.expected_spend`.
+/// `clv.p_alive`, `clv.expected_purchases`, `clv.expected_spend`. The churn
+/// model (``Churn``) is trained at the same time; conditions read `churn.risk`
+/// (a lifecycle model's at-risk stage may use it: `churn.risk > 0.7`).
 extension ProfileProjector {
     static let clvRefitMillis: Int64 = 3_600_000
 
@@ -115,8 +120,11 @@ extension ProfileProjector {
         if !force, let at = clvFittedAt[ws], now - at < Self.clvRefitMillis, now >= at { return }
         clvFittedAt[ws] = now
         let (q, r) = now.quotientAndRemainder(dividingBy: Timestamp.millisPerDay)
+        let today = Int(r < 0 ? q - 1 : q)
+        let purchases = audience.purchases(model)
+        refreshChurn(workspaceId: ws, audience: audience, purchases: purchases, today: today)
         do {
-            let (fit, scores) = try ProfileCLV.compute(audience.purchases(model), today: Int(r < 0 ? q - 1 : q))
+            let (fit, scores) = try ProfileCLV.compute(purchases, today: today)
             clvScores[ws] = scores
             clvModels[ws] = fit
         } catch {
@@ -125,8 +133,45 @@ extension ProfileProjector {
             clvModels[ws] = nil
             logger.info("CLV not fitted", metadata: ["workspace": "\(ws)", "reason": "\(error.message)"])
         }
-        if audience.reads(attribute: "clv") { refreshAllAudiences(workspaceId: ws) }
+        if audience.reads(attribute: "clv") || audience.reads(attribute: "churn") { refreshAllAudiences(workspaceId: ws) }
     }
+
+    /// The churn model trained on the workspace's history (``Churn``) and each profile's risk: no purchase in the
+    /// next 90 days, or a third of the history when it is shorter than 270 days (at least 14).
+    func refreshChurn(workspaceId ws: WorkspaceID, audience: Audience, purchases: RFM.Purchases, today: Int) {
+        let firstDay = purchases.days.min().map(Int.init) ?? today
+        let horizon = min(90, max(14, (today - firstDay) / 3))
+        let days = [today - 2 * horizon, today - horizon, today]
+        let seen = audience.activity(asOfDays: days)
+        var byDay: [Int: [Int64: Churn.Activity]] = [:]
+        for (day, profiles) in zip(days, seen) {
+            var m: [Int64: Churn.Activity] = [:]
+            m.reserveCapacity(profiles.count)
+            for (id, a) in profiles { m[id.rawValue] = Churn.Activity(lastDay: a.lastDay, last7: a.last7, last30: a.last30) }
+            byDay[day] = m
+        }
+        do {
+            let (fitted, risk) = try Churn.fit(purchases: purchases, activity: { byDay[$0] ?? [:] }, today: today,
+                                               horizonDays: horizon)
+            var out: [ProfileID: Double] = [:]
+            out.reserveCapacity(risk.count)
+            for (id, p) in risk { out[ProfileID(id)] = p }
+            churnRisk[ws] = out
+            churnModels[ws] = fitted
+        } catch {
+            churnRisk[ws] = [:]
+            churnModels[ws] = nil
+            logger.info("churn model not trained", metadata: ["workspace": "\(ws)", "reason": "\(error.message)"])
+        }
+    }
+
+    /// A live profile's churn risk: the probability of no purchase in the model's horizon (``Churn/Model/horizonDays``).
+    public func churnRisk(of id: ProfileID, workspaceId ws: WorkspaceID) -> Double? {
+        churnRisk[ws]?[graph.canonical(id)]
+    }
+
+    /// The workspace's churn model, with its holdout AUC.
+    public func churnModel(workspaceId ws: WorkspaceID) -> Churn.Model? { churnModels[ws] }
 
     /// A live profile's CLV figures as last worked out; `nil` without an RFM model, a fit, or a purchase.
     public func clv(of id: ProfileID, workspaceId ws: WorkspaceID) -> ProfileCLV? {

@@ -28,6 +28,9 @@ public struct ProfileView: Sendable {
     public var cluster: (number: Int, name: String?)?
     /// Its lifetime value figures, if the workspace has an RFM model (its purchases) and enough repeat purchases to fit.
     public var clv: ProfileCLV?
+    /// The probability of no purchase in the next `churnHorizonDays`, from the workspace's churn model.
+    public var churnRisk: Double?
+    public var churnHorizonDays: Int?
 }
 
 extension ProfileProjector {
@@ -48,7 +51,8 @@ extension ProfileProjector {
             tags: Set(c.aggregates.tags.keys).union(audience.ruleTags).sorted(),
             stage: stage(of: live, workspaceId: workspaceId), rfm: rfm(of: live, workspaceId: workspaceId),
             cluster: cluster(of: live, workspaceId: workspaceId).map { ($0, clusterModels[workspaceId]?.givenName(of: $0)) },
-            clv: clv(of: live, workspaceId: workspaceId))
+            clv: clv(of: live, workspaceId: workspaceId), churnRisk: churnRisk(of: live, workspaceId: workspaceId),
+            churnHorizonDays: churnModels[workspaceId]?.horizonDays)
     }
 
     /// The live profile an identifier belongs to.

@@ -128,6 +128,9 @@ public actor ProfileProjector {
     var clvScores: [WorkspaceID: [ProfileID: ProfileCLV]] = [:]
     var clvFittedAt: [WorkspaceID: Int64] = [:]
     var clvModels: [WorkspaceID: CLV] = [:]
+    /// Per workspace, each profile's churn risk (no purchase in the next 90 days) and the model behind it.
+    var churnRisk: [WorkspaceID: [ProfileID: Double]] = [:]
+    var churnModels: [WorkspaceID: Churn.Model] = [:]
     /// Per workspace, its cluster model (fitted) and each live profile's cluster (1-based).
     var clusterModels: [WorkspaceID: ClusterModel] = [:]
     var clusterOf: [WorkspaceID: [ProfileID: Int]] = [:]
@@ -167,6 +170,7 @@ public actor ProfileProjector {
         rfmComputedAt.removeAll()
         clvScores.removeAll()
         clvFittedAt.removeAll()
+        churnRisk.removeAll()
         clusterOf.removeAll()
         announcedFromLog = false
         segmentOutbox.removeAll()

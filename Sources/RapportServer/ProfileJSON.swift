@@ -45,6 +45,7 @@ enum ProfileJSON {
             "stage": v.stage.map(stage) ?? .null,
             "rfm": v.rfm?.json ?? .null,
             "clv": v.clv?.json ?? .null,
+            "churn_risk": v.churnRisk.map { .number(($0 * 10_000).rounded() / 10_000) } ?? .null,
             "cluster": v.cluster.map { .object(["number": .number(Double($0.number)), "name": .string($0.name ?? "Cluster \($0.number)")]) } ?? .null,
         ])
     }

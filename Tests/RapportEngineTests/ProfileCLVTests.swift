@@ -1,6 +1,7 @@
 import Foundation
 import RapportAudience
 import RapportCore
+import RapportDemo
 import RapportInsights
 import RapportStore
 import Testing
@@ -15,7 +16,18 @@ import Testing
     @Test func figuresEqualTheModelsOverTheLogAndConditionsReadThem() async throws {
         let dir = temporaryDirectory()
         let (engine, key, ws) = try await makeEngine(now: Self.now, directory: dir)
-        for body in AudienceProjectionTests.demoBodies(customers: 200, seed: 43) { try await engine.send(body, key: key) }
+        // A year of history: the churn model trains on the customers of 180 days ago.
+        var current: [String] = []
+        var bodies: [String] = []
+        DemoGenerator(config: DemoConfig(customers: 800, days: 365, seed: 43)).generate { m in
+            current.append(String(decoding: m.json, as: UTF8.self))
+            if current.count == 100 {
+                bodies.append(#"{"batch":[\#(current.joined(separator: ","))]}"#)
+                current.removeAll()
+            }
+        }
+        if !current.isEmpty { bodies.append(#"{"batch":[\#(current.joined(separator: ","))]}"#) }
+        for body in bodies { try await engine.send(body, key: key) }
         try await engine.saveDefinition(workspaceId: ws.id, kind: .segment, name: "slipping", body: "clv.p_alive < 0.5")
         #expect(await engine.projector.segmentMembers(workspaceId: ws.id, segment: "slipping") == [], "no model, no CLV")
         let model = try await engine.saveRFM(workspaceId: ws.id, model: RFMModel())
@@ -50,9 +62,23 @@ import Testing
         let view = try #require(await engine.projector.profile(someone, workspaceId: ws.id))
         #expect(view.clv == expected[someone])
 
+        // The churn model is trained on the same history; conditions read each profile's risk.
+        let churn = try #require(await engine.projector.churnModel(workspaceId: ws.id))
+        #expect(churn.holdoutAUC > 0.5 && churn.holdoutAUC <= 1 && churn.trainedOn >= 50)
+        var risks: [ProfileID: Double] = [:]
+        for id in await engine.projector.liveProfiles(workspaceId: ws.id) {
+            if let r = await engine.projector.churnRisk(of: id, workspaceId: ws.id) { risks[id] = r }
+        }
+        #expect(risks.count == expected.count && risks.values.allSatisfy { $0 > 0 && $0 < 1 })
+        try await engine.saveDefinition(workspaceId: ws.id, kind: .segment, name: "at_risk_model", body: "churn.risk > 0.5")
+        let atRisk = risks.filter { ($0.value * 10_000).rounded() / 10_000 > 0.5 }.map(\.key).sorted()
+        #expect(await engine.projector.segmentMembers(workspaceId: ws.id, segment: "at_risk_model") == atRisk)
+        #expect(try #require(await engine.projector.profile(someone, workspaceId: ws.id)).churnRisk == risks[someone])
+
         // Without the RFM model there are no purchases to fit: the figures go, and the segment empties.
         try await engine.deleteRFM(workspaceId: ws.id)
         #expect(await engine.projector.clv(of: someone, workspaceId: ws.id) == nil)
+        #expect(await engine.projector.churnRisk(of: someone, workspaceId: ws.id) == nil)
         #expect(await engine.projector.segmentMembers(workspaceId: ws.id, segment: "slipping") == [])
     }
 }

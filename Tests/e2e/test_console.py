@@ -438,7 +438,13 @@ def test_customer_page_shows_lifetime_value_and_p_alive(browser, demo_server):
                       .json().get("size", 0) > 0, timeout=60)
     member = requests.get(server.url + "/v1/segments/e2e_valued/members?limit=1", headers=headers,
                           timeout=10).json()["members"][0]["profile_id"]
-    profile = requests.get(server.url + f"/v1/profiles/{int(member)}", headers=headers, timeout=10).json()
+
+    def profile():
+        return requests.get(server.url + f"/v1/profiles/{int(member)}", headers=headers, timeout=10).json()
+
+    # Figures are worked out again after the demo's load (at the projection's next tick): wait for them.
+    assert wait_until(lambda: profile()["clv"] is not None and profile()["churn_risk"] is not None, timeout=90)
+    profile = profile()
     clv = profile["clv"]
     assert clv["value"] > 0 and 0 <= clv["p_alive"] <= 1 and clv["expected_purchases"] >= 0
     login(browser, server)
@@ -447,3 +453,7 @@ def test_customer_page_shows_lifetime_value_and_p_alive(browser, demo_server):
     shown = browser.find_element(By.ID, "profile-clv")
     assert abs(float(shown.get_attribute("data-p-alive")) - clv["p_alive"]) < 1e-4
     assert shown.get_attribute("data-value") == f"{clv['value']:.2f}"
+    # The churn model trained on the demo's history (a third of it as the horizon): the risk as the API gives it.
+    assert profile["churn_risk"] is not None and 0 < profile["churn_risk"] < 1
+    churn = browser.find_element(By.ID, "profile-churn")
+    assert abs(float(churn.get_attribute("data-risk")) - profile["churn_risk"]) < 1e-4

@@ -84,6 +84,11 @@ extension ConsoleController {
                           "pAliveShare": String(format: "%.0f%%", c.probabilityAlive * 100),
                           "expectedPurchases": String(format: "%.2f", c.expectedPurchases)]
         }
+        if let risk = view.churnRisk {
+            out["churn"] = ["risk": String(format: "%.4f", risk), "share": String(format: "%.0f%%", risk * 100), "high": risk >= 0.7,
+                            "meaning": (t["churnRiskMeaning"] ?? "no purchase in the next %1 days")
+                                .replacingOccurrences(of: "%1", with: String(view.churnHorizonDays ?? 90))]
+        }
         if let c = view.cluster { out["cluster"] = ["number": c.number, "name": clusterLabel(c.number, c.name, t)] as [String: Any] }
         if let s = view.stage {
             out["stage"] = [

@@ -313,6 +313,7 @@ enum ConsoleTemplates {
     {{^stage}}<p class="muted" id="stage">{{t.noStage}}</p>{{/stage}}
     {{#rfm}}<div class="stat-label">RFM</div><div id="profile-rfm" data-score="{{score}}"><strong>{{score}}</strong> · {{group}} <span class="muted">({{t.rfmFigures}}: {{recency}} / {{frequency}} / {{monetary}})</span></div>{{/rfm}}
     {{#clv}}<div class="stat-label">{{t.lifetimeValue}}</div><div id="profile-clv" data-value="{{value}}" data-p-alive="{{pAlive}}"><strong>{{value}}</strong> <span class="muted">({{t.next12Months}})</span> · {{t.pAlive}} <strong>{{pAliveShare}}</strong> · {{t.expectedPurchases}} {{expectedPurchases}}</div>{{/clv}}
+    {{#churn}}<div class="stat-label">{{t.churnRisk}}</div><div id="profile-churn" data-risk="{{risk}}"><strong>{{share}}</strong>{{#high}} <span class="tag tag-warn">{{t.churnWarning}}</span>{{/high}} <span class="muted">({{meaning}})</span></div>{{/churn}}
     {{#cluster}}<div class="stat-label">{{t.cluster}}</div><div id="profile-cluster" data-cluster="{{number}}"><a href="/clusters"><strong>{{number}}</strong> · {{name}}</a></div>{{/cluster}}
     <div class="stat-label">{{t.tags}}</div><div id="profile-tags">{{#tags}}<span class="tag">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">—</span>{{/tags}}</div>
     <div class="stat-label">{{t.segments}}</div><div id="profile-segments">{{#segments}}<span class="tag">{{.}}</span> {{/segments}}{{^segments}}<span class="muted">—</span>{{/segments}}</div>
