@@ -237,21 +237,14 @@ struct FunnelScan {
     }
 
     /// One worker's merged pass.
-    ///
-    /// Each local position has one record of 64-byte lines, so that the
-    /// common event — a first step, moving the latest start on — touches one
-    /// line: its last (time, row) (a time of `Int64.max` marks it met out of
-    /// order), the entry row of its latest start, then the latest start of an
-    /// attempt at each step (`Int64.min`: none). An attempt's later step
-    /// times and entry row lie apart, written only when a step is done.
     static func scan(_ sources: [Source], positions n: Int, steps: Int, query: FunnelQuery, worker w: Int, of workers: Int) -> Part {
         let m = (n - w + workers - 1) / workers
         let shift = workers.trailingZeroBitCount, residue = workers - 1
-        let width = (3 + steps + 7) / 8 * 8
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, m * width) * 8, alignment: 64)
-        defer { raw.deallocate() }
-        let state = raw.initializeMemory(as: Int64.self, repeating: .min, count: max(1, m * width))
-        // Per local position and step k ≥ 1: that attempt's times of steps 1 … k, and its entry row.
+        // Per local position, one record: last time, last row (to see events out of order), then the latest
+        // start of an attempt at each step (`Int64.min`: none).
+        let width = 2 + steps
+        var state = [Int64](repeating: .min, count: m * width)
+        // Per local position and step: that attempt's step times and entry row.
         var attempt = [Int64](repeating: .min, count: m * steps * steps)
         var entry = [UInt32](repeating: .max, count: m * steps)
         var part = Part(reached: Array(repeating: 0, count: m), times: Array(repeating: .min, count: m * steps),
@@ -259,6 +252,7 @@ struct FunnelScan {
         let window = query.window, from = query.from, to = query.to, end = query.end
         let any = query.order == .any
         var heads = sources.map(\.from)
+        var isDisordered = [Bool](repeating: false, count: m)
         while true {
             // The earliest head in (time, row) order.
             var pick = -1
@@ -287,27 +281,24 @@ struct FunnelScan {
             let pos = Int(sources[pick].owners[h])  // trap-ok: h < count; passing ordinals have live owners < n
             guard pos < n, pos & residue == w else { continue }
             let i = pos >> shift
-            let record = state + i * width
+            let base = i * width
             let r64 = Int64(row)
-            if time < record[0] || (time == record[0] && r64 < record[1]) {
-                record[0] = .max  // out of order: worked out from the history later
-                continue
-            }
-            record[0] = time
-            record[1] = r64
-            let starts = record + 3
+            if time < state[base] || (time == state[base] && r64 < state[base + 1]) { isDisordered[i] = true }  // trap-ok: i < m
+            state[base] = time  // trap-ok: base + 1 < m × width
+            state[base + 1] = r64  // trap-ok: same
+            let s0 = base + 2
             if any {
                 // The latest time of each step; the window ending now holds the steps done since now − window.
                 for k in 0..<steps where mask & (1 << UInt32(k)) != 0 && (k > 0 || (time >= from && time < to)) {
-                    starts[k] = time
-                    if k == 0 { record[2] = r64 }
+                    state[s0 + k] = time  // trap-ok: k < steps
+                    if k == 0 { entry[i * steps] = row }  // trap-ok: i < m
                 }
                 var done = 0
-                while done < steps, starts[done] != .min, time - starts[done] <= window { done += 1 }
+                while done < steps, state[s0 + done] != .min, time - state[s0 + done] <= window { done += 1 }  // trap-ok: done < steps
                 if done > Int(part.reached[i]) {  // trap-ok: i < m
                     part.reached[i] = UInt8(done)  // trap-ok: same
-                    for k in 0..<done { part.times[i * steps + k] = starts[k] }  // trap-ok: k < steps
-                    part.entries[i] = UInt32(truncatingIfNeeded: record[2])  // trap-ok: i < m
+                    for k in 0..<done { part.times[i * steps + k] = state[s0 + k] }  // trap-ok: k < steps
+                    part.entries[i] = entry[i * steps]  // trap-ok: i < m
                 }
                 continue
             }
@@ -317,39 +308,38 @@ struct FunnelScan {
                 let k = UInt32.bitWidth - 1 - bits.leadingZeroBitCount
                 bits &= ~(UInt32(1) << UInt32(k))
                 if k == 0 {
-                    if time >= from && time < to && time > starts[0] {
-                        starts[0] = time
-                        record[2] = r64
+                    if time >= from && time < to && time > state[s0] {  // trap-ok: s0 < m × width
+                        state[s0] = time  // trap-ok: same
+                        attempt[i * steps * steps] = time  // trap-ok: i < m
+                        entry[i * steps] = row  // trap-ok: same
                     }
                 } else if k < steps {
-                    let s = starts[k - 1]
-                    if s != .min, time - s <= window, s > starts[k] {
-                        starts[k] = s
+                    let s = state[s0 + k - 1]  // trap-ok: 1 ≤ k < steps
+                    if s != .min, time - s <= window, s > state[s0 + k] {  // trap-ok: same
+                        state[s0 + k] = s  // trap-ok: same
                         let a = i * steps
-                        entry[a + k] = k == 1 ? UInt32(truncatingIfNeeded: record[2]) : entry[a + k - 1]  // trap-ok: k < steps
+                        entry[a + k] = entry[a + k - 1]  // trap-ok: k < steps
                         let into = (a + k) * steps, prior = (a + k - 1) * steps
-                        for j in 1..<k { attempt[into + j] = attempt[prior + j] }  // trap-ok: j < k < steps
+                        for j in 0..<k { attempt[into + j] = attempt[prior + j] }  // trap-ok: j < k < steps
                         attempt[into + k] = time  // trap-ok: same
                     }
                 }
             }
         }
         for i in 0..<m {
-            let record = state + i * width
-            if record[0] == .max {
+            if isDisordered[i] {  // trap-ok: i < m
                 part.disordered.append(i * workers + w)
-                part.reached[i] = 0  // trap-ok: i < m
+                part.reached[i] = 0  // trap-ok: same
                 continue
             }
             guard !any else { continue }
-            let starts = record + 3
+            let s0 = i * width + 2
             var k = steps - 1
-            while k >= 0, starts[k] == .min { k -= 1 }
+            while k >= 0, state[s0 + k] == .min { k -= 1 }  // trap-ok: 0 ≤ k < steps
             guard k >= 0 else { continue }
             part.reached[i] = UInt8(k + 1)  // trap-ok: i < m
-            part.times[i * steps] = starts[k]  // trap-ok: same
-            for j in stride(from: 1, through: k, by: 1) { part.times[i * steps + j] = attempt[(i * steps + k) * steps + j] }  // trap-ok: j ≤ k < steps
-            part.entries[i] = k == 0 ? UInt32(truncatingIfNeeded: record[2]) : entry[i * steps + k]  // trap-ok: same
+            for j in 0...k { part.times[i * steps + j] = attempt[(i * steps + k) * steps + j] }  // trap-ok: j ≤ k < steps
+            part.entries[i] = entry[i * steps + k]  // trap-ok: same
         }
         return part
     }
