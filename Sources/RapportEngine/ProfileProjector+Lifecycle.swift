@@ -1,5 +1,6 @@
 import RapportAudience
 import RapportCore
+import RapportInsights
 import RapportStore
 
 /// A workspace's lifecycle model as the projector uses it: the model, and
@@ -134,5 +135,46 @@ extension ProfileProjector {
         -> [SegmentHistory.Point]
     {
         segmentHistory(workspaceId: ws, segment: LifecycleStages.segmentName(stage), lastDays: days, hourly: hourly)
+    }
+}
+
+/// Lifecycle stages over calendar periods: each stage's size at each period's end, and the moves between stages
+/// in each period (the transition matrix: how many new became active, active at risk, at risk won back).
+public struct LifecyclePeriods: Sendable {
+    public struct Period: Sendable {
+        /// The period's first moment and its end (now, for the current period), ms since 1970.
+        public var start: Int64
+        public var end: Int64
+        /// Per stage (as ``LifecyclePeriods/stages``): its size at the period's end.
+        public var sizes: [Int]
+        public var flows: [(flow: StageFlows.Flow, count: Int)]
+    }
+
+    public var stages: [String]
+    /// Oldest first; the last is the current period, up to now.
+    public var periods: [Period]
+}
+
+extension ProfileProjector {
+    /// The last `count` periods of the workspace's lifecycle, in a zone `offsetMinutes` from UTC.
+    public func lifecyclePeriods(workspaceId ws: WorkspaceID, period: CalendarPeriod, count: Int,
+                                 offsetMinutes: Int) -> LifecyclePeriods? {
+        guard let spec = lifecycles[ws] else { return nil }
+        let now = clock.nowMillis()
+        let shift = Int64(offsetMinutes) * 60_000, day = Timestamp.millisPerDay, hour: Int64 = 3_600_000
+        let current = period.index(ofDay: CalendarPeriod.day(ofMillis: now, offsetMinutes: offsetMinutes))
+        let flows = stageFlows[ws] ?? StageFlows()
+        var out = LifecyclePeriods(stages: spec.model.stages.map(\.name), periods: [])
+        for k in stride(from: max(1, min(count, 120)) - 1, through: 0, by: -1) {
+            let index = current - Int64(k)
+            let start = period.firstDay(ofIndex: index) * day - shift
+            let end = min(period.firstDay(ofIndex: index + 1) * day - shift, now)
+            let sizes = spec.model.stages.map { s in
+                segmentHistory(workspaceId: ws, segment: LifecycleStages.segmentName(s.name), from: end - hour, to: end - 1,
+                               unit: hour).last?.size ?? 0
+            }
+            out.periods.append(.init(start: start, end: end, sizes: sizes, flows: flows.totals(from: start, to: end - 1)))
+        }
+        return out
     }
 }

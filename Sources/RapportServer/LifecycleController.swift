@@ -3,6 +3,7 @@ import Hummingbird
 import RapportAudience
 import RapportCore
 import RapportEngine
+import RapportInsights
 import RapportStore
 
 /// The admin API for lifecycle stages: the model (the default one, tuned
@@ -18,6 +19,7 @@ struct LifecycleController {
         group.put { request, _ in try await put(request) }
         group.delete { request, _ in try await delete(request) }
         group.get("stages/{name}/history") { request, context in try await history(request, context: context) }
+        group.get("periods") { request, _ in try await periods(request) }
     }
 
     static func json(_ model: LifecycleModel) -> JSONValue {
@@ -98,6 +100,41 @@ struct LifecycleController {
                          "entered": .number(Double($0.entered)), "exited": .number(Double($0.exited))])
             }),
         ]))
+    }
+
+    /// `?period=week&periods=8&utc_offset_minutes=480`: per period, each stage's size at its end and the moves.
+    func periods(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readProfiles, request)
+        let q = request.uri.queryParameters
+        guard let period = CalendarPeriod(rawValue: q["period"].map(String.init) ?? "week") else {
+            throw RapportError(.invalidArgument, "period is day, week or month")
+        }
+        guard let count = Int(q["periods"].map(String.init) ?? "8"), (1...120).contains(count) else {
+            throw RapportError(.invalidArgument, "periods is a whole number from 1 to 120")
+        }
+        guard let offset = Int(q["utc_offset_minutes"].map(String.init) ?? "0"), (-840...840).contains(offset) else {
+            throw RapportError(.invalidArgument, "utc_offset_minutes is a whole number from -840 to 840")
+        }
+        guard let r = await engine.projector.lifecyclePeriods(workspaceId: p.workspaceId, period: period, count: count,
+                                                              offsetMinutes: offset)
+        else { throw RapportError(.notFound, "no lifecycle model") }
+        return JSONResponse.make(Self.json(r, period: period))
+    }
+
+    static func json(_ r: LifecyclePeriods, period: CalendarPeriod) -> JSONValue {
+        .object([
+            "period": .string(period.rawValue), "stages": .array(r.stages.map { .string($0) }),
+            "periods": .array(r.periods.map { x in
+                .object([
+                    "start": .string(Timestamp.formatISO8601(x.start)), "end": .string(Timestamp.formatISO8601(x.end)),
+                    "sizes": .object(Dictionary(uniqueKeysWithValues: zip(r.stages, x.sizes.map { .number(Double($0)) }))),
+                    "flows": .array(x.flows.map {
+                        .object(["from": $0.flow.from.map { .string($0) } ?? .null, "to": $0.flow.to.map { .string($0) } ?? .null,
+                                 "count": .number(Double($0.count))])
+                    }),
+                ])
+            }),
+        ])
     }
 
     static func days(_ request: Request, default d: Int) throws -> Int {

@@ -163,6 +163,21 @@ import Testing
                 #expect(o["unstaged"] == .number(1))
                 #expect(o["model"]?["warning_stage"] == .string("at_risk"))
             }
+            // Stages by period: today's sizes, and the moves into the stages (announced through the log).
+            let moved = try await server.eventually {
+                try await client.execute(uri: "/v1/lifecycle/periods?period=day&periods=3", method: .get,
+                                         headers: [.authorization: server.bearer]) { r in
+                    let periods = (try? json(r))?["periods"]?.arrayValue ?? []
+                    let flows = periods.last?["flows"]?.arrayValue ?? []
+                    return periods.count == 3 && periods.last?["sizes"]?["new"] == .number(1)
+                        && periods.last?["sizes"]?["potential"] == .number(1)
+                        && flows.contains { $0["from"] == .null && $0["to"] == .string("new") && $0["count"] == .number(1) }
+                        && flows.contains { $0["from"] == .null && $0["to"] == .string("potential") && $0["count"] == .number(1) }
+                }
+            }
+            #expect(moved)
+            try await send(.get, "/v1/lifecycle/periods?period=year") { r in #expect(r.status == .badRequest) }
+            try await send(.get, "/v1/lifecycle/periods?periods=0") { r in #expect(r.status == .badRequest) }
             let u1 = try #require(await server.engine.projector.profileId(
                 for: Identifier(kind: "user_id", value: "u1"), workspaceId: ws.id))
             try await send(.get, "/v1/profiles/\(u1.rawValue)") { r in

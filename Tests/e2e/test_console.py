@@ -457,3 +457,37 @@ def test_customer_page_shows_lifetime_value_and_p_alive(browser, demo_server):
     assert profile["churn_risk"] is not None and 0 < profile["churn_risk"] < 1
     churn = browser.find_element(By.ID, "profile-churn")
     assert abs(float(churn.get_attribute("data-risk")) - profile["churn_risk"]) < 1e-4
+
+
+def test_lifecycle_page_shows_stages_by_week_and_the_moves_matrix(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+
+    def ask():
+        r = requests.get(server.url + "/v1/lifecycle/periods?period=week&periods=8", headers=headers, timeout=10)
+        return r.json() if r.status_code == 200 else None
+
+    # The projection announces the demo's stages as it starts: wait until they are there and settled.
+    def settled():
+        first = ask()
+        time.sleep(0.5)
+        return first and first == ask() and sum(f["count"] for f in first["periods"][-1]["flows"]) > 0
+
+    assert wait_until(settled, timeout=60)
+    api = ask()
+    assert len(api["periods"]) == 8 and api["stages"][0] == "won_back"
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.get(server.url + "/lifecycle?lang=en")
+    assert browser.find_elements(By.CSS_SELECTOR, "#stages-by-week svg")
+    # This week's moves (the demo's stages were all worked out as it loaded).
+    week = api["periods"][-1]
+    expected = {((f["from"] or ""), (f["to"] or "")): f["count"] for f in week["flows"] if f["from"] != f["to"]}
+    assert sum(expected.values()) > 0 and sum(week["sizes"].values()) > 0
+    shown = {}
+    for row in browser.find_elements(By.CSS_SELECTOR, "#flow-matrix tbody tr"):
+        for cell in row.find_elements(By.CSS_SELECTOR, "td[data-to]"):
+            n = int(cell.get_attribute("data-count"))
+            if n:
+                shown[(row.get_attribute("data-from"), cell.get_attribute("data-to"))] = n
+    assert shown == expected

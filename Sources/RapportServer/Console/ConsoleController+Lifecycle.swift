@@ -51,6 +51,32 @@ extension ConsoleController {
         }
         ctx["noFlows"] = o.flows.isEmpty
         ctx["conditions"] = o.model.stages.map { ["label": Self.stageLabel($0.name, t), "condition": $0.condition] }
+        // Stages week by week, and this week's moves as a matrix (from rows, to columns). Both as the projection
+        // recorded them since the model was set (earlier weeks are not worked out again from the events).
+        if let r = await engine.projector.lifecyclePeriods(workspaceId: ws, period: .week, count: 8, offsetMinutes: 0),
+           r.periods.count >= 2 {
+            let labels = r.periods.map { String(Timestamp.formatISO8601($0.start).prefix(10)) }
+            ctx["weeksChart"] = SVGChart.stackedBars(
+                days: labels,
+                series: r.stages.enumerated().map { k, name in
+                    (Self.stageLabel(name, t), r.periods.map { Double($0.sizes.indices.contains(k) ? $0.sizes[k] : 0) })  // trap-ok: checked
+                },
+                title: t["stagesByWeek"] ?? "Customers per stage, week by week")
+            let week = r.periods[r.periods.count - 1]  // trap-ok: count ≥ 2
+            var cells: [String: Int] = [:]
+            for f in week.flows { cells[(f.flow.from ?? "") + "\t" + (f.flow.to ?? "")] = f.count }
+            let names = [""] + r.stages
+            func label(_ n: String) -> String { n.isEmpty ? (t["noStage"] ?? "—") : Self.stageLabel(n, t) }
+            ctx["matrixWeek"] = labels[labels.count - 1]  // trap-ok: count ≥ 2
+            ctx["matrixHeads"] = names.map(label)
+            ctx["matrixRows"] = names.map { from -> [String: Any] in
+                ["label": label(from), "name": from,
+                 "cells": names.map { to -> [String: Any] in
+                     let n = from == to ? 0 : cells[from + "\t" + to] ?? 0
+                     return ["count": n == 0 ? "" : Self.number(n), "to": to, "n": n]
+                 }]
+            }
+        }
         return page("lifecycle", title: t["lifecycle"] ?? "Lifecycle", context: ctx, visitor: v, language: v.language,
                     active: "lifecycle")
     }

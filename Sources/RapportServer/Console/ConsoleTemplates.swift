@@ -81,6 +81,15 @@ enum ConsoleTemplates {
     <tbody>{{#flows}}<tr data-from="{{fromName}}" data-to="{{toName}}"><td>{{from}}</td><td class="muted">→</td><td>{{to}}</td><td class="num flow-count">{{count}}</td></tr>{{/flows}}</tbody>
     </table></div>
     </section>
+    {{#weeksChart}}<section class="panel">
+    <h2>{{t.stagesByWeek}}</h2>
+    <div id="stages-by-week">{{{weeksChart}}}</div>
+    <h2>{{t.movesInWeek}} {{matrixWeek}}</h2>
+    <div class="table-wrap"><table class="table" id="flow-matrix">
+    <thead><tr><th>{{t.fromStage}} → {{t.toStage}}</th>{{#matrixHeads}}<th class="num">{{.}}</th>{{/matrixHeads}}</tr></thead>
+    <tbody>{{#matrixRows}}<tr data-from="{{name}}"><td>{{label}}</td>{{#cells}}<td class="num" data-to="{{to}}" data-count="{{n}}">{{count}}</td>{{/cells}}</tr>{{/matrixRows}}</tbody>
+    </table></div>
+    </section>{{/weeksChart}}
     <section class="panel">
     <h2>{{t.stageConditions}}</h2>
     <div class="table-wrap"><table class="table" id="stage-conditions">
