@@ -468,10 +468,14 @@ def test_lifecycle_page_shows_stages_by_week_and_the_moves_matrix(browser, demo_
         return r.json() if r.status_code == 200 else None
 
     # The projection announces the demo's stages as it starts: wait until they are there and settled.
+    def moves():
+        a = ask()
+        return a and [(p["sizes"], p["flows"]) for p in a["periods"]]
+
     def settled():
-        first = ask()
+        first = moves()
         time.sleep(0.5)
-        return first and first == ask() and sum(f["count"] for f in first["periods"][-1]["flows"]) > 0
+        return first and first == moves() and sum(f["count"] for f in first[-1][1]) > 0
 
     assert wait_until(settled, timeout=60)
     api = ask()
