@@ -55,31 +55,47 @@ extension Audience {
         for (p, t) in zip(anchored.positions, anchored.times) where t >= query.from && Int(p) < first.count {
             if t < first[Int(p)] { first[Int(p)] = t }  // trap-ok: checked
         }
-        var out = ProfilePaths(anchored: 0, paths: [])
-        for pos in 0..<table.count where first[pos] != .max && table.alive[pos] && pos < table.slotsOf.count {  // trap-ok: pos < count
-            let rows = index.rows(ofSlots: table.slotsOf[pos], nameId: nil)  // trap-ok: checked
-            // The anchor: the first row at that time that passes the filter.
-            guard let at = rows.firstIndex(where: { index.time(Int($0)) >= first[pos] && filter.passes(Int($0), index) }) else {  // trap-ok: pos < count
-                continue
+        // Each anchored profile's walk, on every core (positions in pieces, results in position order).
+        let index = self.index, table = self.table, firstTimes = first
+        let pieces = Parallel.ranges(table.count, minimum: 8_192)
+        let walked = Parallel.map(pieces, cost: { $0.count }) { range -> [[String]] in
+            var paths: [[String]] = []
+            for pos in range where firstTimes[pos] != .max && table.alive[pos] && pos < table.slotsOf.count {  // trap-ok: pos < count
+                if let names = Self.walk(index: index, rows: index.rows(ofSlots: table.slotsOf[pos], nameId: nil),  // trap-ok: checked
+                                         from: firstTimes[pos], filter: filter, query: query) {  // trap-ok: pos < count
+                    paths.append(names)
+                }
             }
-            var names: [String] = []
-            // With repeats collapsed, the anchor's own name repeated is no step either.
-            let anchorId = Int(index.rowName[Int(rows[at])])  // trap-ok: at is an index of rows; rows of the index
-            var last: String? = query.collapseRepeats && anchorId < index.names.items.count ? index.names.items[anchorId] : nil  // trap-ok: checked
-            var k = at
-            while names.count < query.steps {
-                k += query.after ? 1 : -1
-                guard k >= 0, k < rows.count else { break }
-                let id = Int(index.rowName[Int(rows[k])])  // trap-ok: k is an index of rows; rows of the index
-                guard id < index.names.items.count else { continue }
-                let name = index.names.items[id]  // trap-ok: checked
-                if query.collapseRepeats, last == name { continue }
-                names.append(name)
-                last = name
-            }
-            out.anchored += 1
-            out.paths.append(names)
+            return paths
         }
+        var out = ProfilePaths(anchored: 0, paths: [])
+        for paths in walked { out.paths += paths }
+        out.anchored = out.paths.count
         return out
+    }
+
+    /// The names of the events next to the first anchor at or after `first` in `rows` ((time, log) order).
+    static func walk(index: AudienceIndex, rows: [AudienceIndex.Row], from first: Int64, filter: RowFilter,
+                     query: PathQuery) -> [String]? {
+        // The anchor: the first row at that time that passes the filter.
+        guard let at = rows.firstIndex(where: { index.time(Int($0)) >= first && filter.passes(Int($0), index) }) else {
+            return nil
+        }
+        var names: [String] = []
+        // With repeats collapsed, the anchor's own name repeated is no step either.
+        let anchorId = Int(index.rowName[Int(rows[at])])  // trap-ok: at is an index of rows; rows of the index
+        var last: String? = query.collapseRepeats && anchorId < index.names.items.count ? index.names.items[anchorId] : nil  // trap-ok: checked
+        var k = at
+        while names.count < query.steps {
+            k += query.after ? 1 : -1
+            guard k >= 0, k < rows.count else { break }
+            let id = Int(index.rowName[Int(rows[k])])  // trap-ok: k is an index of rows; rows of the index
+            guard id < index.names.items.count else { continue }
+            let name = index.names.items[id]  // trap-ok: checked
+            if query.collapseRepeats, last == name { continue }
+            names.append(name)
+            last = name
+        }
+        return names
     }
 }

@@ -67,6 +67,31 @@ let benchmarks: @Sendable () -> Void = {
         AudienceBox(AudienceWorkload.shared, report: false)
     }
 
+    Benchmark("Paths: 4 steps after Product Viewed, over \(scale) demo customers' events", configuration: fullConfig) {
+        benchmark, box in
+        let day = Timestamp.millisPerDay
+        let query = PathQuery(anchor: EventFilter(name: "Product Viewed"), steps: 4, from: box.now - 31 * day, to: box.now)
+        for _ in benchmark.scaledIterations {
+            let paths = try box.audience.paths(query)
+            blackHole(PathReport(paths, anchor: "Product Viewed", steps: 4))
+        }
+    } setup: {
+        AudienceBox(AudienceWorkload.shared, report: false)
+    }
+
+    Benchmark("Retention: weekly Order Completed cohorts over \(scale) demo customers' events", configuration: fullConfig) {
+        benchmark, box in
+        let orders = EventFilter(name: "Order Completed")
+        for _ in benchmark.scaledIterations {
+            let a = box.audience.occurrences(of: orders)
+            let events = Retention.Events(customers: a.positions, times: a.times)
+            blackHole(try Retention.matrix(cohort: events, returns: events, customerCount: box.audience.positionCount,
+                                           period: .week, periods: 12))
+        }
+    } setup: {
+        AudienceBox(AudienceWorkload.shared, report: false)
+    }
+
     let realTimeConfig = Benchmark.Configuration(
         metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(30), maxIterations: 20_000)
 
