@@ -127,44 +127,28 @@ public struct BGNBD: Sendable, Equatable {
 
     /// The histories, counted once per distinct (x, tₓ, T) with a weight.
     struct Histories: Sendable {
+        struct Key: Hashable, Sendable {
+            var x: Int
+            var tx: UInt64
+            var T: UInt64
+        }
         var x: [Int] = []
         var tx: [Double] = []
         var T: [Double] = []
-        var weight: [Double] = []
-        /// Each history's index in `distinctX`.
-        var xIndex: [Int] = []
-        var distinctX: [Double] = []
-        var total: Double = 0
+        var rows = WeightedRows<Key>()
+        var weight: [Double] { rows.weight }
+        var xIndex: [Int] { rows.xIndex }
+        var distinctX: [Double] { rows.distinctX }
+        var total: Double { rows.total }
 
         init(_ h: RepeatHistories) {
-            struct Key: Hashable {
-                var x: Int
-                var tx: UInt64
-                var T: UInt64
-            }
-            var index: [Key: Int] = [:]
-            var xs: [Int: Int] = [:]
             for i in 0..<h.count {
                 let xi = Int(h.x[i]), txi = h.tx[i], Ti = h.T[i]  // trap-ok: i < count, columns of one length
-                guard xi >= 0, txi >= 0, Ti >= txi, Ti.isFinite else { continue }
-                let key = Key(x: xi, tx: txi.bitPattern, T: Ti.bitPattern)
-                total += 1
-                if let k = index[key] {
-                    weight[k] += 1  // trap-ok: k was appended
-                    continue
-                }
-                index[key] = x.count
+                guard xi >= 0, txi >= 0, Ti >= txi, Ti.isFinite,
+                      rows.add(Key(x: xi, tx: txi.bitPattern, T: Ti.bitPattern), x: xi) else { continue }
                 x.append(xi)
                 tx.append(txi)
                 T.append(Ti)
-                weight.append(1)
-                if let d = xs[xi] {
-                    xIndex.append(d)
-                } else {
-                    xs[xi] = distinctX.count
-                    xIndex.append(distinctX.count)
-                    distinctX.append(Double(xi))
-                }
             }
         }
 
@@ -216,6 +200,7 @@ public struct BGNBD: Sendable, Equatable {
         func sums(_ range: Range<Int>, _ p: (r: Double, alpha: Double, a: Double, b: Double), _ t: XTables) -> [Double] {
             let r = p.r, alpha = p.alpha, a = p.a, b = p.b
             let logAlpha = log(alpha), logA = log(a)
+            let weight = rows.weight, xIndex = rows.xIndex, distinctX = rows.distinctX
             var ll = 0.0, gr = 0.0, galpha = 0.0, ga = 0.0, gb = 0.0
             for i in range {
                 let k = xIndex[i], w = weight[i]  // trap-ok: i < count, columns of one length

@@ -62,42 +62,26 @@ public struct GammaGamma: Sendable, Equatable {
 
     /// The (x, mₓ) pairs, counted once each with a weight.
     struct Spends: Sendable {
+        struct Key: Hashable, Sendable {
+            var x: Int32
+            var m: UInt64
+        }
         var x: [Double] = []
         var m: [Double] = []
         var logM: [Double] = []
-        var weight: [Double] = []
-        var xIndex: [Int] = []
-        var distinctX: [Double] = []
-        var total: Double = 0
+        var rows = WeightedRows<Key>()
+        var weight: [Double] { rows.weight }
+        var xIndex: [Int] { rows.xIndex }
+        var distinctX: [Double] { rows.distinctX }
+        var total: Double { rows.total }
 
         init(_ h: RepeatHistories) {
-            struct Key: Hashable {
-                var x: Int32
-                var m: UInt64
-            }
-            var index: [Key: Int] = [:]
-            var xs: [Int32: Int] = [:]
             for i in 0..<h.count {
                 let xi = h.x[i], mi = h.monetary[i]  // trap-ok: i < count, columns of one length
-                guard xi > 0, mi > 0, mi.isFinite else { continue }
-                total += 1
-                let key = Key(x: xi, m: mi.bitPattern)
-                if let k = index[key] {
-                    weight[k] += 1  // trap-ok: k was appended
-                    continue
-                }
-                index[key] = x.count
+                guard xi > 0, mi > 0, mi.isFinite, rows.add(Key(x: xi, m: mi.bitPattern), x: Int(xi)) else { continue }
                 x.append(Double(xi))
                 m.append(mi)
                 logM.append(log(mi))
-                weight.append(1)
-                if let d = xs[xi] {
-                    xIndex.append(d)
-                } else {
-                    xs[xi] = distinctX.count
-                    xIndex.append(distinctX.count)
-                    distinctX.append(Double(xi))
-                }
             }
         }
 
@@ -140,6 +124,7 @@ public struct GammaGamma: Sendable, Equatable {
         /// Σ w·ℓ and Σ w·∂ℓ/∂(p, q, γ) over a range of the pairs.
         func sums(_ range: Range<Int>, p: Double, q: Double, g: Double, _ t: XTables) -> [Double] {
             let psq = Special.digamma(q), logG = log(g)
+            let weight = rows.weight, xIndex = rows.xIndex
             var ll = 0.0, gp = 0.0, gq = 0.0, gg = 0.0
             for i in range {
                 let j = xIndex[i], w = weight[i], xd = x[i], mi = m[i], lm = logM[i]  // trap-ok: i < count

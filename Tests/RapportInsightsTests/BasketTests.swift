@@ -1,5 +1,7 @@
 import Testing
 
+@testable import RapportAudience
+
 @testable import RapportInsights
 
 @Suite struct BasketTests {

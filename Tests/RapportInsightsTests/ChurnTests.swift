@@ -1,7 +1,8 @@
 import Foundation
-import RapportAudience
 import RapportCore
 import Testing
+
+@testable import RapportAudience
 
 @testable import RapportInsights
 

@@ -2,6 +2,8 @@ import Foundation
 import RapportCore
 import Testing
 
+@testable import RapportAudience
+
 @testable import RapportInsights
 
 /// SciPy's figures (make-experiment-reference.py).
@@ -173,18 +175,4 @@ func close(_ a: Double, _ b: Double, _ relative: Double = 1e-9) -> Bool {
         try test.look(control: .init(count: 2000, mean: 10, variance: 4), treatment: .init(count: 2000, mean: 10, variance: 4))
         #expect(test.pValue == before)
     }
-}
-
-/// A small seeded generator for simulations.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-import RapportAudience
 import RapportCore
 import Testing
+
+@testable import RapportAudience
 
 @testable import RapportInsights
 
