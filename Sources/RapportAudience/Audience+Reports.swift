@@ -6,32 +6,8 @@ extension Audience {
     /// The events passing `filter` (every event when `nil`) of live profiles,
     /// before `end`, as columns: each event's owner position and time.
     public mutating func occurrences(of filter: EventFilter?, before end: Int64 = .max) -> (positions: [UInt32], times: [Int64]) {
-        var names = ColumnarEvaluator.tablesRead(traits: traits, segments: segments)
-        if let name = filter?.name { names?.insert(name) } else { names = nil }
-        owners.update(index: index, table: table, names: names)
-        table.clearOwnerChanges()
-        let reference = ConditionEvaluator(now: end == .max ? 0 : end)
-        let test = filter?.condition.map { RowTest($0, index: index, evaluator: reference) }
-        var ids: [Int]
-        if let name = filter?.name {
-            ids = index.names.existing(name).map { [Int($0)] } ?? []
-        } else {
-            ids = Array(index.tables.indices)
-        }
-        ids = ids.filter { $0 < index.tables.count && $0 < owners.columns.count }
-        var positions: [UInt32] = [], times: [Int64] = []
-        for id in ids {
-            let t = index.tables[id], own = owners.columns[id]  // trap-ok: checked
-            guard own.count == t.count else { continue }
-            let pass = RowTest.passes(test, table: t, nameId: id, from: 0, owners: own)
-            positions.reserveCapacity(positions.count + pass.count)
-            times.reserveCapacity(times.count + pass.count)
-            for k in 0..<min(pass.count, t.count) where pass[k] && t.times[k] < end {  // trap-ok: checked
-                positions.append(own[k])  // trap-ok: k < count
-                times.append(t.times[k])  // trap-ok: same
-            }
-        }
-        return (positions, times)
+        let o = occurrences(of: filter, reading: [], before: end)
+        return (o.positions, o.times)
     }
 
     /// The number of profile positions (live or not).

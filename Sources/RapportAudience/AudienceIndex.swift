@@ -78,9 +78,10 @@ public struct AudienceIndex: Sendable {
     }
 
     /// Adds an event at the end. `properties` and `context` are the event's
-    /// objects (only read when paths are registered).
+    /// objects (only read when paths are registered); `source`, the source it
+    /// came in through (kept when ``EventPath/source`` is registered).
     public mutating func append(profile: ProfileID, name: String, time: Int64,
-                                properties: JSONValue?, context: JSONValue?) {
+                                properties: JSONValue?, context: JSONValue?, source: SourceID? = nil) {
         guard rowName.count < Int(Row.max) else {
             refused += 1
             return
@@ -95,7 +96,7 @@ public struct AudienceIndex: Sendable {
         rowOrdinal.append(UInt32(truncatingIfNeeded: tables[n].count))  // trap-ok: one table per name id
         var found: [(Int, UInt32)] = []
         for (pathId, path) in pathTable.items.enumerated() {
-            guard let v = path.value(properties: properties, context: context) else { continue }
+            guard let v = path.value(properties: properties, context: context, source: source) else { continue }
             found.append((pathId, values[pathId].id(v).id &+ 1))  // trap-ok: one value table per path
         }
         tables[n].append(row: row, time: time, slot: slot, values: found)  // trap-ok: as above
@@ -147,7 +148,7 @@ public struct AudienceIndex: Sendable {
             switch path {
             case .properties(let p): properties.set(v, at: p[...])
             case .context(let p): context.set(v, at: p[...])
-            case .name: break
+            case .name, .source: break
             }
         }
         return SubjectEvent(name: names.items[nameId], time: table.times[k], properties: properties, context: context)  // trap-ok: checked

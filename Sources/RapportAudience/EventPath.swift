@@ -10,6 +10,9 @@ public enum EventPath: Hashable, Sendable {
     case properties([String])
     /// Under `context` (the whole object when empty).
     case context([String])
+    /// The Rapport source (write key) the event came in through, as its id: the channel (web, app,
+    /// mini-program, store, CRM). Reports break down by it; the condition language does not name it.
+    case source
 
     /// The path as written; `nil` for an empty one.
     public init?(_ path: [String]) {
@@ -23,9 +26,10 @@ public enum EventPath: Hashable, Sendable {
     }
 
     /// The value at this path of an event's `properties` and `context`.
-    func value(properties: JSONValue?, context: JSONValue?) -> JSONValue? {
+    func value(properties: JSONValue?, context: JSONValue?, source: SourceID?) -> JSONValue? {
         switch self {
         case .name: return nil
+        case .source: return source.map { .number(Double($0)) }
         case .properties(let p): return properties.flatMap { SubjectEvent.lookup($0, p[...]) }
         case .context(let p): return context.flatMap { SubjectEvent.lookup($0, p[...]) }
         }

@@ -324,6 +324,13 @@ extension SessionWriter {
             case DemoSource.app: t.raw("\"method\":\"phone\"")
             default: t.raw("\"method\":\"email\"")
             }
+            // About a third of those no campaign brought in came through a friend's invitation: the friend's
+            // code. Decided from the person's key, so the random stream (and the rest of the data) is unchanged.
+            if p.acquisitionCampaign == 255, customer > 0, mix64(idHigh ^ 0x00C0_FFEE) % 100 < 30 {
+                t.raw(",\"referral_code\":\"R")
+                t.hex(world.customerKey(Int(mix64(idHigh ^ 0x0000_0BEE) % UInt64(customer))), digits: 8, upper: true)
+                t.byte(0x22)
+            }
             endTrack(&t)
             advance(2, 15)
         }

@@ -130,3 +130,81 @@ extension Engine {
         return PathReport(paths, anchor: spec.anchor, steps: spec.steps)
     }
 }
+
+/// An AARRR dashboard as the API and the CLI ask for it.
+public struct AARRRSpec: Sendable, Equatable {
+    public var period: CalendarPeriod = .week
+    /// How many periods, ending with the one holding `end` (today when `nil`).
+    public var periods = 12
+    /// A time (milliseconds) in the last period shown; the report's time when `nil`.
+    public var end: Int64?
+    public var offsetMinutes = 0
+    /// Acquisition dimensions: `channel` (the source events came in through), `property:PATH`,
+    /// `context:PATH`.
+    public var acquisition = ["channel", "context:campaign.source", "context:campaign.name"]
+    /// The activation event (event form, as a funnel step); none when empty.
+    public var activationEvent: String? = "Signed Up"
+    public var activationDays = 7
+    /// The return event of D1/D7/D30; any event when `nil`.
+    public var returnEvent: String?
+    /// The purchase event and its amount; the workspace's RFM model's (else `Order Completed`, `revenue`)
+    /// when `nil`.
+    public var purchaseEvent: String?
+    public var amountProperty: String?
+    public var inviteEvents = ["Invite Sent", "Referral Sent"]
+    /// What a referred new profile does (within the activation window).
+    public var referredEvent: String? = "\"Signed Up\" where referral_code exists"
+
+    public init() {}
+
+    /// An acquisition dimension's name in the report, and its path.
+    static func dimension(_ text: String) throws -> (name: String, path: EventPath) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t == "channel" || t == "source" { return ("channel", .source) }
+        switch try Engine.breakdown(t) {
+        case .property(let p):
+            let name: String
+            switch p {
+            case .context(["campaign", "source"]): name = "utm_source"
+            case .context(["campaign", "name"]): name = "utm_campaign"
+            case .context(["campaign", "medium"]): name = "utm_medium"
+            default: name = t
+            }
+            return (name, p)
+        case .trait, .segment:
+            throw RapportError(.invalidArgument, "acquisition is split by the first touch's channel, property:PATH or context:PATH, not \"\(t)\"")
+        }
+    }
+}
+
+extension Engine {
+    /// The AARRR dashboard of a workspace.
+    public func aarrrReport(workspaceId ws: WorkspaceID, _ spec: AARRRSpec) async throws -> AARRRReport {
+        guard (1...AARRR.maxPeriods).contains(spec.periods) else {
+            throw RapportError(.invalidArgument, "periods must be 1 to \(AARRR.maxPeriods)")
+        }
+        guard abs(spec.offsetMinutes) <= 840 else {
+            throw RapportError(.invalidArgument, "utc_offset_minutes must be within ±840")
+        }
+        guard spec.acquisition.count <= 8, spec.inviteEvents.count <= 8 else {
+            throw RapportError(.invalidArgument, "at most 8 acquisition dimensions and 8 invite events")
+        }
+        let now = clock.nowMillis()
+        let model = await projector.rfmModel(workspaceId: ws) ?? RFMModel()
+        let purchase = try Self.eventFilter(spec.purchaseEvent ?? model.purchaseEvent)
+        let amountText = spec.amountProperty ?? (spec.purchaseEvent == nil ? model.amountProperty : "revenue")
+        let amount = amountText.isEmpty ? nil : EventPath(["properties"] + amountText.split(separator: ".").map(String.init))
+        let lastIndex = spec.period.index(ofDay: CalendarPeriod.day(ofMillis: spec.end ?? now, offsetMinutes: spec.offsetMinutes))
+        let options = AARRR.Options(period: spec.period, periods: (lastIndex - Int64(spec.periods - 1))...lastIndex,
+                                    activationDays: spec.activationDays, now: now, offsetMinutes: spec.offsetMinutes)
+        func filter(_ text: String?) throws -> EventFilter? {
+            guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            return try Self.eventFilter(text)
+        }
+        let query = AARRRQuery(acquisition: try spec.acquisition.map(AARRRSpec.dimension),
+                               activation: try filter(spec.activationEvent), returns: try filter(spec.returnEvent),
+                               purchase: purchase, amount: amount, invites: try spec.inviteEvents.compactMap(filter),
+                               referred: try filter(spec.referredEvent), options: options)
+        return try await projector.aarrr(query, workspaceId: ws)
+    }
+}

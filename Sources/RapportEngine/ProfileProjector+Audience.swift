@@ -232,16 +232,17 @@ extension ProfileProjector {
         if ownersDuringRebuild != nil { ownersDuringRebuild?[e.seq] = owner }
         guard !audienceStale else { return }
         let ws = e.workspaceId
-        if Self.append(e.message, owner: owner, to: &audiences[ws, default: Audience()]) || clusterModels[ws] != nil {
+        if Self.append(e.message, source: e.sourceId, owner: owner, to: &audiences[ws, default: Audience()])
+            || clusterModels[ws] != nil {
             audienceTouched[ws, default: []].insert(owner)
         }
     }
 
     /// Appends a message to an audience's index; whether the audience has definitions to evaluate.
-    static func append(_ m: Message, owner: ProfileID, to audience: inout Audience) -> Bool {
+    static func append(_ m: Message, source: SourceID, owner: ProfileID, to audience: inout Audience) -> Bool {
         let (properties, context) = audience.index.readsBodies ? EventBody.propertiesAndContext(m) : (nil, nil)
         audience.index.append(profile: owner, name: m.displayName, time: m.timestamp,
-                              properties: properties, context: context)
+                              properties: properties, context: context, source: source)
         return !audience.isEmpty
     }
 
@@ -341,7 +342,8 @@ extension ProfileProjector {
                 let (properties, context) = fresh[e.workspaceId]?.readsBodies == true
                     ? e.body.withUnsafeBufferPointer { EventBody.propertiesAndContext($0) } : (nil, nil)
                 fresh[e.workspaceId, default: AudienceIndex()].append(
-                    profile: owner, name: e.name, time: e.timestamp, properties: properties, context: context)
+                    profile: owner, name: e.name, time: e.timestamp, properties: properties, context: context,
+                    source: e.sourceId)
             }
         }
         for (ws, index) in fresh { audiences[ws, default: Audience()].index = index }

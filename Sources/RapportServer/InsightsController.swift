@@ -15,6 +15,18 @@ struct InsightsController {
         group.post("funnel") { request, _ in try await funnel(request) }
         group.post("retention") { request, _ in try await retention(request) }
         group.post("paths") { request, _ in try await paths(request) }
+        group.post("aarrr") { request, _ in try await aarrr(request) }
+    }
+
+    /// `{"period": "day|week|month", "periods": 12, "end": "2024-06-30", "utc_offset_minutes": 480,
+    /// "acquisition": ["channel", "context:campaign.source"], "activation_event": "Signed Up", "activation_days": 7,
+    /// "return_event": null, "purchase_event": "Order Completed", "amount_property": "revenue",
+    /// "invite_events": ["Invite Sent"], "referred_event": "\"Signed Up\" where referral_code exists"}`.
+    func aarrr(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readStats, request)
+        let spec = try ReportRequests.aarrrSpec(try await request.jsonObject())
+        let report = try await engine.aarrrReport(workspaceId: p.workspaceId, spec)
+        return JSONResponse.make(ReportRequests.json(report))
     }
 
     /// `{"anchor": "App Opened", "direction": "after|before", "steps": 4, "from": "2024-01-01", "to": "2024-01-31",
@@ -215,5 +227,92 @@ public enum ReportRequests {
                 ])
             }),
         ])
+    }
+
+    // MARK: AARRR
+
+    public static func aarrrSpec(_ o: [String: JSONValue]) throws -> AARRRSpec {
+        let keys: Set<String> = ["period", "periods", "end", "utc_offset_minutes", "acquisition", "activation_event",
+                                 "activation_days", "return_event", "purchase_event", "amount_property", "invite_events",
+                                 "referred_event"]
+        if let unknown = o.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
+        }
+        var spec = AARRRSpec()
+        if let v = try text(o, "period") {
+            guard let period = CalendarPeriod(rawValue: v) else { throw RapportError(.invalidArgument, "period is day, week or month") }
+            spec.period = period
+        }
+        spec.periods = try integer(o, "periods", in: 1...AARRR.maxPeriods) ?? spec.periods
+        spec.offsetMinutes = try integer(o, "utc_offset_minutes", in: -840...840) ?? 0
+        if let end = try text(o, "end") {
+            spec.end = try dayStart(end, "end") - Int64(spec.offsetMinutes) * 60_000
+        }
+        if let list = try texts(o, "acquisition") { spec.acquisition = list }
+        if o.keys.contains("activation_event") { spec.activationEvent = try text(o, "activation_event") }
+        spec.activationDays = try integer(o, "activation_days", in: 1...AARRR.maxActivationDays) ?? spec.activationDays
+        spec.returnEvent = try text(o, "return_event")
+        spec.purchaseEvent = try text(o, "purchase_event")
+        spec.amountProperty = try text(o, "amount_property")
+        if let list = try texts(o, "invite_events") { spec.inviteEvents = list }
+        if o.keys.contains("referred_event") { spec.referredEvent = try text(o, "referred_event") }
+        return spec
+    }
+
+    /// A list of texts (at most 8), or `nil` when absent.
+    static func texts(_ o: [String: JSONValue], _ key: String) throws -> [String]? {
+        guard let v = o[key], v != .null else { return nil }
+        guard let list = v.arrayValue, list.count <= 8 else { throw RapportError(.invalidArgument, "\(key) is a list of at most 8 texts") }
+        return try list.map { item in
+            guard let s = item.stringValue else { throw RapportError(.invalidArgument, "\(key) is a list of texts") }
+            return s
+        }
+    }
+
+    public static func json(_ r: AARRRReport) -> JSONValue {
+        .object([
+            "period": .string(r.period.rawValue), "activation_days": .number(Double(r.activationDays)),
+            "periods": .array(r.periods.map(json)), "total": json(r.total),
+        ])
+    }
+
+    static func json(_ p: AARRRReport.Period) -> JSONValue {
+        func n(_ x: Int) -> JSONValue { .number(Double(x)) }
+        func d(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        func rate(_ r: AARRRReport.Rate) -> JSONValue { .object(["eligible": n(r.eligible), "count": n(r.count), "rate": d(r.rate)]) }
+        return .object([
+            "start": .string(date(p.start)), "complete": .bool(p.complete),
+            "new_profiles": n(p.newProfiles),
+            "acquisition": .object(p.acquisition.mapValues { counts in
+                .array(AARRRReport.ranked(counts).map { .object(["label": .string($0.key), "count": n($0.value)]) })
+            }),
+            "activation": rate(p.activation), "d1": rate(p.d1), "d7": rate(p.d7), "d30": rate(p.d30), "w1": rate(p.w1),
+            "active_profiles": n(p.activeProfiles), "paying_profiles": n(p.payingProfiles),
+            "repeat_profiles": n(p.repeatProfiles), "orders": n(p.orders), "revenue": .number(p.revenue),
+            "paying_rate": d(p.payingRate), "arpu": d(p.arpu), "arppu": d(p.arppu), "repeat_rate": d(p.repeatRate),
+            "revenue_by_channel": .array(AARRRReport.ranked(p.revenueByChannel).map {
+                .object(["label": .string($0.key), "revenue": .number($0.value)])
+            }),
+            "invites": n(p.invites), "inviters": n(p.inviters), "referred": n(p.referred),
+            "invites_per_active": d(p.invitesPerActive), "invite_conversion": d(p.inviteConversion),
+            "viral_coefficient": d(p.viralCoefficient),
+        ])
+    }
+
+    /// The report as CSV: a line per period, then the total.
+    public static func csv(_ r: AARRRReport) -> String {
+        var lines = ["start,complete,new_profiles,activation_eligible,activated,activation_rate,d1_rate,d7_rate,d30_rate,w1_rate,"
+            + "active_profiles,paying_profiles,paying_rate,orders,revenue,arpu,arppu,repeat_rate,invites,inviters,referred,viral_coefficient"]
+        func d(_ x: Double?) -> String { x.map { String($0) } ?? "" }
+        for (label, p) in r.periods.map({ (date($0.start), $0) }) + [("total", r.total)] {
+            let fields: [String] = [
+                label, String(p.complete), String(p.newProfiles), String(p.activation.eligible), String(p.activation.count),
+                d(p.activation.rate), d(p.d1.rate), d(p.d7.rate), d(p.d30.rate), d(p.w1.rate), String(p.activeProfiles),
+                String(p.payingProfiles), d(p.payingRate), String(p.orders), String(p.revenue), d(p.arpu), d(p.arppu),
+                d(p.repeatRate), String(p.invites), String(p.inviters), String(p.referred), d(p.viralCoefficient),
+            ]
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

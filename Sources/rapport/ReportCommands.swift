@@ -9,8 +9,8 @@ import RapportServer
 /// `rapport report …`: funnels and retention of the data directory's workspace, as CSV or JSON.
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Funnel and retention reports of the workspace, as CSV or JSON (as the API answers).",
-        subcommands: [FunnelCommand.self, RetentionCommand.self, PathsCommand.self])
+        abstract: "Funnel, retention, paths and AARRR reports of the workspace, as CSV or JSON (as the API answers).",
+        subcommands: [FunnelCommand.self, RetentionCommand.self, PathsCommand.self, AARRRCommand.self])
 
     struct FunnelCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -140,6 +140,58 @@ extension Report {
                 print("depth,from,to,profiles")
                 for l in report.links {
                     print("\(l.depth),\(RFMCommand.csvField(l.from)),\(RFMCommand.csvField(l.to)),\(l.count)")
+                }
+            }
+        }
+    }
+}
+
+extension Report {
+    struct AARRRCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "aarrr",
+            abstract: "Acquisition, activation, retention, revenue and referral per period.",
+            discussion: """
+                The definitions are in docs/insights.md. For example, the last 12 weeks in China's zone:
+                  rapport report aarrr --period week --periods 12 --utc-offset-minutes 480
+                """)
+        @OptionGroup var options: DataOptions
+        @Option(help: "day, week or month.") var period = "week"
+        @Option(help: "How many periods, ending with the one holding --end.") var periods = 12
+        @Option(help: "A day in the last period (YYYY-MM-DD); default today.") var end: String?
+        @Option(help: "The zone of the periods, in minutes from UTC (480 for China).") var utcOffsetMinutes = 0
+        @Option(name: .customLong("acquisition"), help: "An acquisition dimension: channel, property:PATH or context:PATH (repeat).")
+        var acquisition: [String] = []
+        @Option(help: "The activation event (event form); an empty text for none.") var activationEvent: String?
+        @Option(help: "Days after the first event in which activation (and a referral) counts.") var activationDays = 7
+        @Option(help: "The return event of D1/D7/D30 (default: any event).") var returnEvent: String?
+        @Option(help: "The purchase event (default: the RFM model's, else Order Completed).") var purchaseEvent: String?
+        @Option(help: "The purchase amount property (default: the RFM model's, else revenue).") var amountProperty: String?
+        @Option(name: .customLong("invite-event"), help: "An invite event (repeat; default Invite Sent and Referral Sent).")
+        var inviteEvents: [String] = []
+        @Option(help: "What a referred new profile does (event form).") var referredEvent: String?
+        @Option(help: "csv or json.") var format = "csv"
+
+        func run() async throws {
+            guard format == "csv" || format == "json" else { throw ValidationError("--format is csv or json") }
+            var o: [String: JSONValue] = [
+                "period": .string(period), "periods": .number(Double(periods)),
+                "utc_offset_minutes": .number(Double(utcOffsetMinutes)), "activation_days": .number(Double(activationDays)),
+            ]
+            if let end { o["end"] = .string(end) }
+            if !acquisition.isEmpty { o["acquisition"] = .array(acquisition.map { .string($0) }) }
+            if let activationEvent { o["activation_event"] = activationEvent.isEmpty ? .null : .string(activationEvent) }
+            if let returnEvent { o["return_event"] = .string(returnEvent) }
+            if let purchaseEvent { o["purchase_event"] = .string(purchaseEvent) }
+            if let amountProperty { o["amount_property"] = .string(amountProperty) }
+            if !inviteEvents.isEmpty { o["invite_events"] = .array(inviteEvents.map { .string($0) }) }
+            if let referredEvent { o["referred_event"] = .string(referredEvent) }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                let report = try await engine.aarrrReport(workspaceId: ws, try ReportRequests.aarrrSpec(o))
+                if format == "json" {
+                    print(String(decoding: ReportRequests.json(report).serialized(), as: UTF8.self))
+                } else {
+                    print(ReportRequests.csv(report), terminator: "")
                 }
             }
         }
