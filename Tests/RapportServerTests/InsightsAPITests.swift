@@ -120,4 +120,77 @@ func number(_ v: JSONValue?) -> Double? {
             try await send("/v1/insights/funnel", #"{"steps":["A"]}"#, token: support) { r in #expect(r.status == .forbidden) }
         }
     }
+
+    /// The AARRR dashboard on a handful of customers whose every figure is worked out by hand.
+    @Test func aarrrThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        let appKey = try #require(server.credentials.writeKeys["app"])
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let day = Timestamp.millisPerDay, minute: Int64 = 60_000
+        var web: [String] = [], app: [String] = []
+        var sent = 0
+        func track(_ list: inout [String], _ user: String, _ event: String, _ at: Int64, _ properties: String = "{}",
+                   context: String = "{}") {
+            list.append(#"{"type":"track","userId":"\#(user)","event":"\#(event)","timestamp":"\#(Timestamp.formatISO8601(at))","messageId":"a\#(sent)","properties":\#(properties),"context":\#(context)}"#)
+            sent += 1
+        }
+        // u1: came from baidu 10 days ago, signed up, back the next day to buy, bought again and invited 3 days ago
+        // (day 7 after the first); u2: came in the app through a friend's code; u3: came and bought 2 days ago.
+        track(&web, "u1", "Product Viewed", now - 10 * day, context: #"{"campaign":{"source":"baidu","name":"brand"}}"#)
+        track(&web, "u1", "Signed Up", now - 10 * day + minute)
+        track(&web, "u1", "Order Completed", now - 9 * day, #"{"revenue":100}"#)
+        track(&web, "u1", "Order Completed", now - 3 * day, #"{"revenue":"50"}"#)
+        track(&web, "u1", "Invite Sent", now - 3 * day + minute)
+        track(&app, "u2", "App Opened", now - 10 * day)
+        track(&app, "u2", "Signed Up", now - 10 * day + minute, #"{"referral_code":"RU1"}"#)
+        track(&web, "u3", "Order Completed", now - 2 * day, #"{"revenue":30}"#)
+        let batches = [(server.basic, web), ("Basic " + Data("\(appKey):".utf8).base64EncodedString(), app)]
+        try await server.app().test(.router) { client in
+            for (key, list) in batches {
+                try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: key],
+                                         body: ByteBuffer(string: #"{"batch":[\#(list.joined(separator: ","))]}"#)) { r in
+                    #expect(r.status == .ok)
+                }
+            }
+            let request = #"{"period":"day","periods":14}"#
+            let ready = try await server.eventually {
+                try await client.execute(uri: "/v1/insights/aarrr", method: .post, headers: [.authorization: server.bearer],
+                                         body: ByteBuffer(string: request)) { r in
+                    (try? json(r))?["total"]?["orders"] == .number(3)
+                }
+            }
+            #expect(ready)
+            try await client.execute(uri: "/v1/insights/aarrr", method: .post, headers: [.authorization: server.bearer],
+                                     body: ByteBuffer(string: request)) { r in
+                #expect(r.status == .ok)
+                let body = try json(r)
+                #expect(body["periods"]?.arrayValue?.count == 14)
+                let t = try #require(body["total"])
+                #expect(t["new_profiles"] == .number(3))
+                let channels = t["acquisition"]?["channel"]?.arrayValue ?? []
+                #expect(channels.first?["label"] == .string("web") && channels.first?["count"] == .number(2))
+                #expect(channels.contains { $0["label"] == .string("app") && $0["count"] == .number(1) })
+                #expect(t["acquisition"]?["utm_source"]?.arrayValue?.contains { $0["label"] == .string("baidu") && $0["count"] == .number(1) } == true)
+                #expect(t["activation"]?["eligible"] == .number(2) && t["activation"]?["count"] == .number(2))
+                #expect(t["d1"]?["eligible"] == .number(3) && t["d1"]?["count"] == .number(1))
+                #expect(t["d7"]?["eligible"] == .number(2) && t["d7"]?["count"] == .number(1))
+                #expect(t["w1"]?["eligible"] == .number(0) && t["w1"]?["rate"] == .null)
+                #expect(t["active_profiles"] == .number(3) && t["paying_profiles"] == .number(2))
+                #expect(t["revenue"] == .number(180) && t["arpu"] == .number(60) && t["arppu"] == .number(90))
+                #expect(t["repeat_rate"] == .number(0.5))
+                #expect(t["revenue_by_channel"] == .array([.object(["label": .string("web"), "revenue": .number(180)])]))
+                #expect(t["invites"] == .number(1) && t["inviters"] == .number(1) && t["referred"] == .number(1))
+                #expect(number(t["viral_coefficient"]).map { abs($0 - 1.0 / 3) < 1e-12 } == true)
+                let periods = body["periods"]?.arrayValue ?? []
+                #expect(periods.compactMap { number($0["new_profiles"]) } .reduce(0, +) == 3)
+                #expect(periods.last?["complete"] == .bool(false))
+            }
+            for bad in [#"{"period":"year"}"#, #"{"periods":0}"#, #"{"acquisition":["trait:city"]}"#,
+                        #"{"activation_days":0}"#, #"{"invite_events":"Invite Sent"}"#, #"{"colour":1}"#,
+                        #"{"activation_event":"\"Signed Up\" where"}"#, #"{"end":"2024-02-30"}"#] {
+                try await client.execute(uri: "/v1/insights/aarrr", method: .post, headers: [.authorization: server.bearer],
+                                         body: ByteBuffer(string: bad)) { r in #expect(r.status == .badRequest, "\(bad)") }
+            }
+        }
+    }
 }

@@ -240,6 +240,7 @@ func json(_ response: TestResponse) throws -> JSONValue {
                 let doc = try json(r)
                 #expect(doc["openapi"] == .string("3.0.3"))
                 #expect(doc["paths"]?["/v1/batch"] != nil)
+                #expect(doc["paths"]?["/v1/insights/aarrr"]?["post"] != nil)
             }
             try await client.execute(uri: "/v1/nothing-here", method: .get) { r in
                 #expect(r.status == .notFound)

@@ -1,5 +1,7 @@
 """The console in a real browser (Debian's chromium + chromedriver, selenium): log in, the
 overview, switching to Chinese, customer search, the customer 360 page and undoing a merge."""
+import csv
+import io
 import os
 import shutil
 import time
@@ -495,3 +497,50 @@ def test_lifecycle_page_shows_stages_by_week_and_the_moves_matrix(browser, demo_
             if n:
                 shown[(row.get_attribute("data-from"), cell.get_attribute("data-to"))] = n
     assert shown == expected
+
+
+def test_aarrr_dashboard_agrees_with_the_api(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+
+    def ask(body):
+        r = requests.post(server.url + "/v1/insights/aarrr", headers=headers, json=body, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert wait_until(lambda: ask({})["total"]["orders"] > 0, timeout=60), "the demo's last 12 weeks have no orders"
+    api = ask({})
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/insights/aarrr']").click()
+    # Twelve weeks by default: the key figures of the whole range, a row per week and the total.
+    total = api["total"]
+    assert int(browser.find_element(By.ID, "kpi-new").text.replace(",", "")) == total["new_profiles"]
+    assert browser.find_element(By.ID, "kpi-arpu").text == f"{total['arpu']:.2f}"
+    assert browser.find_element(By.ID, "kpi-activation").text == f"{total['activation']['rate'] * 100:.1f}%"
+    labels = [e.text.rstrip(" *") for e in browser.find_elements(By.CSS_SELECTOR, "#aarrr-table .period-label")]
+    assert labels[:-1] == [p["start"] for p in api["periods"]] and len(labels) == 13
+    news = [int(e.text.replace(",", "")) for e in browser.find_elements(By.CSS_SELECTOR, "#aarrr-table .new-count")]
+    assert news == [p["new_profiles"] for p in api["periods"]] + [total["new_profiles"]]
+    actives = [int(e.text.replace(",", "")) for e in browser.find_elements(By.CSS_SELECTOR, "#aarrr-table .active-count")]
+    assert actives == [p["active_profiles"] for p in api["periods"]] + [total["active_profiles"]]
+    assert browser.find_elements(By.CSS_SELECTOR, "#acquisition-chart svg rect")
+    assert browser.find_elements(By.CSS_SELECTOR, "#revenue-chart svg rect")
+    browser.save_screenshot(os.path.join(server.data, "..", "aarrr.png"))
+    # The CSV download answers the same figures.
+    link = browser.find_element(By.ID, "aarrr-csv").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    assert [int(r["new_profiles"]) for r in rows] == news and rows[-1]["start"] == "total"
+
+    # By month, in Chinese, with the first purchase as activation.
+    browser.get(server.url + "/insights/aarrr?period=month&periods=4&activation_event=Order+Completed"
+                 "&activation_days=30&lang=zh-CN")
+    assert "AARRR 增长" in browser.find_element(By.TAG_NAME, "h1").text
+    month = ask({"period": "month", "periods": 4, "activation_event": "Order Completed", "activation_days": 30})
+    news = [int(e.text.replace(",", "")) for e in browser.find_elements(By.CSS_SELECTOR, "#aarrr-table .new-count")]
+    assert news == [p["new_profiles"] for p in month["periods"]] + [month["total"]["new_profiles"]]
+    assert browser.find_element(By.ID, "kpi-activation").text == f"{month['total']['activation']['rate'] * 100:.1f}%"
+    # A bad activation event says why, in the page.
+    browser.get(server.url + "/insights/aarrr?activation_event=%22Signed+Up%22+where")
+    assert "does not parse" in browser.find_element(By.ID, "flash").text

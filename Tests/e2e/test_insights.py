@@ -117,3 +117,116 @@ def test_funnel_and_retention_from_the_api_and_the_cli_equal_brute_force(server)
 
     bad = run_cli("report", "funnel", "--data", server.data, "--step", '"Order Completed" where revenue >', check=False)
     assert bad.returncode != 0 and "does not parse" in bad.stderr, bad.stderr
+
+
+def test_aarrr_from_the_api_and_the_cli_equal_brute_force(server):
+    """The AARRR dashboard over customers who arrive on the web or in the app (some from campaigns, some
+    invited by a friend), sign up, buy and invite, checked against the definitions worked out here."""
+    from segment.analytics.client import Client
+
+    keys = server.credentials["writeKeys"]
+    clients = {ch: Client(keys[ch], host=server.url, sync_mode=True) for ch in ("web", "app")}
+    rng = random.Random(11)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    sent = {}  # user -> [(time, name, channel, properties, context)]
+    for u in range(36):
+        user = f"buyer-{u}"
+        channel = rng.choice(["web", "app"])
+        # Times 17 minutes past whole hours: no event sits on a boundary a few seconds' drift could move.
+        first = now - dt.timedelta(hours=rng.randint(1, 24 * 24), minutes=17)
+        campaign = rng.choice([None, "baidu", "douyin"])
+        events = [(first, "Page Viewed", channel, {}, {"campaign": {"source": campaign, "name": "c"}} if campaign else {})]
+        at = first
+        if rng.random() < 0.6:
+            at += dt.timedelta(hours=rng.randint(0, 200))
+            props = {"referral_code": "R1"} if rng.random() < 0.3 else {}
+            events.append((at, "Signed Up", channel, props, {}))
+        for _ in range(rng.randint(0, 4)):
+            t = first + dt.timedelta(hours=rng.randint(1, 24 * 24))
+            if t < now:
+                events.append((t, rng.choice(["Order Completed", "Page Viewed", "Invite Sent"]), rng.choice(["web", "app"]),
+                               {"revenue": rng.randint(1, 500)}, {}))
+        sent[user] = sorted([e for e in events if e[0] < now], key=lambda e: e[0])
+    for user, events in sent.items():
+        for at, name, channel, props, context in events:
+            clients[channel].track(user, name, props, context=context, timestamp=at)
+
+    offset = dt.timedelta(minutes=480)
+    day = lambda t: (t + offset).date()
+    periods = 25
+    today = day(now)
+    first_day = today - dt.timedelta(days=periods - 1)
+    week = dt.timedelta(days=7)
+    expected = {"new_profiles": 0, "orders": 0, "revenue": 0, "invites": 0, "referred": 0,
+                "activation": [0, 0], "d1": [0, 0], "d7": [0, 0], "w1": [0, 0],
+                "active_profiles": 0, "paying_profiles": 0, "repeat_profiles": 0, "inviters": 0,
+                "channel": {}, "utm_source": {}}
+    per_day = {}
+    for user, events in sent.items():
+        f = events[0][0]
+        fd = day(f)
+        in_range = [e for e in events if first_day <= day(e[0]) <= today]
+        orders = [e for e in events if e[1] == "Order Completed"]
+        expected["orders"] += sum(1 for e in in_range if e[1] == "Order Completed")
+        expected["revenue"] += sum(e[3]["revenue"] for e in in_range if e[1] == "Order Completed")
+        expected["invites"] += sum(1 for e in in_range if e[1] == "Invite Sent")
+        expected["active_profiles"] += 1 if in_range else 0
+        expected["paying_profiles"] += 1 if any(e[1] == "Order Completed" for e in in_range) else 0
+        expected["repeat_profiles"] += 1 if len(orders) >= 2 and any(e[1] == "Order Completed" for e in in_range) else 0
+        expected["inviters"] += 1 if any(e[1] == "Invite Sent" for e in in_range) else 0
+        if not first_day <= fd <= today:
+            continue
+        per_day[fd.isoformat()] = per_day.get(fd.isoformat(), 0) + 1
+        expected["new_profiles"] += 1
+        expected["channel"][events[0][2]] = expected["channel"].get(events[0][2], 0) + 1
+        source = events[0][4].get("campaign", {}).get("source", "(none)")
+        expected["utm_source"][source] = expected["utm_source"].get(source, 0) + 1
+        window = [e for e in events if e[0] - f < week]
+        if f + week <= now:
+            expected["activation"][0] += 1
+            expected["activation"][1] += any(e[1] == "Signed Up" for e in window)
+        days = {day(e[0]) for e in events}
+        for n, key in ((1, "d1"), (7, "d7")):
+            if fd + dt.timedelta(days=n) < today:
+                expected[key][0] += 1
+                expected[key][1] += (fd + dt.timedelta(days=n)) in days
+        if fd + dt.timedelta(days=13) < today:
+            expected["w1"][0] += 1
+            expected["w1"][1] += any(fd + dt.timedelta(days=k) in days for k in range(7, 14))
+        expected["referred"] += any(e[1] == "Signed Up" and "referral_code" in e[3] for e in window)
+
+    token = server.credentials["adminToken"]
+    body = {"period": "day", "periods": periods, "utc_offset_minutes": 480}
+
+    def report():
+        r = requests.post(server.url + "/v1/insights/aarrr", headers={"Authorization": f"Bearer {token}"},
+                          json=body, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert server.wait_for(lambda: (report()["total"]["orders"], report()["total"]["new_profiles"])
+                           == (expected["orders"], expected["new_profiles"]), timeout=30), (report()["total"], expected)
+    api = report()
+    t = api["total"]
+    for key in ("new_profiles", "orders", "revenue", "invites", "referred", "active_profiles", "paying_profiles",
+                "repeat_profiles", "inviters"):
+        assert t[key] == expected[key], (key, t[key], expected[key])
+    for key in ("activation", "d1", "d7", "w1"):
+        assert [t[key]["eligible"], t[key]["count"]] == expected[key], (key, t[key], expected[key])
+    assert {x["label"]: x["count"] for x in t["acquisition"]["channel"]} == expected["channel"]
+    assert {x["label"]: x["count"] for x in t["acquisition"]["utm_source"]} == expected["utm_source"]
+    assert {p["start"]: p["new_profiles"] for p in api["periods"] if p["new_profiles"]} == per_day
+    assert t["arpu"] == (expected["revenue"] / expected["active_profiles"])
+    assert expected["new_profiles"] > 10 and expected["referred"] > 0 and expected["repeat_profiles"] > 0, expected
+
+    # The CLI on the same data directory answers the same, as JSON and as CSV (a line per day, then the total).
+    cli = json.loads(run_cli("report", "aarrr", "--data", server.data, "--durability", "normal", "--period", "day",
+                             "--periods", str(periods), "--utc-offset-minutes", "480", "--format", "json").stdout)
+    assert cli["total"] == t and [p["start"] for p in cli["periods"]] == [p["start"] for p in api["periods"]]
+    rows = list(csv.DictReader(io.StringIO(run_cli(
+        "report", "aarrr", "--data", server.data, "--durability", "normal", "--period", "day", "--periods", str(periods),
+        "--utc-offset-minutes", "480").stdout)))
+    assert len(rows) == periods + 1 and rows[-1]["start"] == "total"
+    assert int(rows[-1]["new_profiles"]) == expected["new_profiles"] and float(rows[-1]["revenue"]) == expected["revenue"]
+    bad = run_cli("report", "aarrr", "--data", server.data, "--acquisition", "trait:city", check=False)
+    assert bad.returncode != 0 and "first touch" in bad.stderr, bad.stderr

@@ -36,7 +36,8 @@ struct ConsoleController {
                       NavItem(key: "segments", href: "/segments"), NavItem(key: "tags", href: "/tags"),
                       NavItem(key: "lifecycle", href: "/lifecycle"), NavItem(key: "rfm", href: "/rfm"),
                       NavItem(key: "clusters", href: "/clusters"), NavItem(key: "funnel", href: "/insights/funnel"),
-                      NavItem(key: "retention", href: "/insights/retention"), NavItem(key: "paths", href: "/insights/paths")]
+                      NavItem(key: "retention", href: "/insights/retention"), NavItem(key: "paths", href: "/insights/paths"),
+                      NavItem(key: "aarrr", href: "/insights/aarrr")]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, error: nil) }
@@ -54,6 +55,7 @@ struct ConsoleController {
         addLifecycleRoutes(to: router)
         addAudienceRoutes(to: router)
         addInsightsRoutes(to: router)
+        addAARRRRoutes(to: router)
     }
 
     // MARK: - Sessions and language

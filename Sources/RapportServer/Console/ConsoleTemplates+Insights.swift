@@ -104,4 +104,49 @@ extension ConsoleTemplates {
     </div>
     {{/report}}
     """#
+
+    /// AARRR. Context: `t`, `flash`?, the form (`periodOptions`, `periods`, `activation_event`, `activation_days`,
+    /// `return_event`), `csvLink`, and with `report`: `kpis` [{key, label, value}], `acquisitionChart`, `revenueChart`
+    /// (SVG), `sources` [{label, count, share}], `rows` [{label, partial, new, activation, d1, d7, d30, w1, active,
+    /// paying, arpu, arppu, repeat, revenue, invites, referred, k}].
+    static let aarrr = #"""
+    <div class="page-head"><h1>{{t.aarrr}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    <section class="panel">
+    <form id="aarrr-form" class="form" method="get" action="/insights/aarrr">
+    <div class="form-row">
+    <label>{{t.period}} <select id="period" name="period">{{#periodOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periodOptions}}</select></label>
+    <label>{{t.periods}} <input type="number" id="periods" name="periods" min="1" max="400" value="{{periods}}"></label>
+    <label>{{t.activationEvent}} <input type="text" id="activation-event" name="activation_event" value="{{activation_event}}"></label>
+    <label>{{t.activationDays}} <input type="number" id="activation-days" name="activation_days" min="1" max="365" value="{{activation_days}}"></label>
+    <label>{{t.returnEvent}} <input type="text" id="return-event" name="return_event" value="{{return_event}}" placeholder="{{t.anyEvent}}"></label>
+    </div>
+    <div class="form-actions"><button type="submit" id="aarrr-run" class="btn btn-primary">{{t.runReport}}</button>
+    {{#report}}<a class="btn" id="aarrr-csv" href="{{csvLink}}">{{t.downloadCSV}}</a>{{/report}}</div>
+    </form>
+    <p class="muted">{{t.aarrrHelp}}</p>
+    </section>
+    {{#report}}
+    <section class="cards" id="aarrr-kpis">{{#kpis}}<div class="card stat"><div class="stat-label">{{label}}</div><div class="stat-value" id="kpi-{{key}}">{{value}}</div></div>{{/kpis}}</section>
+    <div class="grid-2">
+    <section class="panel"><h2>{{t.newByChannel}}</h2><div id="acquisition-chart">{{{acquisitionChart}}}</div></section>
+    <section class="panel"><h2>{{t.revenueByChannel}}</h2><div id="revenue-chart">{{{revenueChart}}}</div></section>
+    </div>
+    <section class="panel">
+    <h2>{{t.aarrrByPeriod}}</h2>
+    <div class="table-wrap"><table class="table" id="aarrr-table">
+    <thead><tr><th>{{t.period}}</th><th class="num">{{t.newCustomers}}</th><th class="num">{{t.activationRate}}</th><th class="num">D1</th><th class="num">D7</th><th class="num">D30</th><th class="num">W1</th><th class="num">{{t.activeCustomers}}</th><th class="num">{{t.payingRate}}</th><th class="num">ARPU</th><th class="num">ARPPU</th><th class="num">{{t.repeatRate}}</th><th class="num">{{t.revenue}}</th><th class="num">{{t.invites}}</th><th class="num">{{t.referred}}</th><th class="num">K</th></tr></thead>
+    <tbody>{{#rows}}<tr><td class="nowrap period-label">{{label}}{{#partial}} <span class="muted">*</span>{{/partial}}</td><td class="num new-count">{{new}}</td><td class="num">{{activation}}</td><td class="num">{{d1}}</td><td class="num">{{d7}}</td><td class="num">{{d30}}</td><td class="num">{{w1}}</td><td class="num active-count">{{active}}</td><td class="num">{{paying}}</td><td class="num">{{arpu}}</td><td class="num">{{arppu}}</td><td class="num">{{repeat}}</td><td class="num revenue">{{revenue}}</td><td class="num">{{invites}}</td><td class="num">{{referred}}</td><td class="num">{{k}}</td></tr>{{/rows}}</tbody>
+    </table></div>
+    <p class="muted">{{t.aarrrPartial}}</p>
+    </section>
+    <section class="panel">
+    <h2>{{t.newBySource}}</h2>
+    <div class="table-wrap"><table class="table" id="aarrr-sources">
+    <thead><tr><th>utm_source</th><th class="num">{{t.newCustomers}}</th><th class="num">%</th></tr></thead>
+    <tbody>{{#sources}}<tr><td>{{label}}</td><td class="num">{{count}}</td><td class="num">{{share}}</td></tr>{{/sources}}</tbody>
+    </table></div>
+    </section>
+    {{/report}}
+    """#
 }

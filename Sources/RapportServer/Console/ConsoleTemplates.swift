@@ -50,6 +50,7 @@ enum ConsoleTemplates {
         "clusters": clusters,
         "funnel": funnel,
         "retention": retention,
+        "aarrr": aarrr,
         "paths": paths,
         "error": error,
     ]
