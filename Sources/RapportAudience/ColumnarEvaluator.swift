@@ -33,12 +33,16 @@ struct ColumnarEvaluator {
 
     /// Each table ordinal's owner position (``OwnerColumns``), for the tables ``tablesRead(traits:segments:)`` names.
     let owners: [[UInt32]]
+    /// Only events before this time count (`Int64.max`: all). The owner columns must have no owner for the
+    /// later ones; the histories read for the profiles columns cannot decide are cut here.
+    let horizon: Int64
 
-    init(index: AudienceIndex, table: ProfileTable, now: Int64, owners: [[UInt32]]) {
+    init(index: AudienceIndex, table: ProfileTable, now: Int64, owners: [[UInt32]], horizon: Int64 = .max) {
         self.index = index
         self.table = table
         self.now = now
         self.owners = owners
+        self.horizon = horizon
         reference = ConditionEvaluator(now: now)
     }
 
@@ -65,7 +69,7 @@ struct ColumnarEvaluator {
     /// (segments after those they refer to).
     mutating func run(traits: [ComputedTrait], segments: [SegmentDefinition]) -> (traits: [TraitColumn], segments: [Bits]) {
         let (keys, sequences) = Self.needed(traits: traits, segments: segments)
-        let scanner = FigureScanner(index: index, table: table, now: now, owners: owners)
+        let scanner = FigureScanner(index: index, table: table, now: now, owners: owners, horizon: horizon)
         self.scanner = scanner
         computeFigures(keys, sequences: sequences, scanner: scanner)
         var traitColumns: [TraitColumn] = []
@@ -406,7 +410,8 @@ struct ColumnarEvaluator {
     /// Whether one profile's history (in (time, log) order) has the sequence.
     func holdsByHistory(_ q: SequenceTest, pos: Int, first: RowFilter, second: RowFilter) -> Bool {
         guard pos < table.slotsOf.count else { return false }
-        let history = index.rows(ofSlots: table.slotsOf[pos], nameId: nil)  // trap-ok: checked
+        var history = index.rows(ofSlots: table.slotsOf[pos], nameId: nil)  // trap-ok: checked
+        if horizon != .max { history.removeAll { index.time(Int($0)) >= horizon } }
         let aRange = q.window?.range(now: now)
         var firsts: [Int] = [], seconds: [Int] = []
         for (i, r) in history.enumerated() {
@@ -772,14 +777,22 @@ struct NumberTest {
 struct SlotSubject: ConditionSubject {
     let index: AudienceIndex
     let slots: [AudienceIndex.Slot]
+    /// Only events before this time.
+    var horizon: Int64 = .max
 
     func attribute(_ path: [String]) -> JSONValue? { nil }
     func hasTag(_ tag: String) -> Bool { false }
     func isInSegment(_ name: String) -> Bool { false }
     func events(named name: String?) -> [SubjectEvent] {
-        guard let name else { return index.events(ofSlots: slots, nameId: nil) }
-        guard let id = index.names.existing(name) else { return [] }
-        return index.events(ofSlots: slots, nameId: id)
+        var out: [SubjectEvent]
+        if let name {
+            guard let id = index.names.existing(name) else { return [] }
+            out = index.events(ofSlots: slots, nameId: id)
+        } else {
+            out = index.events(ofSlots: slots, nameId: nil)
+        }
+        if horizon != .max { out.removeAll { $0.time >= horizon } }
+        return out
     }
 }
 

@@ -22,12 +22,16 @@ struct FigureScanner: Sendable {
     let owners: [[UInt32]]
 
     /// A scanner over these owner columns (``OwnerColumns``): it reads the tables that have one.
-    init(index: AudienceIndex, table: ProfileTable, now: Int64, owners: [[UInt32]]) {
+    /// Only events before this time count (as ``ColumnarEvaluator/horizon``).
+    let horizon: Int64
+
+    init(index: AudienceIndex, table: ProfileTable, now: Int64, owners: [[UInt32]], horizon: Int64 = .max) {
         self.index = index
         self.table = table
         self.now = now
         reference = ConditionEvaluator(now: now)
         self.owners = owners
+        self.horizon = horizon
     }
 
     /// The figures of one event name (`nil`: any event).
@@ -92,7 +96,7 @@ struct FigureScanner: Sendable {
     /// A numeric figure for one profile, from the reference evaluator.
     private func referenceFigure(_ key: FigureKey, pos: Int) -> Double {
         guard case .aggregate(let agg) = key.measure, pos < table.slotsOf.count else { return .nan }
-        let subject = SlotSubject(index: index, slots: table.slotsOf[pos])  // trap-ok: checked
+        let subject = SlotSubject(index: index, slots: table.slotsOf[pos], horizon: horizon)  // trap-ok: checked
         switch reference.figure(agg, reference.selected(key.filter, key.window, subject)) {
         case .value(.number(let x)): return x
         default: return .nan

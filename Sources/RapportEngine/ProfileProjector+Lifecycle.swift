@@ -178,3 +178,48 @@ extension ProfileProjector {
         return out
     }
 }
+
+extension ProfileProjector {
+    /// The last `count` periods of the workspace's lifecycle worked out from the events: each stage's size at
+    /// each period's end, with the model's conditions evaluated as of that moment over the events before it,
+    /// and the moves between a period's start and its end (`nil`: no stage, or not seen yet). Unlike
+    /// ``lifecyclePeriods(workspaceId:period:count:offsetMinutes:)``, which reports the moves the projection
+    /// recorded, this covers the periods before the model was set; a profile that moved twice within a
+    /// period counts once, from where it was to where it ended. Attributes and traits are read as they are
+    /// now.
+    public func lifecycleHistory(workspaceId ws: WorkspaceID, period: CalendarPeriod, count: Int,
+                                 offsetMinutes: Int) async throws -> LifecyclePeriods? {
+        guard let spec = lifecycles[ws] else { return nil }
+        try await ensureAudienceIndex()
+        guard var audience = audiences[ws], let spec2 = lifecycles[ws], spec2.model == spec.model else { return nil }
+        let now = clock.nowMillis()
+        let shift = Int64(offsetMinutes) * 60_000, day = Timestamp.millisPerDay
+        let current = period.index(ofDay: CalendarPeriod.day(ofMillis: now, offsetMinutes: offsetMinutes))
+        let k = max(1, min(count, 120))
+        let first = current - Int64(k - 1)
+        // The first period's start, then each period's end (now, for the current one).
+        let times = (0...k).map { i in min(period.firstDay(ofIndex: first + Int64(i)) * day - shift, now) }
+        let names = spec.model.stages.map(\.name)
+        let snapshots = audience.stagesAsOf(times, stages: names)
+        audiences[ws] = audience
+        var out = LifecyclePeriods(stages: names, periods: [])
+        for i in 1..<snapshots.count {
+            let before = snapshots[i - 1], after = snapshots[i]  // trap-ok: 1 ≤ i < count
+            var sizes = [Int](repeating: 0, count: names.count)
+            var moves: [StageFlows.Flow: Int] = [:]
+            for pos in after.indices {
+                let a = pos < before.count ? Int(before[pos]) : -1, b = Int(after[pos])  // trap-ok: checked; indices
+                if b >= 0, b < sizes.count { sizes[b] += 1 }  // trap-ok: checked
+                guard a != b else { continue }
+                let from = a >= 0 && a < names.count ? names[a] : nil  // trap-ok: checked
+                let to = b >= 0 && b < names.count ? names[b] : nil  // trap-ok: checked
+                moves[StageFlows.Flow(from: from, to: to), default: 0] += 1
+            }
+            let flows = moves.map { (flow: $0.key, count: $0.value) }.sorted {
+                ($0.count, $1.flow.from ?? "", $1.flow.to ?? "") > ($1.count, $0.flow.from ?? "", $0.flow.to ?? "")
+            }
+            out.periods.append(.init(start: times[i - 1], end: times[i], sizes: sizes, flows: flows))  // trap-ok: one time per snapshot
+        }
+        return out
+    }
+}

@@ -102,7 +102,9 @@ struct LifecycleController {
         ]))
     }
 
-    /// `?period=week&periods=8&utc_offset_minutes=480`: per period, each stage's size at its end and the moves.
+    /// `?period=week&periods=8&utc_offset_minutes=480&basis=events|recorded`: per period, each stage's size at its
+    /// end and the moves. `events` (the default) works each period's end out again from the events;
+    /// `recorded` reports the moves the projection recorded since the model was set.
     func periods(_ request: Request) async throws -> Response {
         let p = try await auth.require(.readProfiles, request)
         let q = request.uri.queryParameters
@@ -115,9 +117,18 @@ struct LifecycleController {
         guard let offset = Int(q["utc_offset_minutes"].map(String.init) ?? "0"), (-840...840).contains(offset) else {
             throw RapportError(.invalidArgument, "utc_offset_minutes is a whole number from -840 to 840")
         }
-        guard let r = await engine.projector.lifecyclePeriods(workspaceId: p.workspaceId, period: period, count: count,
-                                                              offsetMinutes: offset)
-        else { throw RapportError(.notFound, "no lifecycle model") }
+        let basis = q["basis"].map(String.init) ?? "events"
+        let found: LifecyclePeriods?
+        switch basis {
+        case "events":
+            found = try await engine.projector.lifecycleHistory(workspaceId: p.workspaceId, period: period, count: count,
+                                                                offsetMinutes: offset)
+        case "recorded":
+            found = await engine.projector.lifecyclePeriods(workspaceId: p.workspaceId, period: period, count: count,
+                                                            offsetMinutes: offset)
+        default: throw RapportError(.invalidArgument, "basis is events or recorded")
+        }
+        guard let r = found else { throw RapportError(.notFound, "no lifecycle model") }
         return JSONResponse.make(Self.json(r, period: period))
     }
 

@@ -330,3 +330,61 @@ extension SplitMix {
     mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &self)] }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }
+
+/// Definitions evaluated as of a past moment (``Audience/stagesAsOf(_:stages:)``) against the reference over
+/// an index holding only the events before that moment: random histories (out of order, merged profiles) and
+/// random conditions, sequences and sums included.
+@Suite struct AsOfAgreementTests {
+    typealias C = ColumnarAgreementTests
+
+    @Test(arguments: 0..<6)
+    func stagesAsOfAgreeWithTheReferenceOverEarlierEvents(seed: UInt64) throws {
+        var r = SplitMix(seed: 0xA50F + seed)
+        let views = C.profiles(&r, count: 50)
+        let ids = views.flatMap(\.members)
+        let traits = try C.traitTexts.prefix(6).map { try ComputedTrait(name: $0.0, text: $0.1) }
+        let stages = (0..<6).map { "s\($0)" }
+        var segments: [SegmentDefinition] = []
+        for s in stages {
+            let c = C.condition(&r, depth: 2, earlier: segments.map(\.name), traits: traits.map(\.name))
+            segments.append(SegmentDefinition(name: LifecycleStages.segmentName(s), condition: c))
+        }
+        var events: [(ProfileID, String, Int64, JSONValue, JSONValue)] = []
+        for _ in 0..<700 {
+            var properties: [String: JSONValue] = [:]
+            if let v = C.value(&r) { properties["revenue"] = v }
+            if r.chance(0.8) { properties["category"] = .string(r.pick(["书", "服饰", "toys"])) }
+            let context: JSONValue = r.chance(0.7) ? ["channel": .string(r.pick(["app", "web"]))] : [:]
+            events.append((r.pick(ids), r.pick(C.names), C.now - Int64.random(in: -2 * C.day...(70 * C.day), using: &r),
+                           .object(properties), context))
+        }
+        func index(before t: Int64) -> AudienceIndex {
+            var index = AudienceIndex(paths: [.properties(["revenue"]), .properties(["category"]), .context(["channel"])])
+            for e in events where e.2 < t { index.append(profile: e.0, name: e.1, time: e.2, properties: e.3, context: e.4) }
+            return index
+        }
+        var audience = Audience()
+        try audience.define(segments: segments, traits: traits)
+        audience.index = index(before: .max)
+        _ = audience.refresh(all: views, now: C.now)
+        let moments = [C.now - 40 * C.day, C.now - 12 * C.day, C.now - 3 * C.day, C.now]
+        let got = audience.stagesAsOf(moments, stages: stages)
+        var differing = 0
+        for (i, moment) in moments.enumerated() {
+            var past = Audience()
+            try past.define(segments: segments, traits: traits)
+            past.index = index(before: moment)
+            _ = past.refresh(all: views, now: moment)
+            for v in views {
+                let seen = events.contains { v.members.contains($0.0) && $0.2 < moment }
+                let want = seen ? past.segments(of: v.id).lazy.compactMap { LifecycleStages.stage(ofSegment: $0) }
+                    .first.flatMap { stages.firstIndex(of: $0) } ?? -1 : -1
+                let pos = try #require(audience.position(of: v.id))
+                #expect(Int(got[i][pos]) == want, "seed \(seed), moment \(i), profile \(v.id)")
+                if i < moments.count - 1, got[i][pos] != got[moments.count - 1][pos] { differing += 1 }
+            }
+        }
+        // The past differs from now for some profiles: the moments matter.
+        #expect(differing > 0)
+    }
+}

@@ -176,6 +176,16 @@ import Testing
                 }
             }
             #expect(moved)
+            let recorded = try await server.eventually {
+                try await client.execute(uri: "/v1/lifecycle/periods?period=day&periods=3&basis=recorded", method: .get,
+                                         headers: [.authorization: server.bearer]) { r in
+                    let periods = (try? json(r))?["periods"]?.arrayValue ?? []
+                    return periods.count == 3 && periods.last?["sizes"]?["new"] == .number(1)
+                        && (periods.last?["flows"]?.arrayValue ?? []).contains { $0["to"] == .string("new") }
+                }
+            }
+            #expect(recorded)
+            try await send(.get, "/v1/lifecycle/periods?basis=guess") { r in #expect(r.status == .badRequest) }
             try await send(.get, "/v1/lifecycle/periods?period=year") { r in #expect(r.status == .badRequest) }
             try await send(.get, "/v1/lifecycle/periods?periods=0") { r in #expect(r.status == .badRequest) }
             let u1 = try #require(await server.engine.projector.profileId(

@@ -51,9 +51,8 @@ extension ConsoleController {
         }
         ctx["noFlows"] = o.flows.isEmpty
         ctx["conditions"] = o.model.stages.map { ["label": Self.stageLabel($0.name, t), "condition": $0.condition] }
-        // Stages week by week, and this week's moves as a matrix (from rows, to columns). Both as the projection
-        // recorded them since the model was set (earlier weeks are not worked out again from the events).
-        if let r = await engine.projector.lifecyclePeriods(workspaceId: ws, period: .week, count: 8, offsetMinutes: 0),
+        // Stages week by week, and this week's moves as a matrix (from rows, to columns), worked out from the events.
+        if let r = try? await engine.projector.lifecycleHistory(workspaceId: ws, period: .week, count: 8, offsetMinutes: 0),
            r.periods.count >= 2 {
             let labels = r.periods.map { String(Timestamp.formatISO8601($0.start).prefix(10)) }
             ctx["weeksChart"] = SVGChart.stackedBars(
