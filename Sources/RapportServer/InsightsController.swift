@@ -2,6 +2,7 @@ import Hummingbird
 import RapportAudience
 import RapportCore
 import RapportEngine
+import RapportIngest
 import RapportInsights
 
 /// The admin API for reports: funnels and retention, answered from the
@@ -16,6 +17,16 @@ struct InsightsController {
         group.post("retention") { request, _ in try await retention(request) }
         group.post("paths") { request, _ in try await paths(request) }
         group.post("aarrr") { request, _ in try await aarrr(request) }
+        group.post("basket") { request, _ in try await basket(request) }
+    }
+
+    /// `{"purchase_event": "Order Completed", "item_key": "product_id", "from": "2024-01-01", "to": "2024-06-30",
+    /// "min_support": 0.01, "min_confidence": 0.1, "max_length": 3, "limit": 100, "utc_offset_minutes": 480}`.
+    func basket(_ request: Request) async throws -> Response {
+        let p = try await auth.require(.readStats, request)
+        let spec = try ReportRequests.basketSpec(try await request.jsonObject())
+        let report = try await engine.basketReport(workspaceId: p.workspaceId, spec)
+        return JSONResponse.make(ReportRequests.json(report))
     }
 
     /// `{"period": "day|week|month", "periods": 12, "end": "2024-06-30", "utc_offset_minutes": 480,
@@ -314,5 +325,64 @@ public enum ReportRequests {
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: Basket
+
+    public static func basketSpec(_ o: [String: JSONValue]) throws -> BasketSpec {
+        let keys: Set<String> = ["purchase_event", "item_key", "from", "to", "min_support", "min_confidence", "max_length",
+                                 "limit", "utc_offset_minutes"]
+        if let unknown = o.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
+        }
+        var spec = BasketSpec()
+        spec.purchaseEvent = try text(o, "purchase_event")
+        if let k = try text(o, "item_key") { spec.itemKey = k }
+        let shift = Int64(try integer(o, "utc_offset_minutes", in: -840...840) ?? 0) * 60_000
+        spec.from = try text(o, "from").map { try dayStart($0, "from") - shift }
+        spec.to = try text(o, "to").map { try dayStart($0, "to") + Timestamp.millisPerDay - shift }
+        func fraction(_ key: String) throws -> Double? {
+            guard let v = o[key], v != .null else { return nil }
+            guard case .number(let d) = v, d.isFinite else { throw RapportError(.invalidArgument, "\(key) is a number from 0 to 1") }
+            return d
+        }
+        spec.minSupport = try fraction("min_support") ?? spec.minSupport
+        spec.minConfidence = try fraction("min_confidence") ?? spec.minConfidence
+        spec.maxLength = try integer(o, "max_length", in: 2...6) ?? spec.maxLength
+        spec.limit = try integer(o, "limit", in: 1...10_000) ?? spec.limit
+        return spec
+    }
+
+    public static func json(_ r: BasketReport) -> JSONValue {
+        func items(_ list: [Int]) -> JSONValue {
+            .array(list.map { k in
+                let id = r.id(k)
+                return .object(["id": .string(id), "name": r.names[id].map { .string($0) } ?? .null])
+            })
+        }
+        return .object([
+            "orders": .number(Double(r.orders)), "min_count": .number(Double(r.minCount)),
+            "itemsets": .array(r.itemsets.map {
+                .object(["items": items($0.items), "count": .number(Double($0.count)),
+                         "support": .number(r.orders > 0 ? Double($0.count) / Double(r.orders) : 0)])
+            }),
+            "rules": .array(r.rules.map {
+                .object(["antecedent": items($0.antecedent), "consequent": items($0.consequent), "count": .number(Double($0.count)),
+                         "support": .number($0.support), "confidence": .number($0.confidence), "lift": .number($0.lift)])
+            }),
+        ])
+    }
+
+    /// The rules as CSV: a line per rule, items by id (joined by " + ") and by name.
+    public static func csv(_ r: BasketReport) -> String {
+        func ids(_ list: [Int]) -> String { list.map(r.id).joined(separator: " + ") }
+        func names(_ list: [Int]) -> String { list.map { r.names[r.id($0)] ?? r.id($0) }.joined(separator: " + ") }
+        var out = CSVText.line(["antecedent", "consequent", "antecedent_names", "consequent_names", "orders", "support",
+                                "confidence", "lift"])
+        for x in r.rules {
+            out += CSVText.line([ids(x.antecedent), ids(x.consequent), names(x.antecedent), names(x.consequent), String(x.count),
+                                 String(x.support), String(x.confidence), String(x.lift)])
+        }
+        return out
     }
 }

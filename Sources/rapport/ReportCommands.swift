@@ -9,8 +9,8 @@ import RapportServer
 /// `rapport report …`: funnels and retention of the data directory's workspace, as CSV or JSON.
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Funnel, retention, paths and AARRR reports of the workspace, as CSV or JSON (as the API answers).",
-        subcommands: [FunnelCommand.self, RetentionCommand.self, PathsCommand.self, AARRRCommand.self])
+        abstract: "Funnel, retention, paths, AARRR and basket reports of the workspace, as CSV or JSON (as the API answers).",
+        subcommands: [FunnelCommand.self, RetentionCommand.self, PathsCommand.self, AARRRCommand.self, BasketReportCommand.self])
 
     struct FunnelCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -188,6 +188,48 @@ extension Report {
             if let referredEvent { o["referred_event"] = .string(referredEvent) }
             try await AudienceCLI.withAudience(options) { engine, ws in
                 let report = try await engine.aarrrReport(workspaceId: ws, try ReportRequests.aarrrSpec(o))
+                if format == "json" {
+                    print(String(decoding: ReportRequests.json(report).serialized(), as: UTF8.self))
+                } else {
+                    print(ReportRequests.csv(report), terminator: "")
+                }
+            }
+        }
+    }
+}
+
+extension Report {
+    struct BasketReportCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "basket",
+            abstract: "Items bought together in the workspace's orders: association rules (FP-growth).",
+            discussion: """
+                Each purchase event's products are a basket (the item is each product's --item-key). Prints a CSV \
+                line per rule "customers who bought A also bought B" by descending lift; `rapport basket` does the \
+                same for a CSV file of order lines.
+                """)
+        @OptionGroup var options: DataOptions
+        @Option(help: "The purchase event (default: the RFM model's, else Order Completed).") var purchaseEvent: String?
+        @Option(help: "The member of each product that names the item.") var itemKey = "product_id"
+        @Option(help: "The first day of orders (YYYY-MM-DD); default all.") var from: String?
+        @Option(help: "The last day of orders (YYYY-MM-DD); default all.") var to: String?
+        @Option(help: "The least share of orders an itemset is in (0–1).") var minSupport = 0.01
+        @Option(help: "The least confidence of a rule (0–1).") var minConfidence = 0.1
+        @Option(help: "The most items in an itemset (2–6).") var maxLength = 3
+        @Option(help: "The most rules and itemsets.") var limit = 100
+        @Option(help: "csv or json.") var format = "csv"
+
+        func run() async throws {
+            guard format == "csv" || format == "json" else { throw ValidationError("--format is csv or json") }
+            var o: [String: JSONValue] = [
+                "item_key": .string(itemKey), "min_support": .number(minSupport), "min_confidence": .number(minConfidence),
+                "max_length": .number(Double(maxLength)), "limit": .number(Double(limit)),
+            ]
+            if let purchaseEvent { o["purchase_event"] = .string(purchaseEvent) }
+            if let from { o["from"] = .string(from) }
+            if let to { o["to"] = .string(to) }
+            try await AudienceCLI.withAudience(options) { engine, ws in
+                let report = try await engine.basketReport(workspaceId: ws, try ReportRequests.basketSpec(o))
                 if format == "json" {
                     print(String(decoding: ReportRequests.json(report).serialized(), as: UTF8.self))
                 } else {

@@ -193,4 +193,45 @@ func number(_ v: JSONValue?) -> Double? {
             }
         }
     }
+
+    /// Basket analysis of four orders worked out by hand: {A, B} twice, {A, C}, {B}.
+    @Test func basketThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        func order(_ n: Int, _ items: [String]) -> String {
+            let lines = items.map { #"{"product_id":"\#($0)","name":"商品\#($0)","quantity":1}"# }.joined(separator: ",")
+            return #"{"type":"track","userId":"b\#(n)","event":"Order Completed","messageId":"o\#(n)","properties":{"order_id":"\#(n)","products":[\#(lines)]}}"#
+        }
+        let batch = #"{"batch":[\#([order(1, ["A", "B"]), order(2, ["B", "A", "A"]), order(3, ["A", "C"]), order(4, ["B"])].joined(separator: ","))]}"#
+        try await server.app().test(.router) { client in
+            try await client.execute(uri: "/v1/batch", method: .post, headers: [.authorization: server.basic],
+                                     body: ByteBuffer(string: batch)) { r in #expect(r.status == .ok) }
+            let request = #"{"min_support":0.5,"min_confidence":0.5}"#
+            let ready = try await server.eventually {
+                try await client.execute(uri: "/v1/insights/basket", method: .post, headers: [.authorization: server.bearer],
+                                         body: ByteBuffer(string: request)) { r in (try? json(r))?["orders"] == .number(4) }
+            }
+            #expect(ready)
+            try await client.execute(uri: "/v1/insights/basket", method: .post, headers: [.authorization: server.bearer],
+                                     body: ByteBuffer(string: request)) { r in
+                let body = try json(r)
+                #expect(body["min_count"] == .number(2))
+                let sets = body["itemsets"]?.arrayValue ?? []
+                #expect(sets.count == 1 && sets.first?["count"] == .number(2) && sets.first?["support"] == .number(0.5))
+                #expect(sets.first?["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue }.sorted() == ["A", "B"])
+                let rules = body["rules"]?.arrayValue ?? []
+                #expect(rules.count == 2)
+                for rule in rules {
+                    #expect(number(rule["confidence"]).map { abs($0 - 2.0 / 3) < 1e-12 } == true)
+                    #expect(number(rule["lift"]).map { abs($0 - (2.0 / 3) / 0.75) < 1e-12 } == true)
+                    #expect(rule["count"] == .number(2))
+                }
+                #expect(rules.first?["antecedent"]?.arrayValue?.first?["name"]?.stringValue?.hasPrefix("商品") == true)
+            }
+            for bad in [#"{"min_support":0}"#, #"{"min_confidence":2}"#, #"{"max_length":1}"#, #"{"from":"2024-05-02","to":"2024-05-01"}"#,
+                        #"{"shelf":"top"}"#, #"{"min_support":"lots"}"#] {
+                try await client.execute(uri: "/v1/insights/basket", method: .post, headers: [.authorization: server.bearer],
+                                         body: ByteBuffer(string: bad)) { r in #expect(r.status == .badRequest, "\(bad)") }
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from conftest import Server, free_port
+from conftest import Server, free_port, run_cli
 
 
 @pytest.fixture
@@ -549,3 +549,40 @@ def test_aarrr_dashboard_agrees_with_the_api(browser, demo_server):
     # A bad activation event says why, in the page.
     browser.get(server.url + "/insights/aarrr?activation_event=%22Signed+Up%22+where")
     assert "does not parse" in browser.find_element(By.ID, "flash").text
+
+
+def test_basket_page_and_cli_agree_with_the_api(browser, demo_server):
+    server = demo_server
+    headers = {"Authorization": "Bearer " + server.credentials["adminToken"]}
+    body = {"min_support": 0.005, "min_confidence": 0.1, "limit": 200}
+
+    def ask():
+        r = requests.post(server.url + "/v1/insights/basket", headers=headers, json=body, timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert wait_until(lambda: ask()["rules"], timeout=60), "the demo's orders give no rules"
+    api = ask()
+    login(browser, server)
+    browser.find_element(By.ID, "stat-profiles")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/insights/basket']").click()
+    browser.find_element(By.ID, "min-support").clear()
+    browser.find_element(By.ID, "min-support").send_keys("0.5")
+    browser.find_element(By.ID, "basket-run").click()
+    assert wait_until(lambda: "min_support_percent=0.5" in browser.current_url)
+    assert int(browser.find_element(By.ID, "basket-orders").text.replace(",", "")) == api["orders"]
+    counts = [int(e.text.replace(",", "")) for e in browser.find_elements(By.CSS_SELECTOR, "#basket-rules .rule-count")]
+    assert counts == [r["count"] for r in api["rules"]] and counts
+    lifts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#basket-rules .rule-lift")]
+    assert lifts == [f"{r['lift']:.2f}" for r in api["rules"]]
+    first = browser.find_element(By.CSS_SELECTOR, "#basket-rules .rule-bought").text
+    assert api["rules"][0]["antecedent"][0]["id"] in first and api["rules"][0]["antecedent"][0]["name"] in first
+    browser.save_screenshot(os.path.join(server.data, "..", "basket.png"))
+    browser.get(server.url + "/insights/basket?lang=zh-CN")
+    assert "购物篮分析" in browser.find_element(By.TAG_NAME, "h1").text
+    # The CLI reads the same orders from the data directory.
+    out = run_cli("report", "basket", "--data", server.data, "--durability", "normal", "--min-support", "0.005",
+                  "--limit", "200")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [int(r["orders"]) for r in rows] == [r["count"] for r in api["rules"]]
+    assert rows[0]["antecedent"] == " + ".join(i["id"] for i in api["rules"][0]["antecedent"])

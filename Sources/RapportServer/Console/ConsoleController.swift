@@ -37,7 +37,7 @@ struct ConsoleController {
                       NavItem(key: "lifecycle", href: "/lifecycle"), NavItem(key: "rfm", href: "/rfm"),
                       NavItem(key: "clusters", href: "/clusters"), NavItem(key: "funnel", href: "/insights/funnel"),
                       NavItem(key: "retention", href: "/insights/retention"), NavItem(key: "paths", href: "/insights/paths"),
-                      NavItem(key: "aarrr", href: "/insights/aarrr")]
+                      NavItem(key: "aarrr", href: "/insights/aarrr"), NavItem(key: "basket", href: "/insights/basket")]
 
     func addRoutes(to router: Router<RapportRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, error: nil) }
@@ -56,6 +56,7 @@ struct ConsoleController {
         addAudienceRoutes(to: router)
         addInsightsRoutes(to: router)
         addAARRRRoutes(to: router)
+        addBasketRoutes(to: router)
     }
 
     // MARK: - Sessions and language

@@ -149,4 +149,42 @@ extension ConsoleTemplates {
     </section>
     {{/report}}
     """#
+
+    /// Basket analysis. Context: `t`, `flash`?, the form (`min_support_percent`, `min_confidence_percent`, `from`,
+    /// `to`), and with `report`: `orders`, `minCount`, `rules` [{bought, also, count, support, confidence, lift}],
+    /// `noRules`, `itemsets` [{items, count, support}].
+    static let basket = #"""
+    <div class="page-head"><h1>{{t.basket}}</h1></div>
+    {{#flash}}{{^empty(flash)}}<p class="flash" id="flash">{{flash}}</p>{{/empty(flash)}}{{/flash}}
+    <section class="panel">
+    <form id="basket-form" class="form" method="get" action="/insights/basket">
+    <div class="form-row">
+    <label>{{t.minSupport}} <input type="number" id="min-support" name="min_support_percent" min="0.01" max="100" step="0.01" value="{{min_support_percent}}"></label>
+    <label>{{t.minConfidence}} <input type="number" id="min-confidence" name="min_confidence_percent" min="0" max="100" step="0.1" value="{{min_confidence_percent}}"></label>
+    <label>{{t.fromDay}} <input type="date" id="from" name="from" value="{{from}}"></label>
+    <label>{{t.toDay}} <input type="date" id="to" name="to" value="{{to}}"></label>
+    </div>
+    <div class="form-actions"><button type="submit" id="basket-run" class="btn btn-primary">{{t.runReport}}</button></div>
+    </form>
+    <p class="muted">{{t.basketHelp}}</p>
+    </section>
+    {{#report}}
+    <section class="panel">
+    <h2>{{t.alsoBought}}</h2>
+    <p class="muted"><span id="basket-orders">{{orders}}</span> {{t.ordersAnalysed}}</p>
+    {{#noRules}}<p class="empty-state">{{t.noRules}}</p>{{/noRules}}
+    <div class="table-wrap"><table class="table" id="basket-rules">
+    <thead><tr><th>{{t.whoBought}}</th><th>{{t.alsoBoughtItem}}</th><th class="num">{{t.ordersBoth}}</th><th class="num">{{t.support}}</th><th class="num">{{t.confidence}}</th><th class="num">{{t.lift}}</th></tr></thead>
+    <tbody>{{#rules}}<tr><td class="rule-bought">{{bought}}</td><td class="rule-also">{{also}}</td><td class="num rule-count">{{count}}</td><td class="num">{{support}}</td><td class="num">{{confidence}}</td><td class="num rule-lift">{{lift}}</td></tr>{{/rules}}</tbody>
+    </table></div>
+    </section>
+    <section class="panel">
+    <h2>{{t.boughtTogether}}</h2>
+    <div class="table-wrap"><table class="table" id="basket-itemsets">
+    <thead><tr><th>{{t.items}}</th><th class="num">{{t.orders}}</th><th class="num">{{t.support}}</th></tr></thead>
+    <tbody>{{#itemsets}}<tr><td>{{items}}</td><td class="num">{{count}}</td><td class="num">{{support}}</td></tr>{{/itemsets}}</tbody>
+    </table></div>
+    </section>
+    {{/report}}
+    """#
 }

@@ -51,6 +51,7 @@ enum ConsoleTemplates {
         "funnel": funnel,
         "retention": retention,
         "aarrr": aarrr,
+        "basket": basket,
         "paths": paths,
         "error": error,
     ]
