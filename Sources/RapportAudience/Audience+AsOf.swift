@@ -14,7 +14,20 @@ extension Audience {
         owners.update(index: index, table: table, names: ColumnarEvaluator.tablesRead(traits: traits, segments: segments))
         table.clearOwnerChanges()
         let (firstSeen, _) = activity(firstDay: 0, dayCount: 0, offsetMinutes: 0)
-        let stageOfSegment: [Int16] = segments.map { s in
+        // Only the stages and what they read: the other definitions do not decide a stage.
+        var wanted = Set(segments.compactMap { LifecycleStages.stage(ofSegment: $0.name) != nil ? $0.name : nil })
+        var queue = Array(wanted)
+        let byName = Dictionary(segments.map { ($0.name, $0.condition) }, uniquingKeysWith: { a, _ in a })
+        while let name = queue.popLast() {
+            for r in byName[name]?.segmentsReferred ?? [] where !wanted.contains(r) {
+                wanted.insert(r)
+                queue.append(r)
+            }
+        }
+        let used = segments.filter { wanted.contains($0.name) }
+        let traitNames = Set(used.flatMap { $0.condition.attributePathsReferred.compactMap(\.first) })
+        let usedTraits = traits.filter { traitNames.contains($0.name) }
+        let stageOfSegment: [Int16] = used.map { s in
             LifecycleStages.stage(ofSegment: s.name).flatMap { stages.firstIndex(of: $0) }.map { Int16(clamping: $0) } ?? -1
         }
         var out: [[Int16]] = []
@@ -28,7 +41,7 @@ extension Audience {
                 return c
             }
             var evaluator = ColumnarEvaluator(index: index, table: table, now: time, owners: masked, horizon: time)
-            let (_, bits) = evaluator.run(traits: traits, segments: segments)
+            let (_, bits) = evaluator.run(traits: usedTraits, segments: used)
             var stageOf = [Int16](repeating: -1, count: n)
             for (k, b) in bits.enumerated() where k < stageOfSegment.count && stageOfSegment[k] >= 0 {  // trap-ok: checked
                 for pos in b.positions where pos < n && stageOf[pos] < 0 {  // trap-ok: checked

@@ -18,6 +18,14 @@ struct InsightsController {
         group.post("paths") { request, _ in try await paths(request) }
         group.post("aarrr") { request, _ in try await aarrr(request) }
         group.post("basket") { request, _ in try await basket(request) }
+        group.post("experiment") { request, _ in try await experiment(request) }
+    }
+
+    /// `{"control": {"users": 1000, "conversions": 100, "revenue_mean": 12.5, "revenue_variance": 90},
+    /// "treatment": {…}, "planned_shares": [0.5, 0.5], "confidence": 0.95}`: an A/B test's statistics.
+    func experiment(_ request: Request) async throws -> Response {
+        _ = try await auth.require(.readStats, request)
+        return JSONResponse.make(try ReportRequests.experiment(try await request.jsonObject()))
     }
 
     /// `{"purchase_event": "Order Completed", "item_key": "product_id", "from": "2024-01-01", "to": "2024-06-30",
@@ -384,5 +392,84 @@ public enum ReportRequests {
                                  String(x.support), String(x.confidence), String(x.lift)])
         }
         return out
+    }
+
+    // MARK: Experiment statistics
+
+    /// The statistics of a two-arm test from each arm's users, conversions and (optionally) revenue per user.
+    public static func experiment(_ o: [String: JSONValue]) throws -> JSONValue {
+        let keys: Set<String> = ["control", "treatment", "planned_shares", "confidence"]
+        if let unknown = o.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
+        }
+        struct Arm {
+            var users: Int, conversions: Int
+            var revenue: Experiment.Sample?
+        }
+        func arm(_ key: String) throws -> Arm {
+            guard case .object(let a)? = o[key] else {
+                throw RapportError(.invalidArgument, "\(key) is an object: users, conversions, revenue_mean, revenue_variance")
+            }
+            let armKeys: Set<String> = ["users", "conversions", "revenue_mean", "revenue_variance"]
+            if let unknown = a.keys.sorted().first(where: { !armKeys.contains($0) }) {
+                throw RapportError(.invalidArgument, "unknown field \"\(key).\(unknown)\"")
+            }
+            guard let users = try integer(a, "users", in: 1...1_000_000_000) else { throw RapportError(.invalidArgument, "\(key).users is required") }
+            guard let conversions = try integer(a, "conversions", in: 0...1_000_000_000), conversions <= users else {
+                throw RapportError(.invalidArgument, "\(key).conversions is required, from 0 to users")
+            }
+            var revenue: Experiment.Sample?
+            switch (a["revenue_mean"], a["revenue_variance"]) {
+            case (nil, nil): break
+            case (.number(let m)?, .number(let v)?) where m.isFinite && v.isFinite && v >= 0:
+                revenue = Experiment.Sample(count: users, mean: m, variance: v)
+            default: throw RapportError(.invalidArgument, "\(key): revenue_mean and revenue_variance (≥ 0) go together, as numbers")
+            }
+            return Arm(users: users, conversions: conversions, revenue: revenue)
+        }
+        let a = try arm("control"), b = try arm("treatment")
+        var confidence = 0.95
+        if let v = o["confidence"], v != .null {
+            guard case .number(let c) = v, c > 0.5, c < 1 else { throw RapportError(.invalidArgument, "confidence is above 0.5, below 1") }
+            confidence = c
+        }
+        var shares = [0.5, 0.5]
+        if let v = o["planned_shares"], v != .null {
+            guard let list = v.arrayValue, list.count == 2 else { throw RapportError(.invalidArgument, "planned_shares is two numbers") }
+            shares = try list.map { x in
+                guard case .number(let d) = x, d > 0, d.isFinite else { throw RapportError(.invalidArgument, "planned_shares are above 0") }
+                return d
+            }
+        }
+        let pa = Experiment.Proportion(conversions: a.conversions, trials: a.users)
+        let pb = Experiment.Proportion(conversions: b.conversions, trials: b.users)
+        let test = try Experiment.proportionTest(control: pa, treatment: pb, confidence: confidence)
+        func interval(_ i: Experiment.Interval?) -> JSONValue {
+            i.map { .array([.number($0.lower), .number($0.upper)]) } ?? .null
+        }
+        func num(_ x: Double?) -> JSONValue { x.flatMap { $0.isFinite ? .number($0) : nil } ?? .null }
+        // The exact sum has one term per conversion: beyond a million, no answer rather than a slow one.
+        let beat = min(a.conversions, b.conversions) <= 1_000_000
+            ? try Experiment.probabilityToBeatControl(control: pa, treatment: pb) : nil
+        var out: [String: JSONValue] = [
+            "conversion": .object([
+                "control_rate": .number(pa.rate), "treatment_rate": .number(pb.rate), "difference": .number(test.difference),
+                "z": num(test.z), "p_value": num(test.pValue), "interval": interval(test.interval), "lift": num(test.lift),
+                "lift_interval": interval(test.liftInterval), "probability_to_beat_control": num(beat),
+            ]),
+        ]
+        let srm = try Experiment.sampleRatioCheck(observed: [a.users, b.users], plannedShares: shares)
+        out["sample_ratio"] = .object(["chi_square": num(srm.chiSquare), "p_value": num(srm.pValue), "mismatch": .bool(srm.mismatch)])
+        if let ra = a.revenue, let rb = b.revenue {
+            let w = try Experiment.welchTest(control: ra, treatment: rb, confidence: confidence)
+            out["revenue"] = .object([
+                "difference": .number(w.difference), "t": num(w.t), "degrees_of_freedom": num(w.degreesOfFreedom),
+                "p_value": num(w.pValue), "interval": interval(w.interval), "lift": num(w.lift),
+                "lift_interval": interval(w.liftInterval),
+            ])
+        } else {
+            out["revenue"] = .null
+        }
+        return .object(out)
     }
 }

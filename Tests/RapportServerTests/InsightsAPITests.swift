@@ -234,4 +234,48 @@ func number(_ v: JSONValue?) -> Double? {
             }
         }
     }
+
+    /// An A/B test's statistics through the API, against their closed forms.
+    @Test func experimentStatisticsThroughTheAPI() async throws {
+        let server = try await TestServer.make()
+        try await server.app().test(.router) { client in
+            let body = #"{"control":{"users":1000,"conversions":100,"revenue_mean":10,"revenue_variance":100},"treatment":{"users":1200,"conversions":156,"revenue_mean":11,"revenue_variance":100}}"#
+            try await client.execute(uri: "/v1/insights/experiment", method: .post, headers: [.authorization: server.bearer],
+                                     body: ByteBuffer(string: body)) { r in
+                #expect(r.status == .ok)
+                let o = try json(r)
+                let pa = 0.1, pb = 0.13, pooled = 256.0 / 2200
+                let z = (pb - pa) / (pooled * (1 - pooled) * (1.0 / 1000 + 1.0 / 1200)).squareRoot()
+                let c = o["conversion"]
+                #expect(number(c?["z"]).map { abs($0 - z) < 1e-9 } == true)
+                #expect(number(c?["p_value"]).map { abs($0 - erfc(z / 2.0.squareRoot())) < 1e-9 } == true)
+                let se = (pa * (1 - pa) / 1000 + pb * (1 - pb) / 1200).squareRoot()
+                let q = 1.959963984540054
+                #expect(c?["interval"]?.arrayValue?.compactMap(number).enumerated().allSatisfy { k, x in
+                    abs(x - (pb - pa + (k == 0 ? -q : q) * se)) < 1e-9 } == true)
+                #expect(number(c?["probability_to_beat_control"]).map { $0 > 0.95 && $0 < 1 } == true)
+                // 1000 and 1200 users against a planned half each: χ² = 2 × 100² / 1100.
+                let chi = 2 * 100.0 * 100 / 1100
+                #expect(number(o["sample_ratio"]?["chi_square"]).map { abs($0 - chi) < 1e-9 } == true)
+                #expect(number(o["sample_ratio"]?["p_value"]).map { abs($0 - erfc((chi / 2).squareRoot())) < 1e-9 } == true)
+                #expect(o["sample_ratio"]?["mismatch"] == .bool(true))
+                let t = 1 / (100.0 / 1000 + 100.0 / 1200).squareRoot()
+                #expect(number(o["revenue"]?["t"]).map { abs($0 - t) < 1e-9 } == true)
+            }
+            let noRevenue = #"{"control":{"users":500,"conversions":50},"treatment":{"users":500,"conversions":50},"planned_shares":[1,1]}"#
+            try await client.execute(uri: "/v1/insights/experiment", method: .post, headers: [.authorization: server.bearer],
+                                     body: ByteBuffer(string: noRevenue)) { r in
+                let o = try json(r)
+                #expect(o["revenue"] == .null && o["conversion"]?["z"] == .number(0) && o["sample_ratio"]?["mismatch"] == .bool(false))
+            }
+            for bad in [#"{"control":{"users":10,"conversions":11},"treatment":{"users":10,"conversions":1}}"#,
+                        #"{"control":{"users":0,"conversions":0},"treatment":{"users":10,"conversions":1}}"#,
+                        #"{"control":{"users":10,"conversions":1,"revenue_mean":3},"treatment":{"users":10,"conversions":1}}"#,
+                        #"{"control":{"users":10,"conversions":1},"treatment":{"users":10,"conversions":1},"confidence":1}"#,
+                        #"{"control":{"users":10,"conversions":1}}"#, #"{"control":{"users":10,"conversions":1,"spend":2},"treatment":{"users":10,"conversions":1}}"#] {
+                try await client.execute(uri: "/v1/insights/experiment", method: .post, headers: [.authorization: server.bearer],
+                                         body: ByteBuffer(string: bad)) { r in #expect(r.status == .badRequest, "\(bad)") }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import RapportAudience
 import RapportCore
+import RapportDemo
 import RapportIngest
 import RapportInsights
 import Workload
@@ -90,6 +91,50 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         AudienceBox(AudienceWorkload.shared, report: false)
+    }
+
+    // AARRR: twelve weeks of the five stages, with acquisition by channel, utm source and campaign.
+    Benchmark("AARRR: 12 weeks over \(scale) demo customers' events", configuration: fullConfig) { benchmark, box in
+        let options = AARRR.Options(period: .week, periods: (CalendarPeriod.week.index(ofDay: box.now / Timestamp.millisPerDay) - 11)...CalendarPeriod.week.index(ofDay: box.now / Timestamp.millisPerDay),
+                                    activationDays: 7, now: box.now, offsetMinutes: 480)
+        let query = AARRRQuery(
+            acquisition: [("channel", .source), ("utm_source", .context(["campaign", "source"])),
+                          ("utm_campaign", .context(["campaign", "name"]))],
+            activation: EventFilter(name: "Signed Up"), returns: nil, purchase: EventFilter(name: "Order Completed"),
+            amount: .properties(["revenue"]), invites: [EventFilter(name: "Invite Sent"), EventFilter(name: "Referral Sent")],
+            referred: try EventFilter(name: "Signed Up", where: Condition.parse("referral_code exists")), options: options)
+        let names = DemoGenerator.sources
+        for _ in benchmark.scaledIterations {
+            let report = try AARRR.report(&box.audience, query) { v, path in
+                if path == .source, case .number(let x) = v, Int(x) >= 1, Int(x) <= names.count { return names[Int(x) - 1] }
+                if case .string(let s) = v { return s }
+                return nil
+            }
+            blackHole(report)
+            if !box.reported {
+                box.reported = true
+                var err = FileHandle.standardError
+                let t = report.total
+                print("aarrr: new \(t.newProfiles), activation \(t.activation.rate ?? -1), d7 \(t.d7.rate ?? -1), "
+                      + "paying \(t.payingProfiles), revenue \(t.revenue), referred \(t.referred), K \(t.viralCoefficient ?? -1)",
+                      to: &err)
+            }
+        }
+    } setup: {
+        AudienceBox(AudienceWorkload.reports, report: false)
+    }
+
+    // Lifecycle flows of the last 8 weeks worked out from the events: the stages as of 9 moments.
+    Benchmark("Lifecycle: stages as of 9 week ends (8 weeks of flows) over \(scale) demo customers' events",
+              configuration: fullConfig) { benchmark, box in
+        let week = 7 * Timestamp.millisPerDay
+        let moments = (0...8).map { box.now - Int64(8 - $0) * week }
+        let stages = LifecycleModel.standard().stages.map(\.name)
+        for _ in benchmark.scaledIterations {
+            blackHole(box.audience.stagesAsOf(moments, stages: stages))
+        }
+    } setup: {
+        AudienceBox(AudienceWorkload.reports, report: false)
     }
 
     let realTimeConfig = Benchmark.Configuration(

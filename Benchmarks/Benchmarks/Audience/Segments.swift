@@ -25,14 +25,28 @@ struct AudienceWorkload: @unchecked Sendable {
     /// Built once per process.
     static let shared: AudienceWorkload = build(customers: customers)
 
-    static func build(customers: Int) -> AudienceWorkload {
+    /// The same with what reports read besides: each event's source (its channel), the campaign of its
+    /// context, revenue and referral codes; and the standard lifecycle model's stages defined.
+    static let reports: AudienceWorkload = build(customers: customers, reports: true)
+
+    /// The paths ``reports`` keeps.
+    static let reportPaths: Set<EventPath> = [
+        .source, .context(["campaign", "source"]), .context(["campaign", "name"]), .properties(["revenue"]),
+        .properties(["referral_code"]),
+    ]
+
+    static func build(customers: Int, reports: Bool = false) -> AudienceWorkload {
         let before = residentBytes()
         var audience = Audience()
         do {
-            try audience.define(segments: segments(), traits: traits())
+            var definitions = try segments()
+            if reports { definitions += LifecycleStages.segments(try LifecycleModel.standard().parsed()) }
+            try audience.define(segments: definitions, traits: traits())
         } catch {
             fatalError("benchmark definitions: \(error)")
         }
+        if reports { _ = audience.index.register(reportPaths) }
+        let sourceIds = Dictionary(uniqueKeysWithValues: DemoGenerator.sources.enumerated().map { ($1, SourceID($0 + 1)) })
         let keep: Set<String> = ["city", "member_level", "gender", "age", "occupation"]
         var traits = [[String: JSONValue]](repeating: [:], count: customers)
         var firstSeen = [Int64](repeating: .max, count: customers)
@@ -51,7 +65,7 @@ struct AudienceWorkload: @unchecked Sendable {
             lastSeen[c] = max(lastSeen[c], message.timestamp)
             let (properties, context) = EventBody.propertiesAndContext(message)
             audience.index.append(profile: ProfileID(Int64(c + 1)), name: message.displayName, time: message.timestamp,
-                                  properties: properties, context: context)
+                                  properties: properties, context: context, source: reports ? sourceIds[m.source] : nil)
         }
         var views: [AudienceProfile] = []
         views.reserveCapacity(customers)
