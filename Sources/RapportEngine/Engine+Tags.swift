@@ -180,19 +180,26 @@ extension Engine {
     public func uploadStaticSegment(_ name: String, csv bytes: [UInt8], replace: Bool, workspaceId: WorkspaceID,
                                     by actor: String) async throws -> TagChange {
         try Self.checkName(name, "segment")
+        try await checkStaticSegment(name, workspaceId: workspaceId)
+        let (listed, notFound) = try await profiles(inCSV: bytes, workspaceId: workspaceId)
+        var result = try await saveStaticSegment(name, profiles: listed, replace: replace, workspaceId: workspaceId, by: actor)
+        result.notFound = notFound + result.notFound
+        return result
+    }
+
+    /// A static segment of these profiles (live ones, or merged into live ones): they join its list, and with
+    /// `replace` the others leave it. Made when there is none; refused when the name is a segment with a condition.
+    public func saveStaticSegment(_ name: String, profiles listed: [ProfileID], replace: Bool, workspaceId: WorkspaceID,
+                                  by actor: String) async throws -> TagChange {
+        try Self.checkName(name, "segment")
+        try await checkStaticSegment(name, workspaceId: workspaceId)
         let tag = Self.listTag(ofSegment: name)
         let existing = try await store.definitions(workspaceId: workspaceId, kind: .segment).first { $0.name == name }
-        let condition = Condition.tag(tag).description
-        if let existing, existing.body != condition {
-            throw RapportError(.conflict, "segment \"\(name)\" is defined by a condition; a list cannot replace it")
-        }
         if try await store.definitions(workspaceId: workspaceId, kind: .tag).first(where: { $0.name == tag }) == nil {
             try await saveDefinition(workspaceId: workspaceId, kind: .tag, name: tag, body: "",
                                      description: "the list of static segment \(name)", group: "static_list")
         }
-        let (listed, notFound) = try await profiles(inCSV: bytes, workspaceId: workspaceId)
         var result = try await setTag(tag, on: listed, added: true, workspaceId: workspaceId, by: actor)
-        result.notFound = notFound + result.notFound
         if replace {
             let keep = Set(listed)
             let leaving = await projector.manualTagHolders(workspaceId: workspaceId, tag: tag).filter { !keep.contains($0) }
@@ -200,9 +207,18 @@ extension Engine {
             result.changed += leaving.count
         }
         if existing == nil {
-            try await saveDefinition(workspaceId: workspaceId, kind: .segment, name: name, body: condition,
+            try await saveDefinition(workspaceId: workspaceId, kind: .segment, name: name, body: Condition.tag(tag).description,
                                      description: "uploaded list")
         }
         return result
+    }
+
+    /// Refuses a name that is a segment defined by a condition.
+    func checkStaticSegment(_ name: String, workspaceId: WorkspaceID) async throws {
+        let condition = Condition.tag(Self.listTag(ofSegment: name)).description
+        if let existing = try await store.definitions(workspaceId: workspaceId, kind: .segment).first(where: { $0.name == name }),
+           existing.body != condition {
+            throw RapportError(.conflict, "segment \"\(name)\" is defined by a condition; a list cannot replace it")
+        }
     }
 }

@@ -59,17 +59,29 @@ struct InsightsController {
 
     /// `{"steps": ["Product Viewed", "\"Order Completed\" where revenue > 100"], "window_days": 30,
     /// "order": "sequential|strict|any", "from": "2024-01-01", "to": "2024-01-31", "breakdown": "trait:city",
-    /// "trend": "day|week|month", "utc_offset_minutes": 480, "dropped_after": 2}`; `to` is the last day counted.
+    /// "trend": "day|week|month", "utc_offset_minutes": 480, "dropped_after": 2, "save_dropped_as": "cart_dropouts"}`;
+    /// `to` is the last day counted; `save_dropped_as` makes those who dropped a static segment (its whole list).
     func funnel(_ request: Request) async throws -> Response {
         let p = try await auth.require(.readStats, request)
         let o = try await request.jsonObject()
         let spec = try ReportRequests.funnelSpec(o, now: engine.clock.nowMillis())
         let (report, paths) = try await engine.funnelReport(workspaceId: p.workspaceId, spec)
         var body = ReportRequests.json(report)
+        let saveAs = try ReportRequests.text(o, "save_dropped_as")
         if let k = try ReportRequests.integer(o, "dropped_after", in: 1...FunnelQuery.maxSteps) {
             let dropped = FunnelReport.dropped(paths, afterStep: k)
             body["dropped"] = .array(dropped.prefix(10_000).map { .string(String($0.rawValue)) })
             body["dropped_count"] = .number(Double(dropped.count))
+            if let name = saveAs {
+                // Saving a segment is an audience edit: the reader of reports needs that right too.
+                let editor = try await auth.require(.editAudience, request)
+                let change = try await engine.saveStaticSegment(name, profiles: dropped, replace: true,
+                                                                workspaceId: editor.workspaceId, by: "funnel:\(editor.name)")
+                body["saved_segment"] = .object(["name": .string(name), "changed": .number(Double(change.changed)),
+                                                 "members": .number(Double(dropped.count))])
+            }
+        } else if saveAs != nil {
+            throw RapportError(.invalidArgument, "save_dropped_as needs dropped_after: the step after which they dropped")
         }
         return JSONResponse.make(.object(body))
     }
@@ -89,7 +101,7 @@ public enum ReportRequests {
     // MARK: Reading the request
 
     static let funnelKeys: Set<String> = ["steps", "window_days", "window_hours", "order", "from", "to", "breakdown", "trend",
-                                          "utc_offset_minutes", "dropped_after"]
+                                          "utc_offset_minutes", "dropped_after", "save_dropped_as"]
 
     public static func funnelSpec(_ o: [String: JSONValue], now: Int64) throws -> FunnelSpec {
         if let unknown = o.keys.sorted().first(where: { !funnelKeys.contains($0) }) {

@@ -78,6 +78,23 @@ func number(_ v: JSONValue?) -> Double? {
                 #expect(body["steps"]?.arrayValue?.compactMap { $0["count"] } == [.number(4), .number(1)])
                 #expect(body["groups"]?.arrayValue?.contains { $0["label"] == .string("双十一") } == true)
             }
+            // Those who dropped after adding to the cart, saved as a static segment: its members are theirs.
+            try await send("/v1/insights/funnel", #"{"steps":["Product Viewed","Product Added","Order Completed"],"window_days":7,"dropped_after":2,"save_dropped_as":"加购未买"}"#) { r in
+                #expect(r.status == .ok)
+                let body = try json(r)
+                #expect(body["dropped_count"] == .number(1))
+                #expect(body["saved_segment"]?["members"] == .number(1))
+            }
+            let u2 = try #require(await server.engine.projector.profileId(
+                for: Identifier(kind: "user_id", value: "u2"), workspaceId: ws.id))
+            let saved = try await server.eventually {
+                try await client.execute(uri: "/v1/segments/%E5%8A%A0%E8%B4%AD%E6%9C%AA%E4%B9%B0/members", method: .get,
+                                         headers: [.authorization: server.bearer]) { r in
+                    (try? json(r))?["members"]?.arrayValue?.compactMap { number($0["profile_id"]) } == [Double(u2.rawValue)]
+                }
+            }
+            #expect(saved)
+            try await send("/v1/insights/funnel", #"{"steps":["A","B"],"save_dropped_as":"x"}"#) { r in #expect(r.status == .badRequest) }
             try await send("/v1/insights/funnel", #"{"steps":["Product Viewed","Order Completed"],"order":"strict"}"#) { r in
                 #expect((try? json(r))?["steps"]?.arrayValue?.compactMap { $0["count"] } == [.number(4), .number(0)])
             }

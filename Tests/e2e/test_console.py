@@ -382,13 +382,24 @@ def test_funnel_and_retention_pages_agree_with_the_api(browser, demo_server):
     cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
     text = requests.get(link, cookies=cookies, timeout=30).text
     assert [int(line.split(",")[2]) for line in text.strip().splitlines()[1:]] == counts
+    # Who viewed and did not buy, saved as a segment from the page: its members are the API's dropped list.
+    dropped = requests.post(server.url + "/v1/insights/funnel", headers=headers, timeout=30, json={
+        "steps": ["Product Viewed", "Order Completed"], "window_days": 7, "dropped_after": 1}).json()
+    browser.find_element(By.ID, "dropped-segment").send_keys("看了没买")
+    browser.find_element(By.ID, "save-dropped-run").click()
+    assert f"{dropped['dropped_count']:,}" in browser.find_element(By.ID, "flash").text
+    assert [int(c.text.replace(",", "")) for c in browser.find_elements(By.CSS_SELECTOR, "#funnel-steps .step-count")] == counts
+    members = lambda: requests.get(server.url + "/v1/segments/看了没买/members", headers=headers, timeout=30).json()
+    assert wait_until(lambda: members().get("size") == dropped["dropped_count"], timeout=30), members()
+    if dropped["dropped_count"] <= 10_000:
+        assert sorted(str(m["profile_id"]) for m in members()["members"]) == sorted(dropped["dropped"])
 
     # A step that does not parse says why, in the page.
     area = browser.find_element(By.ID, "steps")
     area.clear()
     area.send_keys('"Order Completed" where revenue >')
     browser.find_element(By.ID, "funnel-run").click()
-    assert "does not parse" in browser.find_element(By.ID, "flash").text
+    assert wait_until(lambda: "does not parse" in browser.find_element(By.ID, "flash").text)
 
     # Retention: monthly cohorts of first purchases, as the API gives them; the page in Chinese.
     body = {"cohort_event": "Order Completed", "return_event": "Order Completed", "period": "month", "periods": 5}

@@ -14,6 +14,35 @@ extension ConsoleController {
         router.get("/insights/funnel.csv") { request, _ in try await withSession(request) { try await funnel(request, $0, csv: true) } }
         router.get("/insights/retention") { request, _ in try await withSession(request) { try await retention(request, $0) } }
         router.get("/insights/paths") { request, _ in try await withSession(request) { try await paths(request, $0) } }
+        router.post("/insights/funnel/save") { request, _ in try await withSession(request) { try await saveDropped(request, $0) } }
+    }
+
+    /// Saves the customers who dropped after a step as a static segment (its whole list), then shows the funnel.
+    func saveDropped(_ request: Request, _ v: Visitor) async throws -> Response {
+        let t = ConsoleStrings.table(v.language)
+        guard editRoles.contains(v.principal.role) else { return forbidden(v) }
+        let form = try await Self.form(request)
+        let name = (form["segment"] ?? "").trimmingCharacters(in: .whitespaces)
+        var flash: String
+        do {
+            guard let k = form["after"].flatMap(Int.init) else { throw RapportError(.invalidArgument, t["chooseStep"] ?? "Choose a step.") }
+            var o = Self.funnelRequest(form)
+            o["dropped_after"] = .number(Double(k))
+            o["save_dropped_as"] = .string(name)
+            let spec = try ReportRequests.funnelSpec(o, now: engine.clock.nowMillis())
+            let (_, paths) = try await engine.funnelReport(workspaceId: v.principal.workspaceId, spec)
+            guard (1..<max(2, spec.steps.count)).contains(k) else { throw RapportError(.invalidArgument, t["chooseStep"] ?? "Choose a step.") }
+            let dropped = FunnelReport.dropped(paths, afterStep: k)
+            _ = try await engine.saveStaticSegment(name, profiles: dropped, replace: true, workspaceId: v.principal.workspaceId,
+                                                   by: "console:\(v.principal.name)")
+            flash = (t["droppedSaved"] ?? "%1 customers saved as segment %2.")
+                .replacingOccurrences(of: "%1", with: Self.number(dropped.count)).replacingOccurrences(of: "%2", with: name)
+        } catch let e as RapportError {
+            flash = e.message
+        } catch let e as ConditionError {
+            flash = e.message
+        }
+        return try await funnel(request, v, csv: false, fields: form, flash: flash)
     }
 
     func paths(_ request: Request, _ v: Visitor) async throws -> Response {
@@ -69,10 +98,12 @@ extension ConsoleController {
         formFields(String((request.uri.query ?? "").prefix(64 * 1024)))
     }
 
-    func funnel(_ request: Request, _ v: Visitor, csv: Bool) async throws -> Response {
+    func funnel(_ request: Request, _ v: Visitor, csv: Bool, fields: [String: String]? = nil, flash: String? = nil)
+        async throws -> Response
+    {
         let t = ConsoleStrings.table(v.language)
         guard Permission.readStats.roles.contains(v.principal.role) else { return forbidden(v) }
-        let q = Self.query(request)
+        let q = fields ?? Self.query(request)
         let o = Self.funnelRequest(q)
         var ctx: [String: Any] = [
             "t": t, "steps": (o["steps"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: "\n"),
@@ -110,6 +141,9 @@ extension ConsoleController {
                                                    label: (t["conversionTrend"] ?? "Conversion") + ": "
                                                        + report.trend.map { Self.percent($0.conversion) }.joined(separator: ", "))
             ctx["hasTrend"] = report.trend.count > 1
+            ctx["canSave"] = editRoles.contains(v.principal.role) && report.steps.count > 1
+            ctx["afterOptions"] = report.steps.dropLast().enumerated().map { k, s in ["n": k + 1, "label": "\(k + 1). \(s.label)"] }
+            for key in ["order", "trend", "utc_offset_minutes"] { ctx["form_" + key] = q[key] ?? "" }
         } catch let e as RapportError {
             if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
@@ -117,6 +151,7 @@ extension ConsoleController {
             if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
         }
+        if let flash { ctx["flash"] = flash }
         return page("funnel", title: t["funnel"] ?? "Funnel", context: ctx, visitor: v, language: v.language, active: "funnel")
     }
 

@@ -31,6 +31,14 @@ extension ConsoleTemplates {
     <thead><tr><th>#</th><th>{{t.step}}</th><th class="num">{{t.customers}}</th><th class="num">{{t.ofFirstStep}}</th><th class="num">{{t.ofPreviousStep}}</th><th class="num">{{t.droppedAfter}}</th><th class="num">{{t.medianTime}}</th></tr></thead>
     <tbody>{{#rows}}<tr><td>{{n}}</td><td>{{label}}</td><td class="num step-count">{{count}}</td><td class="num">{{conversion}}</td><td class="num">{{stepConversion}}</td><td class="num">{{dropped}}</td><td class="num">{{median}}</td></tr>{{/rows}}</tbody>
     </table></div>
+    {{#canSave}}<form method="post" action="/insights/funnel/save" id="save-dropped" class="form">{{#csrf}}<input type="hidden" name="csrf" value="{{csrf}}">{{/csrf}}
+    <textarea name="steps" hidden>{{steps}}</textarea><input type="hidden" name="window_days" value="{{window_days}}"><input type="hidden" name="from" value="{{from}}"><input type="hidden" name="to" value="{{to}}"><input type="hidden" name="order" value="{{form_order}}"><input type="hidden" name="breakdown" value="{{breakdown}}"><input type="hidden" name="trend" value="{{form_trend}}"><input type="hidden" name="utc_offset_minutes" value="{{form_utc_offset_minutes}}">
+    <div class="form-row">
+    <label>{{t.droppedAfterStep}} <select id="dropped-after" name="after">{{#afterOptions}}<option value="{{n}}">{{label}}</option>{{/afterOptions}}</select></label>
+    <label>{{t.newSegmentName}} <input type="text" id="dropped-segment" name="segment" required maxlength="100"></label>
+    </div>
+    <div class="form-actions"><button type="submit" id="save-dropped-run" class="btn">{{t.saveDroppedAsSegment}}</button></div>
+    </form>{{/canSave}}
     </section>
     {{#hasTrend}}<section class="panel"><h2>{{t.conversionTrend}}</h2><div id="funnel-trend">{{{trendChart}}}</div></section>{{/hasTrend}}
     {{#hasGroups}}<section class="panel">
