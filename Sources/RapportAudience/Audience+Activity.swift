@@ -31,12 +31,6 @@ public struct DayBits: Sendable, Equatable {
         bits[pos &* words &+ Int(d >> 6)] |= 1 &<< UInt64(d & 63)  // trap-ok: pos < positions, d < dayCount ≤ words × 64
     }
 
-    /// Adds the days of `other` (the same span and positions).
-    public mutating func formUnion(_ other: DayBits) {
-        guard other.firstDay == firstDay, other.dayCount == dayCount, other.bits.count == bits.count else { return }
-        for i in bits.indices { bits[i] |= other.bits[i] }  // trap-ok: same count
-    }
-
     /// Whether `pos` was active on `day` (false outside the span).
     @inline(__always)
     public func contains(_ pos: Int, day: Int64) -> Bool {
@@ -101,60 +95,29 @@ extension Audience {
         return r < 0 ? q &- 1 : q
     }
 
-    /// The event tables' ordinals in pieces of at most a million, dealt to the workers so each reads about as
-    /// many events: the passes over every event below run on every core, each worker into its own columns.
-    func scanGroups(path: Int? = nil) -> [[(table: Int, range: Range<Int>)]] {
-        var pieces: [(table: Int, range: Range<Int>)] = []
-        for (id, t) in index.tables.enumerated() {
-            if let path, path >= t.columns.count || t.columns[path].isEmpty { continue }  // trap-ok: checked
-            for start in stride(from: 0, to: t.count, by: 1 << 20) { pieces.append((id, start..<min(t.count, start + (1 << 20)))) }
-        }
-        let total = pieces.reduce(0) { $0 + $1.range.count }
-        let workers = total < 1 << 18 ? 1 : Parallel.workers
-        var groups = Array(repeating: [(table: Int, range: Range<Int>)](), count: workers)
-        var load = [Int](repeating: 0, count: workers)
-        for piece in pieces.sorted(by: { $0.range.count > $1.range.count }) {
-            let g = load.enumerated().min { $0.element < $1.element }?.offset ?? 0
-            groups[g].append(piece)  // trap-ok: g < workers
-            load[g] += piece.range.count  // trap-ok: same
-        }
-        return groups.filter { !$0.isEmpty }
-    }
-
     /// Each live profile position's first event (of any name, at any time; `Int64.max` for none), and the
     /// days from `firstDay` (for `dayCount` days, in the zone `offsetMinutes` from UTC) it had an event on.
-    /// One pass over every event, on every core.
+    /// One pass over every event.
     public func activity(firstDay: Int64, dayCount: Int, offsetMinutes: Int) -> (firstSeen: [Int64], days: DayBits) {
         let n = table.count
+        var first = [Int64](repeating: .max, count: n)
+        var days = DayBits(positions: n, firstDay: firstDay, dayCount: dayCount)
         let owners = table.ownerOfSlot
-        let tables = index.tables
         // Times outside the span need no day: worked out once as bounds in milliseconds (UTC).
-        let empty = DayBits(positions: n, firstDay: firstDay, dayCount: dayCount)
         let offset = Int64(offsetMinutes) &* 60_000
         let lo = firstDay &* Timestamp.millisPerDay &- offset
-        let hi = (firstDay &+ Int64(empty.dayCount)) &* Timestamp.millisPerDay &- offset
-        let parts = Parallel.map(scanGroups(), cost: { $0.reduce(0) { $0 + $1.range.count } }) { group in
-            var first = [Int64](repeating: .max, count: n)
-            var days = empty
-            for (id, range) in group where id < tables.count {
-                let t = tables[id]  // trap-ok: checked
-                let upper = min(range.upperBound, t.slots.count, t.times.count)
-                for k in range.lowerBound..<max(range.lowerBound, upper) {
-                    let s = Int(t.slots[k])  // trap-ok: k < upper
-                    guard s < owners.count else { continue }
-                    let pos = Int(owners[s])  // trap-ok: checked
-                    guard pos < n else { continue }
-                    let time = t.times[k]  // trap-ok: k < upper
-                    if time < first[pos] { first[pos] = time }  // trap-ok: pos < n
-                    if time >= lo, time < hi { days.set(pos, day: Self.day(ofMillis: time, offsetMinutes: offsetMinutes)) }
-                }
+        let hi = (firstDay &+ Int64(days.dayCount)) &* Timestamp.millisPerDay &- offset
+        for t in index.tables {
+            let count = min(t.count, t.slots.count, t.times.count)
+            for k in 0..<count {
+                let s = Int(t.slots[k])  // trap-ok: k < count
+                guard s < owners.count else { continue }
+                let pos = Int(owners[s])  // trap-ok: checked
+                guard pos < n else { continue }
+                let time = t.times[k]  // trap-ok: k < count
+                if time < first[pos] { first[pos] = time }  // trap-ok: pos < n
+                if time >= lo, time < hi { days.set(pos, day: Self.day(ofMillis: time, offsetMinutes: offsetMinutes)) }
             }
-            return (first, days)
-        }
-        guard var (first, days) = parts.first else { return (Array(repeating: .max, count: n), empty) }
-        for (other, otherDays) in parts.dropFirst() {
-            for pos in 0..<min(n, other.count, first.count) where other[pos] < first[pos] { first[pos] = other[pos] }  // trap-ok: checked
-            days.formUnion(otherDays)
         }
         return (first, days)
     }
@@ -164,41 +127,27 @@ extension Audience {
     /// less than `within` milliseconds after it; `nil` for none. The path must be registered in the index.
     public func firstTouch(_ path: EventPath, firstSeen: [Int64], within: Int64) -> [JSONValue?] {
         let n = min(table.count, firstSeen.count)
+        var best = [Int64](repeating: .max, count: n)
+        var bestRow = [UInt32](repeating: .max, count: n)
+        var id = [UInt32](repeating: 0, count: n)
         guard let p = index.pathId(path), p < index.values.count else { return Array(repeating: nil, count: n) }
         let owners = table.ownerOfSlot
-        let tables = index.tables
-        let parts = Parallel.map(scanGroups(path: p), cost: { $0.reduce(0) { $0 + $1.range.count } }) { group in
-            var best = [Int64](repeating: .max, count: n)
-            var bestRow = [UInt32](repeating: .max, count: n)
-            var id = [UInt32](repeating: 0, count: n)
-            for (tableId, range) in group where tableId < tables.count {
-                let t = tables[tableId]  // trap-ok: checked
-                guard p < t.columns.count else { continue }
-                let column = t.columns[p]  // trap-ok: checked
-                let upper = min(range.upperBound, column.count, t.slots.count, t.times.count, t.rows.count)
-                for k in range.lowerBound..<max(range.lowerBound, upper) where column[k] != 0 {  // trap-ok: k < upper
-                    let s = Int(t.slots[k])  // trap-ok: k < upper
-                    guard s < owners.count else { continue }
-                    let pos = Int(owners[s])  // trap-ok: checked
-                    guard pos < n else { continue }
-                    let time = t.times[k], start = firstSeen[pos]  // trap-ok: k < upper, pos < n
-                    guard time >= start, time &- start < within else { continue }
-                    let row = t.rows[k]  // trap-ok: k < upper
-                    if time < best[pos] || (time == best[pos] && row < bestRow[pos]) {  // trap-ok: pos < n
-                        best[pos] = time  // trap-ok: same
-                        bestRow[pos] = row  // trap-ok: same
-                        id[pos] = column[k]  // trap-ok: same
-                    }
+        for t in index.tables where p < t.columns.count && !t.columns[p].isEmpty {  // trap-ok: checked
+            let column = t.columns[p]  // trap-ok: checked
+            let count = min(t.count, column.count, t.slots.count, t.times.count, t.rows.count)
+            for k in 0..<count where column[k] != 0 {  // trap-ok: k < count
+                let s = Int(t.slots[k])  // trap-ok: k < count
+                guard s < owners.count else { continue }
+                let pos = Int(owners[s])  // trap-ok: checked
+                guard pos < n else { continue }
+                let time = t.times[k], start = firstSeen[pos]  // trap-ok: k < count, pos < n
+                guard time >= start, time &- start < within else { continue }
+                let row = t.rows[k]  // trap-ok: k < count
+                if time < best[pos] || (time == best[pos] && row < bestRow[pos]) {  // trap-ok: pos < n
+                    best[pos] = time  // trap-ok: same
+                    bestRow[pos] = row  // trap-ok: same
+                    id[pos] = column[k]  // trap-ok: same
                 }
-            }
-            return (best, bestRow, id)
-        }
-        guard var (best, bestRow, id) = parts.first else { return Array(repeating: nil, count: n) }
-        for (b, r, i) in parts.dropFirst() {
-            for pos in 0..<min(n, b.count, r.count, i.count) where b[pos] < best[pos] || (b[pos] == best[pos] && r[pos] < bestRow[pos]) {  // trap-ok: checked
-                best[pos] = b[pos]  // trap-ok: checked
-                bestRow[pos] = r[pos]  // trap-ok: checked
-                id[pos] = i[pos]  // trap-ok: checked
             }
         }
         let items = index.values[p].items  // trap-ok: checked

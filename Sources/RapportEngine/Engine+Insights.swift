@@ -33,6 +33,9 @@ public struct RetentionSpec: Sendable, Equatable {
     public var periods = 8
     public var mode: Retention.Mode = .bounded
     public var segment: String?
+    /// A matrix per group as well: by a trait's value or in a segment or not (the largest groups, the rest
+    /// as "other").
+    public var breakdown: ReportBreakdown?
     public var offsetMinutes = 0
 
     public init() {}
@@ -92,14 +95,24 @@ extension Engine {
 
     /// The retention matrix of a workspace.
     public func retentionReport(workspaceId ws: WorkspaceID, _ spec: RetentionSpec) async throws -> Retention.Matrix {
+        try await retentionReports(workspaceId: ws, spec).matrix
+    }
+
+    /// The retention matrix of a workspace, and one per group of the spec's breakdown (none without one).
+    public func retentionReports(workspaceId ws: WorkspaceID, _ spec: RetentionSpec) async throws
+        -> (matrix: Retention.Matrix, groups: [(label: String, matrix: Retention.Matrix)])
+    {
         let cohort = try spec.cohortEvent.map(Self.eventFilter)
         guard let returns = try spec.returnEvent.map(Self.eventFilter) ?? cohort else {
             throw RapportError(.invalidArgument, "give the return event (or a cohort event, which then is both)")
         }
         let today = CalendarPeriod.day(ofMillis: clock.nowMillis(), offsetMinutes: spec.offsetMinutes)
+        if case .property = spec.breakdown {
+            throw RapportError(.invalidArgument, "retention breaks down by trait:NAME or segment:NAME")
+        }
         return try await projector.retention(cohort: cohort, returns: returns, period: spec.period, periods: spec.periods,
-                                             mode: spec.mode, segment: spec.segment, offsetMinutes: spec.offsetMinutes,
-                                             lastDay: today, workspaceId: ws)
+                                             mode: spec.mode, segment: spec.segment, breakdown: spec.breakdown,
+                                             offsetMinutes: spec.offsetMinutes, lastDay: today, workspaceId: ws)
     }
 }
 

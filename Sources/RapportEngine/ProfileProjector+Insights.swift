@@ -61,10 +61,13 @@ extension ProfileProjector {
     }
 
     /// A cohort retention matrix: cohorts by the first `cohort` event (the first event of any kind when `nil`),
-    /// returns by `returns` events; only the members of `segment` when given.
+    /// returns by `returns` events; only the members of `segment` when given. With a breakdown (a trait or a
+    /// segment), a matrix per group too: the 8 largest by cohort members, the rest as "other".
     public func retention(cohort: EventFilter?, returns: EventFilter, period: CalendarPeriod, periods: Int,
-                          mode: Retention.Mode, segment: String?, offsetMinutes: Int, lastDay: Int64?,
-                          workspaceId ws: WorkspaceID) async throws -> Retention.Matrix {
+                          mode: Retention.Mode, segment: String?, breakdown: ReportBreakdown? = nil, offsetMinutes: Int,
+                          lastDay: Int64?, workspaceId ws: WorkspaceID) async throws
+        -> (matrix: Retention.Matrix, groups: [(label: String, matrix: Retention.Matrix)])
+    {
         var paths = Condition.events(.did(returns)).eventPathsReferred
         if let cohort { paths.formUnion(Condition.events(.did(cohort)).eventPathsReferred) }
         try await reportAudience(workspaceId: ws, paths: paths)
@@ -77,11 +80,43 @@ extension ProfileProjector {
             guard let inside = audience.membership(of: segment) else { throw RapportError(.notFound, "no segment \"\(segment)\"") }
             include = inside
         }
-        return try Retention.matrix(
-            cohort: Retention.Events(customers: a.positions, times: a.times),
-            returns: Retention.Events(customers: b.positions, times: b.times),
-            customerCount: audience.positionCount, period: period, periods: periods, mode: mode, include: include,
-            lastDay: lastDay, offsetMinutes: offsetMinutes)
+        let n = audience.positionCount
+        func matrix(_ only: [Bool]?) throws -> Retention.Matrix {
+            try Retention.matrix(
+                cohort: Retention.Events(customers: a.positions, times: a.times),
+                returns: Retention.Events(customers: b.positions, times: b.times),
+                customerCount: n, period: period, periods: periods, mode: mode, include: only,
+                lastDay: lastDay, offsetMinutes: offsetMinutes)
+        }
+        let overall = try matrix(include)
+        guard let breakdown else { return (overall, []) }
+        // Each cohort member's group.
+        var member = [Bool](repeating: false, count: n)
+        for p in a.positions where Int(p) < n && (include.map { Int(p) < $0.count && $0[Int(p)] } ?? true) { member[Int(p)] = true }  // trap-ok: checked
+        var label = [String?](repeating: nil, count: n)
+        switch breakdown {
+        case .segment(let name):
+            guard let inside = audience.membership(of: name) else { throw RapportError(.notFound, "no segment \"\(name)\"") }
+            for pos in 0..<n where member[pos] { label[pos] = pos < inside.count && inside[pos] ? name : "not \(name)" }  // trap-ok: checked
+        case .trait(let name):
+            for pos in 0..<n where member[pos] {  // trap-ok: pos < n
+                guard let id = audience.profile(at: pos) else { continue }
+                label[pos] = Self.label(graph.combined(id).traits[name]?.value)  // trap-ok: pos < n
+            }
+        case .property:
+            throw RapportError(.invalidArgument, "retention breaks down by trait:NAME or segment:NAME")
+        }
+        var sizes: [String: Int] = [:]
+        for l in label { if let l { sizes[l, default: 0] += 1 } }
+        let ranked = sizes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        let shown = Array(ranked.prefix(8))
+        var groups: [(label: String, matrix: Retention.Matrix)] = []
+        for g in shown { groups.append((g, try matrix(label.map { $0 == g }))) }
+        if ranked.count > shown.count {
+            let kept = Set(shown)
+            groups.append(("other", try matrix(label.map { $0.map { !kept.contains($0) } ?? false })))
+        }
+        return (overall, groups)
     }
 
     /// A value as a breakdown label: text as it is, anything else as JSON; "(none)" when missing.

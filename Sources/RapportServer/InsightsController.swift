@@ -87,12 +87,12 @@ struct InsightsController {
     }
 
     /// `{"cohort_event": "Sign Up" (or null: first seen), "return_event": "Order Completed", "period": "week",
-    /// "periods": 8, "mode": "bounded|unbounded", "segment": "vip", "utc_offset_minutes": 480}`.
+    /// "periods": 8, "mode": "bounded|unbounded", "segment": "vip", "breakdown": "trait:city", "utc_offset_minutes": 480}`.
     func retention(_ request: Request) async throws -> Response {
         let p = try await auth.require(.readStats, request)
         let spec = try ReportRequests.retentionSpec(try await request.jsonObject())
-        let m = try await engine.retentionReport(workspaceId: p.workspaceId, spec)
-        return JSONResponse.make(ReportRequests.json(m))
+        let (m, groups) = try await engine.retentionReports(workspaceId: p.workspaceId, spec)
+        return JSONResponse.make(ReportRequests.json(m, groups: groups))
     }
 }
 
@@ -184,7 +184,8 @@ public enum ReportRequests {
 
     /// `{"cohort_event": …, "return_event": …, "period": …, "periods": …, "mode": …, "segment": …, "utc_offset_minutes": …}`.
     public static func retentionSpec(_ o: [String: JSONValue]) throws -> RetentionSpec {
-        let keys: Set<String> = ["cohort_event", "return_event", "period", "periods", "mode", "segment", "utc_offset_minutes"]
+        let keys: Set<String> = ["cohort_event", "return_event", "period", "periods", "mode", "segment", "breakdown",
+                                 "utc_offset_minutes"]
         if let unknown = o.keys.sorted().first(where: { !keys.contains($0) }) {
             throw RapportError(.invalidArgument, "unknown field \"\(unknown)\"")
         }
@@ -201,6 +202,10 @@ public enum ReportRequests {
             spec.mode = mode
         }
         spec.segment = try text(o, "segment")
+        spec.breakdown = try text(o, "breakdown").map(Engine.breakdown)
+        if case .property? = spec.breakdown {
+            throw RapportError(.invalidArgument, "retention breaks down by trait:NAME or segment:NAME")
+        }
         spec.offsetMinutes = try integer(o, "utc_offset_minutes", in: -840...840) ?? 0
         return spec
     }
@@ -247,17 +252,35 @@ public enum ReportRequests {
         ])
     }
 
-    public static func json(_ m: Retention.Matrix) -> JSONValue {
-        .object([
-            "period": .string(m.period.rawValue), "mode": .string(m.mode.rawValue),
-            "cohorts": .array(m.cohortStarts.indices.map { c in
+    public static func json(_ m: Retention.Matrix, groups: [(label: String, matrix: Retention.Matrix)] = []) -> JSONValue {
+        func cohorts(_ m: Retention.Matrix) -> JSONValue {
+            .array(m.cohortStarts.indices.map { c in
                 .object([
                     "start": .string(date(m.cohortStarts[c])),  // trap-ok: indices
                     "size": .number(Double(m.sizes[c])),  // trap-ok: parallel arrays
                     "counts": .array(m.counts[c].map { $0.map { .number(Double($0)) } ?? .null }),  // trap-ok: same
                 ])
-            }),
-        ])
+            })
+        }
+        var out: [String: JSONValue] = [
+            "period": .string(m.period.rawValue), "mode": .string(m.mode.rawValue), "cohorts": cohorts(m),
+        ]
+        if !groups.isEmpty {
+            out["groups"] = .array(groups.map { .object(["label": .string($0.label), "cohorts": cohorts($0.matrix)]) })
+        }
+        return .object(out)
+    }
+
+    /// A matrix as CSV lines (after a header the caller writes): `group,` first when `group` is given.
+    public static func csvLines(_ m: Retention.Matrix, group: String? = nil) -> String {
+        var out = ""
+        for c in m.cohortStarts.indices {
+            var fields = group.map { [$0] } ?? []
+            fields += [date(m.cohortStarts[c]), String(m.sizes[c])]  // trap-ok: indices; parallel arrays
+            fields += m.counts[c].map { $0.map(String.init) ?? "" }  // trap-ok: same
+            out += CSVText.line(fields)
+        }
+        return out
     }
 
     // MARK: AARRR

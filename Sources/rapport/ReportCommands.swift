@@ -81,6 +81,7 @@ struct Report: AsyncParsableCommand {
         @Option(help: "How many periods after the cohort's.") var periods = 8
         @Option(help: "bounded (in that period) or unbounded (in it or later).") var mode = "bounded"
         @Option(help: "Only the members of this segment.") var segment: String?
+        @Option(help: "A matrix per group too: trait:NAME or segment:NAME.") var breakdown: String?
         @Option(help: "The zone of the periods, in minutes from UTC (480 for China).") var utcOffsetMinutes = 0
         @Option(help: "csv or json.") var format = "csv"
 
@@ -93,19 +94,23 @@ struct Report: AsyncParsableCommand {
             if let cohortEvent { o["cohort_event"] = .string(cohortEvent) }
             if let returnEvent { o["return_event"] = .string(returnEvent) }
             if let segment { o["segment"] = .string(segment) }
+            if let breakdown { o["breakdown"] = .string(breakdown) }
             guard cohortEvent != nil || returnEvent != nil else {
                 throw ValidationError("give --return-event (or --cohort-event, which then is both)")
             }
             try await AudienceCLI.withAudience(options) { engine, ws in
-                let m = try await engine.retentionReport(workspaceId: ws, try ReportRequests.retentionSpec(o))
+                let (m, groups) = try await engine.retentionReports(workspaceId: ws, try ReportRequests.retentionSpec(o))
                 if format == "json" {
-                    print(String(decoding: ReportRequests.json(m).serialized(), as: UTF8.self))
+                    print(String(decoding: ReportRequests.json(m, groups: groups).serialized(), as: UTF8.self))
                     return
                 }
-                print("cohort_start,size," + (0...periods).map { "\(m.period.rawValue)_\($0)" }.joined(separator: ","))
-                for c in m.cohortStarts.indices {
-                    let start = String(Timestamp.formatISO8601(m.cohortStarts[c] * Timestamp.millisPerDay).prefix(10))
-                    print("\(start),\(m.sizes[c])," + m.counts[c].map { $0.map(String.init) ?? "" }.joined(separator: ","))
+                let heads = (0...periods).map { "\(m.period.rawValue)_\($0)" }.joined(separator: ",")
+                print((breakdown == nil ? "" : "group,") + "cohort_start,size," + heads)
+                if breakdown == nil {
+                    print(ReportRequests.csvLines(m), terminator: "")
+                } else {
+                    print(ReportRequests.csvLines(m, group: "(all)") + groups.map { ReportRequests.csvLines($0.matrix, group: $0.label) }.joined(),
+                          terminator: "")
                 }
             }
         }

@@ -4,7 +4,7 @@ import Testing
 @testable import RapportAudience
 
 /// The passes over every event that AARRR and lifecycle history read, against brute force over the events
-/// appended — with enough events that the pass is shared between the cores, merged profiles among them.
+/// appended, merged profiles among them.
 @Suite struct ActivityTests {
     @Test func firstSeenActiveDaysAndFirstTouchEqualBruteForce() throws {
         var r = SplitMix(seed: 0xAC71)

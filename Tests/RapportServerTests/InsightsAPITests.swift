@@ -107,6 +107,16 @@ func number(_ v: JSONValue?) -> Double? {
                 #expect(cohorts.compactMap { number($0["size"]) }.reduce(0, +) == 4)
                 #expect(cohorts.allSatisfy { $0["counts"]?.arrayValue?.first == $0["size"] })
             }
+            // By city: a matrix per group, the groups adding up to the whole.
+            try await send("/v1/insights/retention", #"{"return_event":"Product Viewed","period":"day","periods":3,"breakdown":"trait:city"}"#) { r in
+                #expect(r.status == .ok)
+                let groups = (try? json(r))?["groups"]?.arrayValue ?? []
+                func size(_ g: JSONValue?) -> Double { (g?["cohorts"]?.arrayValue ?? []).compactMap { number($0["size"]) }.reduce(0, +) }
+                #expect(groups.first?["label"] == .string("(none)") && size(groups.first) == 2)
+                #expect(groups.contains { $0["label"] == .string("上海") && size($0) == 1 })
+                #expect(groups.map(size).reduce(0, +) == 4)
+            }
+            try await send("/v1/insights/retention", #"{"return_event":"A","breakdown":"property:x"}"#) { r in #expect(r.status == .badRequest) }
             // Paths after the first product view: u1 added then bought; u2 added; u3 nothing after; u4 nothing after.
             try await send("/v1/insights/paths", #"{"anchor":"Product Viewed","steps":2}"#) { r in
                 #expect(r.status == .ok)

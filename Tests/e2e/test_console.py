@@ -413,6 +413,17 @@ def test_funnel_and_retention_pages_agree_with_the_api(browser, demo_server):
     assert sum(sizes) > 0
     first_cells = browser.find_elements(By.CSS_SELECTOR, "#retention-table tbody tr:first-child td.cell")
     assert first_cells[0].text == "100.0%"
+    # By city: a triangle per city, as the API gives them, and the CSV download with a group column.
+    body["breakdown"] = "trait:city"
+    by_city = requests.post(server.url + "/v1/insights/retention", headers=headers, json=body, timeout=30).json()
+    browser.get(server.url + "/insights/retention?cohort_event=Order+Completed&return_event=Order+Completed"
+                 "&period=month&periods=5&mode=bounded&breakdown=trait%3Acity&lang=en")
+    labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".retention-group .group-label")]
+    assert labels == [g["label"] for g in by_city["groups"]] and len(labels) > 1
+    link = browser.find_element(By.ID, "retention-csv").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    assert sum(int(r["size"]) for r in rows if r["group"] != "(all)") == sum(c["size"] for c in ret["cohorts"])
     browser.save_screenshot(os.path.join(server.data, "..", "retention.png"))
 
 

@@ -12,7 +12,8 @@ extension ConsoleController {
     func addInsightsRoutes(to router: Router<RapportRequestContext>) {
         router.get("/insights/funnel") { request, _ in try await withSession(request) { try await funnel(request, $0, csv: false) } }
         router.get("/insights/funnel.csv") { request, _ in try await withSession(request) { try await funnel(request, $0, csv: true) } }
-        router.get("/insights/retention") { request, _ in try await withSession(request) { try await retention(request, $0) } }
+        router.get("/insights/retention") { request, _ in try await withSession(request) { try await retention(request, $0, csv: false) } }
+        router.get("/insights/retention.csv") { request, _ in try await withSession(request) { try await retention(request, $0, csv: true) } }
         router.get("/insights/paths") { request, _ in try await withSession(request) { try await paths(request, $0) } }
         router.post("/insights/funnel/save") { request, _ in try await withSession(request) { try await saveDropped(request, $0) } }
     }
@@ -166,7 +167,7 @@ extension ConsoleController {
         ], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    func retention(_ request: Request, _ v: Visitor) async throws -> Response {
+    func retention(_ request: Request, _ v: Visitor, csv: Bool) async throws -> Response {
         let t = ConsoleStrings.table(v.language)
         guard Permission.readStats.roles.contains(v.principal.role) else { return forbidden(v) }
         let q = Self.query(request)
@@ -174,35 +175,54 @@ extension ConsoleController {
         let returns = q["return_event"]?.trimmingCharacters(in: .whitespaces) ?? "Order Completed"
         let period = q["period"] ?? "week", mode = q["mode"] ?? "bounded"
         let periods = q["periods"].flatMap { Int($0) } ?? 8
-        var ctx: [String: Any] = ["t": t, "cohort_event": cohort, "return_event": returns, "periods": String(periods)]
+        let breakdown = q["breakdown"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        var ctx: [String: Any] = ["t": t, "cohort_event": cohort, "return_event": returns, "periods": String(periods),
+                                  "breakdown": breakdown, "csvLink": "/insights/retention.csv?" + (request.uri.query ?? "")]
         ctx["periodOptions"] = CalendarPeriod.allCases.map { ["value": $0.rawValue, "label": t["period_" + $0.rawValue] ?? $0.rawValue, "selected": $0.rawValue == period] }
         ctx["modes"] = Retention.Mode.allCases.map { ["value": $0.rawValue, "label": t["mode_" + $0.rawValue] ?? $0.rawValue, "selected": $0.rawValue == mode] }
         var o: [String: JSONValue] = ["return_event": .string(returns), "period": .string(period), "periods": .number(Double(periods)),
                                       "mode": .string(mode)]
         if !cohort.isEmpty { o["cohort_event"] = .string(cohort) }
         if let s = q["segment"], !s.isEmpty { o["segment"] = .string(s) }
+        if !breakdown.isEmpty { o["breakdown"] = .string(breakdown) }
         do {
-            let m = try await engine.retentionReport(workspaceId: v.principal.workspaceId, try ReportRequests.retentionSpec(o))
+            let (m, groups) = try await engine.retentionReports(workspaceId: v.principal.workspaceId, try ReportRequests.retentionSpec(o))
+            if csv {
+                let heads = (0...periods).map { "\(m.period.rawValue)_\($0)" }
+                var text = CSVText.line((groups.isEmpty ? [] : ["group"]) + ["cohort_start", "size"] + heads)
+                text += groups.isEmpty ? ReportRequests.csvLines(m)
+                    : ReportRequests.csvLines(m, group: "(all)") + groups.map { ReportRequests.csvLines($0.matrix, group: $0.label) }.joined()
+                return Response(status: .ok, headers: [
+                    .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"retention.csv\"",
+                ], body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
             ctx["report"] = true
             ctx["heads"] = (0...periods).map { "\(t["period_" + period] ?? period) \($0)" }
-            ctx["cohorts"] = m.cohortStarts.indices.map { c -> [String: Any] in
-                [
-                    "start": ReportRequests.date(m.cohortStarts[c]), "size": Self.number(m.sizes[c]),  // trap-ok: indices
-                    "cells": m.counts[c].indices.map { k -> [String: Any] in  // trap-ok: same
-                        guard let rate = m.rate(c, k) else { return ["empty": true] }
-                        return ["rate": Self.percent(rate), "alpha": String(format: "%.2f", 0.08 + 0.8 * rate),
-                                "dark": rate > 0.45]
-                    },
-                ]
-            }
+            ctx["cohorts"] = Self.retentionRows(m)
             ctx["noCohorts"] = m.cohortStarts.isEmpty
+            ctx["groups"] = groups.map { g -> [String: Any] in ["label": g.label, "cohorts": Self.retentionRows(g.matrix)] }
         } catch let e as RapportError {
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
         } catch let e as ConditionError {
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
         }
         return page("retention", title: t["retention"] ?? "Retention", context: ctx, visitor: v, language: v.language,
                     active: "retention")
+    }
+
+    /// A matrix's rows for the triangle: each cohort's start, size and cells shaded by rate.
+    static func retentionRows(_ m: Retention.Matrix) -> [[String: Any]] {
+        m.cohortStarts.indices.map { c -> [String: Any] in
+            [
+                "start": ReportRequests.date(m.cohortStarts[c]), "size": Self.number(m.sizes[c]),  // trap-ok: indices
+                "cells": m.counts[c].indices.map { k -> [String: Any] in  // trap-ok: same
+                    guard let rate = m.rate(c, k) else { return ["empty": true] }
+                    return ["rate": Self.percent(rate), "alpha": String(format: "%.2f", 0.08 + 0.8 * rate), "dark": rate > 0.45]
+                },
+            ]
+        }
     }
 
     static func percent(_ x: Double) -> String { String(format: "%.1f%%", (x.isFinite ? x : 0) * 100) }

@@ -65,8 +65,10 @@ extension ConsoleTemplates {
     <label>{{t.period}} <select id="period" name="period">{{#periodOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periodOptions}}</select></label>
     <label>{{t.periods}} <input type="number" id="periods" name="periods" min="1" max="366" value="{{periods}}"></label>
     <label>{{t.retentionMode}} <select id="mode" name="mode">{{#modes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/modes}}</select></label>
+    <label>{{t.breakdown}} <input type="text" id="breakdown" name="breakdown" value="{{breakdown}}" placeholder="trait:city"></label>
     </div>
-    <div class="form-actions"><button type="submit" id="retention-run" class="btn btn-primary">{{t.runReport}}</button></div>
+    <div class="form-actions"><button type="submit" id="retention-run" class="btn btn-primary">{{t.runReport}}</button>
+    {{#report}}<a class="btn" id="retention-csv" href="{{csvLink}}">{{t.downloadCSV}}</a>{{/report}}</div>
     </form>
     </section>
     {{#report}}
@@ -77,6 +79,15 @@ extension ConsoleTemplates {
     <tbody>{{#cohorts}}<tr><td class="nowrap cohort-start">{{start}}</td><td class="num cohort-size">{{size}}</td>{{#cells}}{{#empty}}<td></td>{{/empty}}{{^empty}}<td class="num cell" style="background: rgba(37, 99, 235, {{alpha}}){{#dark}}; color: #fff{{/dark}}">{{rate}}</td>{{/empty}}{{/cells}}</tr>{{/cohorts}}</tbody>
     </table></div>
     </section>
+    {{#groups}}
+    <section class="panel retention-group">
+    <h2 class="group-label">{{label}}</h2>
+    <div class="table-wrap"><table class="table retention">
+    <thead><tr><th>{{t.cohort}}</th><th class="num">{{t.customers}}</th>{{#heads}}<th class="num">{{.}}</th>{{/heads}}</tr></thead>
+    <tbody>{{#cohorts}}<tr><td class="nowrap cohort-start">{{start}}</td><td class="num cohort-size">{{size}}</td>{{#cells}}{{#empty}}<td></td>{{/empty}}{{^empty}}<td class="num cell" style="background: rgba(37, 99, 235, {{alpha}}){{#dark}}; color: #fff{{/dark}}">{{rate}}</td>{{/empty}}{{/cells}}</tr>{{/cohorts}}</tbody>
+    </table></div>
+    </section>
+    {{/groups}}
     {{/report}}
     """#
 
