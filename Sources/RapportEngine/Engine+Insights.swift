@@ -65,8 +65,11 @@ extension Engine {
         return test.filter
     }
 
-    /// A breakdown from its text: `trait:city`, `segment:vip`, `property:utm_campaign`, `context:channel`.
+    /// A breakdown from its text: `trait:city`, `segment:vip`, `property:utm_campaign`, `context:campaign.source`,
+    /// or `channel` (the source the event came in through).
     public static func breakdown(_ text: String) throws -> ReportBreakdown {
+        // The source an event came in through: web, app, mini-program, store, CRM.
+        if text == "channel" { return .property(.source) }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {  // trap-ok: count checked
             throw RapportError(.invalidArgument, "a breakdown is trait:NAME, segment:NAME, property:PATH or context:PATH")

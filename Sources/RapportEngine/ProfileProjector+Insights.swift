@@ -32,6 +32,8 @@ extension ProfileProjector {
         var paths = Set<EventPath>()
         for s in query.steps { paths.formUnion(Condition.events(.did(s)).eventPathsReferred) }
         if case .property(let p) = breakdown { paths.insert(p) }
+        let sourceNames = Dictionary(try await store.sources(workspaceId: ws).map { ($0.id, $0.name) },
+                                     uniquingKeysWith: { a, _ in a })
         try await reportAudience(workspaceId: ws, paths: paths)
         guard var audience = audiences[ws] else { throw RapportError(.notFound, "no such workspace") }
         let result = try audience.funnel(query)
@@ -51,9 +53,12 @@ extension ProfileProjector {
             group = { labels[$0] }
         case .property(let path):
             let index = audience.index
+            let names = path == .source ? sourceNames : [:]
             group = { pos in
                 guard pos < result.entryRows.count, result.entryRows[pos] != .max else { return nil }  // trap-ok: checked
-                return Self.label(index.value(row: Int(result.entryRows[pos]), path: path))  // trap-ok: checked
+                let v = index.value(row: Int(result.entryRows[pos]), path: path)  // trap-ok: checked
+                if path == .source, case .number(let x)? = v, let id = Int64(exactly: x) { return names[id] ?? "source \(id)" }
+                return Self.label(v)
             }
         }
         let report = FunnelReport(result, labels: labels, group: group, trend: trend, offsetMinutes: offsetMinutes)

@@ -95,6 +95,11 @@ func number(_ v: JSONValue?) -> Double? {
             }
             #expect(saved)
             try await send("/v1/insights/funnel", #"{"steps":["A","B"],"save_dropped_as":"x"}"#) { r in #expect(r.status == .badRequest) }
+            try await send("/v1/insights/funnel", #"{"steps":["Product Viewed","Order Completed"],"breakdown":"channel"}"#) { r in
+                let groups = (try? json(r))?["groups"]?.arrayValue ?? []
+                #expect(groups.count == 1 && groups.first?["label"] == .string("web"))
+                #expect(groups.first?["counts"]?.arrayValue?.first == .number(4))
+            }
             try await send("/v1/insights/funnel", #"{"steps":["Product Viewed","Order Completed"],"order":"strict"}"#) { r in
                 #expect((try? json(r))?["steps"]?.arrayValue?.compactMap { $0["count"] } == [.number(4), .number(0)])
             }

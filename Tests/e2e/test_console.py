@@ -449,6 +449,11 @@ def test_paths_page_draws_the_flows_the_api_gives(browser, demo_server):
     assert int(anchor.get_attribute("data-count")) == api["anchored"]
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#next-steps .next-name")]
     assert names == [n["name"] for n in api["next"]]
+    link = browser.find_element(By.ID, "paths-csv").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    assert {(int(r["depth"]), r["from"], r["to"]): int(r["profiles"]) for r in rows} == \
+        {(l["depth"], l["from"], l["to"]): l["count"] for l in api["links"]}
     browser.save_screenshot(os.path.join(server.data, "..", "paths.png"))
 
 
@@ -600,6 +605,10 @@ def test_basket_page_and_cli_agree_with_the_api(browser, demo_server):
     first = browser.find_element(By.CSS_SELECTOR, "#basket-rules .rule-bought").text
     assert api["rules"][0]["antecedent"][0]["id"] in first and api["rules"][0]["antecedent"][0]["name"] in first
     browser.save_screenshot(os.path.join(server.data, "..", "basket.png"))
+    link = browser.find_element(By.ID, "basket-csv").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    assert [int(r["orders"]) for r in rows] == [r["count"] for r in api["rules"]]
     browser.get(server.url + "/insights/basket?lang=zh-CN")
     assert "购物篮分析" in browser.find_element(By.TAG_NAME, "h1").text
     # The CLI reads the same orders from the data directory.

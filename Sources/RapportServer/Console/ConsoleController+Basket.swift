@@ -8,10 +8,11 @@ import RapportInsights
 /// bought together most often.
 extension ConsoleController {
     func addBasketRoutes(to router: Router<RapportRequestContext>) {
-        router.get("/insights/basket") { request, _ in try await withSession(request) { try await basket(request, $0) } }
+        router.get("/insights/basket") { request, _ in try await withSession(request) { try await basket(request, $0, csv: false) } }
+        router.get("/insights/basket.csv") { request, _ in try await withSession(request) { try await basket(request, $0, csv: true) } }
     }
 
-    func basket(_ request: Request, _ v: Visitor) async throws -> Response {
+    func basket(_ request: Request, _ v: Visitor, csv: Bool) async throws -> Response {
         let t = ConsoleStrings.table(v.language)
         guard Permission.readStats.roles.contains(v.principal.role) else { return forbidden(v) }
         let q = Self.query(request)
@@ -19,13 +20,14 @@ extension ConsoleController {
         let confidence = q["min_confidence_percent"].flatMap(Double.init) ?? 10
         var ctx: [String: Any] = [
             "t": t, "min_support_percent": Self.plain(support), "min_confidence_percent": Self.plain(confidence),
-            "from": q["from"] ?? "", "to": q["to"] ?? "",
+            "from": q["from"] ?? "", "to": q["to"] ?? "", "csvLink": "/insights/basket.csv?" + (request.uri.query ?? ""),
         ]
         var o: [String: JSONValue] = ["min_support": .number(support / 100), "min_confidence": .number(confidence / 100),
                                       "limit": .number(200)]
         for key in ["from", "to"] { if let x = q[key], !x.isEmpty { o[key] = .string(x) } }
         do {
             let r = try await engine.basketReport(workspaceId: v.principal.workspaceId, try ReportRequests.basketSpec(o))
+            if csv { return Self.csvResponse(ReportRequests.csv(r), name: "basket.csv") }
             func label(_ items: [Int]) -> String {
                 items.map { k in let id = r.id(k); return r.names[id].map { "\($0) (\(id))" } ?? id }.joined(separator: " + ")
             }
@@ -42,6 +44,7 @@ extension ConsoleController {
                  "support": Self.percent(r.orders > 0 ? Double(s.count) / Double(r.orders) : 0)]
             }
         } catch let e as RapportError {
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
         }
         return page("basket", title: t["basket"] ?? "Basket analysis", context: ctx, visitor: v, language: v.language,

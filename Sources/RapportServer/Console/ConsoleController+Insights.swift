@@ -14,7 +14,8 @@ extension ConsoleController {
         router.get("/insights/funnel.csv") { request, _ in try await withSession(request) { try await funnel(request, $0, csv: true) } }
         router.get("/insights/retention") { request, _ in try await withSession(request) { try await retention(request, $0, csv: false) } }
         router.get("/insights/retention.csv") { request, _ in try await withSession(request) { try await retention(request, $0, csv: true) } }
-        router.get("/insights/paths") { request, _ in try await withSession(request) { try await paths(request, $0) } }
+        router.get("/insights/paths") { request, _ in try await withSession(request) { try await paths(request, $0, csv: false) } }
+        router.get("/insights/paths.csv") { request, _ in try await withSession(request) { try await paths(request, $0, csv: true) } }
         router.post("/insights/funnel/save") { request, _ in try await withSession(request) { try await saveDropped(request, $0) } }
     }
 
@@ -46,7 +47,7 @@ extension ConsoleController {
         return try await funnel(request, v, csv: false, fields: form, flash: flash)
     }
 
-    func paths(_ request: Request, _ v: Visitor) async throws -> Response {
+    func paths(_ request: Request, _ v: Visitor, csv: Bool) async throws -> Response {
         let t = ConsoleStrings.table(v.language)
         guard Permission.readStats.roles.contains(v.principal.role) else { return forbidden(v) }
         let q = Self.query(request)
@@ -61,6 +62,12 @@ extension ConsoleController {
         do {
             let report = try await engine.pathReport(workspaceId: v.principal.workspaceId,
                                                      try ReportRequests.pathSpec(o, now: engine.clock.nowMillis()))
+            if csv {
+                var text = CSVText.line(["depth", "from", "to", "profiles"])
+                for l in report.links { text += CSVText.line([String(l.depth), l.from, l.to, String(l.count)]) }
+                return Self.csvResponse(text, name: "paths.csv")
+            }
+            ctx["csvLink"] = "/insights/paths.csv?" + (request.uri.query ?? "")
             ctx["report"] = true
             ctx["anchored"] = Self.number(report.anchored)
             ctx["chart"] = SVGChart.sankey(anchor: anchor, anchored: report.anchored,
@@ -71,8 +78,10 @@ extension ConsoleController {
             ctx["top"] = report.top.map { ["path": $0.steps.isEmpty ? PathReport.end : $0.steps.joined(separator: " → "),
                                            "count": Self.number($0.count)] }
         } catch let e as RapportError {
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
         } catch let e as ConditionError {
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
             ctx["flash"] = e.message
         }
         return page("paths", title: t["paths"] ?? "Paths", context: ctx, visitor: v, language: v.language, active: "paths")
@@ -223,6 +232,13 @@ extension ConsoleController {
                 },
             ]
         }
+    }
+
+    /// A CSV file to download.
+    static func csvResponse(_ text: String, name: String) -> Response {
+        Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
+        ], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func percent(_ x: Double) -> String { String(format: "%.1f%%", (x.isFinite ? x : 0) * 100) }

@@ -105,7 +105,8 @@ extension ConsoleTemplates {
     <label>{{t.fromDay}} <input type="date" id="from" name="from" value="{{from}}"></label>
     <label>{{t.toDay}} <input type="date" id="to" name="to" value="{{to}}"></label>
     </div>
-    <div class="form-actions"><button type="submit" id="paths-run" class="btn btn-primary">{{t.runReport}}</button></div>
+    <div class="form-actions"><button type="submit" id="paths-run" class="btn btn-primary">{{t.runReport}}</button>
+    {{#report}}<a class="btn" id="paths-csv" href="{{csvLink}}">{{t.downloadCSV}}</a>{{/report}}</div>
     </form>
     </section>
     {{#report}}
@@ -183,7 +184,8 @@ extension ConsoleTemplates {
     <label>{{t.fromDay}} <input type="date" id="from" name="from" value="{{from}}"></label>
     <label>{{t.toDay}} <input type="date" id="to" name="to" value="{{to}}"></label>
     </div>
-    <div class="form-actions"><button type="submit" id="basket-run" class="btn btn-primary">{{t.runReport}}</button></div>
+    <div class="form-actions"><button type="submit" id="basket-run" class="btn btn-primary">{{t.runReport}}</button>
+    {{#report}}<a class="btn" id="basket-csv" href="{{csvLink}}">{{t.downloadCSV}}</a>{{/report}}</div>
     </form>
     <p class="muted">{{t.basketHelp}}</p>
     </section>
