@@ -55,8 +55,8 @@ extension Engine {
     public func baskets(workspaceId ws: WorkspaceID, purchaseEvent: String, itemKey: String, from: Int64?, to: Int64?)
         async throws -> (baskets: [[Int]], items: [String], names: [String: String])
     {
-        var baskets: [[Int]] = [], items: [String] = [], names: [String: String] = [:]
-        var number: [String: Int] = [:]
+        var baskets: [[Int]] = [], names: [String: String] = [:]
+        var items = Basket.Numbering()
         let last = try await store.lastSeq()
         var position: Int64 = 0
         reading: while position < last {
@@ -77,21 +77,14 @@ extension Engine {
                     case .number(let x)?: id = String(decoding: JSONValue.number(x).serialized(), as: UTF8.self)
                     default: continue
                     }
-                    let k: Int
-                    if let known = number[id] {
-                        k = known
-                    } else {
-                        k = items.count
-                        number[id] = k
-                        items.append(id)
-                        if case .string(let name)? = line["name"], !name.isEmpty { names[id] = name }
-                    }
+                    let k = items.number(id)
+                    if names[id] == nil, case .string(let name)? = line["name"], !name.isEmpty { names[id] = name }
                     if !basket.contains(k) { basket.append(k) }
                 }
                 if !basket.isEmpty { baskets.append(basket) }
             }
         }
-        return (baskets, items, names)
+        return (baskets, items.names, names)
     }
 
     /// Frequent itemsets and association rules of a workspace's orders.

@@ -7,6 +7,23 @@ import RapportCore
 /// Items are numbers (a catalogue's dense ids); a basket's repeated items
 /// count once.
 public enum Basket {
+    /// Dense numbers for names (item ids, order ids), in order of first sight.
+    public struct Numbering: Sendable {
+        /// The names by number.
+        public private(set) var names: [String] = []
+        private var numbers: [String: Int] = [:]
+
+        public init() {}
+
+        /// The name's number: a new name gets the next one.
+        public mutating func number(_ name: String) -> Int {
+            if let known = numbers[name] { return known }
+            numbers[name] = names.count
+            names.append(name)
+            return names.count - 1
+        }
+    }
+
     public struct Itemset: Sendable, Equatable, Hashable {
         /// Ascending.
         public var items: [Int]

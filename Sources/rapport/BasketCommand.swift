@@ -42,8 +42,7 @@ struct BasketCommand: AsyncParsableCommand {
         reader.finish { records.append($0) }
         var rejected = Rejections()
         var header: [String: Int]?
-        var orderNumber: [String: Int] = [:], itemNumber: [String: Int] = [:]
-        var itemNames: [String] = []
+        var orders = Basket.Numbering(), items = Basket.Numbering()
         var baskets: [[Int]] = []
         for record in records {
             switch record {
@@ -69,23 +68,10 @@ struct BasketCommand: AsyncParsableCommand {
                     rejected.add(line: line, RapportError(.invalidCSV, "the order or the item is empty"))
                     continue
                 }
-                let o: Int
-                if let known = orderNumber[order] {
-                    o = known
-                } else {
-                    o = baskets.count
-                    orderNumber[order] = o
-                    baskets.append([])
-                }
-                let i: Int
-                if let known = itemNumber[item] {
-                    i = known
-                } else {
-                    i = itemNames.count
-                    itemNumber[item] = i
-                    itemNames.append(item)
-                }
-                baskets[o].append(i)  // trap-ok: o < baskets.count
+                let o = orders.number(order)
+                if o == baskets.count { baskets.append([]) }
+                let i = items.number(item)
+                if o < baskets.count { baskets[o].append(i) }  // trap-ok: checked
             }
         }
         rejected.report(file: lines)
@@ -93,8 +79,9 @@ struct BasketCommand: AsyncParsableCommand {
         let minCount = max(1, Int((minSupport * Double(baskets.count)).rounded(.up)))
         let itemsets = Basket.frequentItemsets(baskets, minCount: minCount, maxLength: maxLength)
         let rules = Basket.rules(itemsets, baskets: baskets.count, minConfidence: minConfidence)
-        func names(_ items: [Int]) -> String {
-            items.map { itemNames.indices.contains($0) ? itemNames[$0] : String($0) }.sorted().joined(separator: " + ")  // trap-ok: checked
+        let itemNames = items.names
+        func names(_ list: [Int]) -> String {
+            list.map { itemNames.indices.contains($0) ? itemNames[$0] : String($0) }.sorted().joined(separator: " + ")  // trap-ok: checked
         }
         var text = try OutputText(path: out)
         text.write(CSVText.line(["antecedent", "consequent", "orders", "support", "confidence", "lift"]))

@@ -31,17 +31,8 @@ import Testing
         let (ws, creds) = try await engine.setUp(workspaceName: "aarrr")
         let keys = try #require(creds?.writeKeys)
         try await engine.projector.load()
-        var bodies: [(String, [String])] = []
-        DemoGenerator(config: DemoConfig(customers: 400, days: 120, seed: 71, endMillis: end)).generate { m in
-            let text = String(decoding: m.json, as: UTF8.self)
-            if let last = bodies.indices.last, bodies[last].0 == m.source, bodies[last].1.count < 100 {
-                bodies[last].1.append(text)
-            } else {
-                bodies.append((m.source, [text]))
-            }
-        }
-        for (source, messages) in bodies {
-            try await engine.send(#"{"batch":[\#(messages.joined(separator: ","))]}"#, key: try #require(keys[source]))
+        for b in demoBatches(DemoConfig(customers: 400, days: 120, seed: 71, endMillis: end), bySource: true) {
+            try await engine.send(b.body, key: try #require(keys[b.source]))
         }
         var spec = AARRRSpec()
         spec.period = period

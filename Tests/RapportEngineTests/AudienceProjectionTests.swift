@@ -53,17 +53,7 @@ import Testing
     }
 
     static func demoBodies(customers: Int = 120, seed: UInt64 = 5) -> [String] {
-        var bodies: [String] = []
-        var current: [String] = []
-        DemoGenerator(config: DemoConfig(customers: customers, days: 90, seed: seed)).generate { m in
-            current.append(String(decoding: m.json, as: UTF8.self))
-            if current.count == 100 {
-                bodies.append(#"{"batch":[\#(current.joined(separator: ","))]}"#)
-                current.removeAll()
-            }
-        }
-        if !current.isEmpty { bodies.append(#"{"batch":[\#(current.joined(separator: ","))]}"#) }
-        return bodies
+        demoBatches(DemoConfig(customers: customers, days: 90, seed: seed)).map(\.body)
     }
 
     /// The reference: every live profile's segments and computed values,

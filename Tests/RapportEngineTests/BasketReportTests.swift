@@ -13,16 +13,9 @@ import Testing
     @Test func rulesOfTheWorkspacesOrdersEqualCountsOverTheTimelines() async throws {
         let end = DemoConfig.defaultEndMillis
         let (engine, key, ws) = try await makeEngine(now: end + 3_600_000)
-        var batch: [String] = [], bodies: [String] = []
-        DemoGenerator(config: DemoConfig(customers: 500, days: 150, seed: 17, endMillis: end)).generate { m in
-            batch.append(String(decoding: m.json, as: UTF8.self))
-            if batch.count == 100 {
-                bodies.append(#"{"batch":[\#(batch.joined(separator: ","))]}"#)
-                batch.removeAll()
-            }
+        for b in demoBatches(DemoConfig(customers: 500, days: 150, seed: 17, endMillis: end)) {
+            try await engine.send(b.body, key: key)
         }
-        if !batch.isEmpty { bodies.append(#"{"batch":[\#(batch.joined(separator: ","))]}"#) }
-        for body in bodies { try await engine.send(body, key: key) }
         // An order with a numeric item id and one without items: the first counts, the second does not.
         try await engine.send(#"{"batch":[{"type":"track","userId":"x1","event":"Order Completed","messageId":"b1","properties":{"products":[{"product_id":7},{"product_id":7},{"sku":"only-sku"}]}},{"type":"track","userId":"x1","event":"Order Completed","messageId":"b2","properties":{"products":[]}}]}"#, key: key)
 

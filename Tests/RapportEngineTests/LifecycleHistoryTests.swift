@@ -27,17 +27,9 @@ import Testing
         let end = DemoConfig.defaultEndMillis
         let now = end + 3_600_000
         let (engine, key, ws) = try await makeEngine(now: now)
-        var batch: [String] = []
-        var bodies: [String] = []
-        DemoGenerator(config: DemoConfig(customers: 300, days: 200, seed: 29, endMillis: end)).generate { m in
-            batch.append(String(decoding: m.json, as: UTF8.self))
-            if batch.count == 100 {
-                bodies.append(#"{"batch":[\#(batch.joined(separator: ","))]}"#)
-                batch.removeAll()
-            }
+        for b in demoBatches(DemoConfig(customers: 300, days: 200, seed: 29, endMillis: end)) {
+            try await engine.send(b.body, key: key)
         }
-        if !batch.isEmpty { bodies.append(#"{"batch":[\#(batch.joined(separator: ","))]}"#) }
-        for body in bodies { try await engine.send(body, key: key) }
         let model = try await engine.saveStandardLifecycle(workspaceId: ws.id)
         let history = try #require(try await engine.projector.lifecycleHistory(
             workspaceId: ws.id, period: period, count: count, offsetMinutes: offset))

@@ -17,17 +17,7 @@ import Testing
         let dir = temporaryDirectory()
         let (engine, key, ws) = try await makeEngine(now: Self.now, directory: dir)
         // A year of history: the churn model trains on the customers of 180 days ago.
-        var current: [String] = []
-        var bodies: [String] = []
-        DemoGenerator(config: DemoConfig(customers: 800, days: 365, seed: 43)).generate { m in
-            current.append(String(decoding: m.json, as: UTF8.self))
-            if current.count == 100 {
-                bodies.append(#"{"batch":[\#(current.joined(separator: ","))]}"#)
-                current.removeAll()
-            }
-        }
-        if !current.isEmpty { bodies.append(#"{"batch":[\#(current.joined(separator: ","))]}"#) }
-        for body in bodies { try await engine.send(body, key: key) }
+        for b in demoBatches(DemoConfig(customers: 800, days: 365, seed: 43)) { try await engine.send(b.body, key: key) }
         try await engine.saveDefinition(workspaceId: ws.id, kind: .segment, name: "slipping", body: "clv.p_alive < 0.5")
         #expect(await engine.projector.segmentMembers(workspaceId: ws.id, segment: "slipping") == [], "no model, no CLV")
         let model = try await engine.saveRFM(workspaceId: ws.id, model: RFMModel())

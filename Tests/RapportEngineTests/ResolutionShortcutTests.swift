@@ -142,16 +142,7 @@ import Testing
     /// it, projected with and without the shortcut: the same profiles,
     /// identifiers, merges and event owners, and the same warnings.
     @Test func theProjectionIsTheSameWithAndWithoutTheShortcut() async throws {
-        var bodies: [[UInt8]] = []
-        var current: [String] = []
-        DemoGenerator(config: DemoConfig(customers: 150, days: 60, seed: 11)).generate { m in
-            current.append(String(decoding: m.json, as: UTF8.self))
-            if current.count == 100 {
-                bodies.append(Array(#"{"batch":[\#(current.joined(separator: ","))]}"#.utf8))
-                current.removeAll()
-            }
-        }
-        if !current.isEmpty { bodies.append(Array(#"{"batch":[\#(current.joined(separator: ","))]}"#.utf8)) }
+        let bodies = demoBatches(DemoConfig(customers: 150, days: 60, seed: 11)).map { Array($0.body.utf8) }
         #expect(bodies.count > 20)
 
         func run(shortcut: Bool) async throws -> (State, [String], Int, Int) {

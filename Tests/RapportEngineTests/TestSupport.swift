@@ -1,5 +1,6 @@
 import Foundation
 import RapportCore
+import RapportDemo
 import RapportStore
 import Testing
 
@@ -14,6 +15,24 @@ func temporaryDirectory() -> String {
 func fixture(_ name: String) throws -> String {
     let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
     return url.path
+}
+
+/// The demo generator's messages as `/v1/batch` bodies of at most 100, each with the source that sends it;
+/// with `bySource`, a body holds one source's messages only (for sending each with its source's write key).
+func demoBatches(_ config: DemoConfig, bySource: Bool = false) -> [(source: String, body: String)] {
+    var out: [(source: String, body: String)] = []
+    var current: [String] = [], source = ""
+    func flush() {
+        if !current.isEmpty { out.append((source, #"{"batch":[\#(current.joined(separator: ","))]}"#)) }
+        current.removeAll()
+    }
+    DemoGenerator(config: config).generate { m in
+        if current.count == 100 || (bySource && m.source != source && !current.isEmpty) { flush() }
+        if current.isEmpty { source = m.source }
+        current.append(String(decoding: m.json, as: UTF8.self))
+    }
+    flush()
+    return out
 }
 
 /// An engine on a fresh store with a workspace set up; returns it with the write key of `web`.

@@ -54,12 +54,10 @@ extension ConsoleController {
             }
             ctx["report"] = true
             fill(&ctx, report, t)
-        } catch let e as RapportError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
-        } catch let e as ConditionError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
+        } catch {
+            guard let message = Self.message(error) else { throw error }
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: message))) }
+            ctx["flash"] = message
         }
         return page("aarrr", title: t["aarrr"] ?? "AARRR", context: ctx, visitor: v, language: v.language, active: "aarrr")
     }

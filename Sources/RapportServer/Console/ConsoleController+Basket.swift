@@ -43,9 +43,10 @@ extension ConsoleController {
                 ["items": label(s.items), "count": Self.number(s.count),
                  "support": Self.percent(r.orders > 0 ? Double(s.count) / Double(r.orders) : 0)]
             }
-        } catch let e as RapportError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
+        } catch {
+            guard let message = Self.message(error) else { throw error }
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: message))) }
+            ctx["flash"] = message
         }
         return page("basket", title: t["basket"] ?? "Basket analysis", context: ctx, visitor: v, language: v.language,
                     active: "basket")

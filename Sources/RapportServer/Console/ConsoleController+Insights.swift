@@ -39,10 +39,9 @@ extension ConsoleController {
                                                    by: "console:\(v.principal.name)")
             flash = (t["droppedSaved"] ?? "%1 customers saved as segment %2.")
                 .replacingOccurrences(of: "%1", with: Self.number(dropped.count)).replacingOccurrences(of: "%2", with: name)
-        } catch let e as RapportError {
-            flash = e.message
-        } catch let e as ConditionError {
-            flash = e.message
+        } catch {
+            guard let message = Self.message(error) else { throw error }
+            flash = message
         }
         return try await funnel(request, v, csv: false, fields: form, flash: flash)
     }
@@ -77,12 +76,10 @@ extension ConsoleController {
             ctx["next"] = report.next.map { ["name": $0.name, "count": Self.number($0.count), "share": Self.percent(Double($0.count) / Double(total))] }
             ctx["top"] = report.top.map { ["path": $0.steps.isEmpty ? PathReport.end : $0.steps.joined(separator: " → "),
                                            "count": Self.number($0.count)] }
-        } catch let e as RapportError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
-        } catch let e as ConditionError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
+        } catch {
+            guard let message = Self.message(error) else { throw error }
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: message))) }
+            ctx["flash"] = message
         }
         return page("paths", title: t["paths"] ?? "Paths", context: ctx, visitor: v, language: v.language, active: "paths")
     }
@@ -154,12 +151,10 @@ extension ConsoleController {
             ctx["canSave"] = editRoles.contains(v.principal.role) && report.steps.count > 1
             ctx["afterOptions"] = report.steps.dropLast().enumerated().map { k, s in ["n": k + 1, "label": "\(k + 1). \(s.label)"] }
             for key in ["order", "trend", "utc_offset_minutes"] { ctx["form_" + key] = q[key] ?? "" }
-        } catch let e as RapportError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
-        } catch let e as ConditionError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
+        } catch {
+            guard let message = Self.message(error) else { throw error }
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: message))) }
+            ctx["flash"] = message
         }
         if let flash { ctx["flash"] = flash }
         return page("funnel", title: t["funnel"] ?? "Funnel", context: ctx, visitor: v, language: v.language, active: "funnel")
@@ -210,12 +205,10 @@ extension ConsoleController {
             ctx["cohorts"] = Self.retentionRows(m)
             ctx["noCohorts"] = m.cohortStarts.isEmpty
             ctx["groups"] = groups.map { g -> [String: Any] in ["label": g.label, "cohorts": Self.retentionRows(g.matrix)] }
-        } catch let e as RapportError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
-        } catch let e as ConditionError {
-            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: e.message))) }
-            ctx["flash"] = e.message
+        } catch {
+            guard let message = Self.message(error) else { throw error }
+            if csv { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: message))) }
+            ctx["flash"] = message
         }
         return page("retention", title: t["retention"] ?? "Retention", context: ctx, visitor: v, language: v.language,
                     active: "retention")
