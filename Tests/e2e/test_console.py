@@ -105,6 +105,13 @@ def test_console_walkthrough(browser, demo_server):
     assert browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
 
 
+def download_csv(browser, link_id):
+    """The rows of the CSV file a page's download link gives, fetched with the browser's session."""
+    link = browser.find_element(By.ID, link_id).get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    return list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+
+
 def wait_until(check, timeout=20.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -420,9 +427,7 @@ def test_funnel_and_retention_pages_agree_with_the_api(browser, demo_server):
                  "&period=month&periods=5&mode=bounded&breakdown=trait%3Acity&lang=en")
     labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".retention-group .group-label")]
     assert labels == [g["label"] for g in by_city["groups"]] and len(labels) > 1
-    link = browser.find_element(By.ID, "retention-csv").get_attribute("href")
-    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
-    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    rows = download_csv(browser, "retention-csv")
     assert sum(int(r["size"]) for r in rows if r["group"] != "(all)") == sum(c["size"] for c in ret["cohorts"])
     browser.save_screenshot(os.path.join(server.data, "..", "retention.png"))
 
@@ -449,9 +454,7 @@ def test_paths_page_draws_the_flows_the_api_gives(browser, demo_server):
     assert int(anchor.get_attribute("data-count")) == api["anchored"]
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#next-steps .next-name")]
     assert names == [n["name"] for n in api["next"]]
-    link = browser.find_element(By.ID, "paths-csv").get_attribute("href")
-    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
-    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    rows = download_csv(browser, "paths-csv")
     assert {(int(r["depth"]), r["from"], r["to"]): int(r["profiles"]) for r in rows} == \
         {(l["depth"], l["from"], l["to"]): l["count"] for l in api["links"]}
     browser.save_screenshot(os.path.join(server.data, "..", "paths.png"))
@@ -575,9 +578,7 @@ def test_aarrr_dashboard_agrees_with_the_api(browser, demo_server):
     assert browser.find_elements(By.CSS_SELECTOR, "#revenue-chart svg rect")
     browser.save_screenshot(os.path.join(server.data, "..", "aarrr.png"))
     # The CSV download answers the same figures.
-    link = browser.find_element(By.ID, "aarrr-csv").get_attribute("href")
-    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
-    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    rows = download_csv(browser, "aarrr-csv")
     assert [int(r["new_profiles"]) for r in rows] == news and rows[-1]["start"] == "total"
 
     # By month, in Chinese, with the first purchase as activation.
@@ -620,9 +621,7 @@ def test_basket_page_and_cli_agree_with_the_api(browser, demo_server):
     first = browser.find_element(By.CSS_SELECTOR, "#basket-rules .rule-bought").text
     assert api["rules"][0]["antecedent"][0]["id"] in first and api["rules"][0]["antecedent"][0]["name"] in first
     browser.save_screenshot(os.path.join(server.data, "..", "basket.png"))
-    link = browser.find_element(By.ID, "basket-csv").get_attribute("href")
-    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
-    rows = list(csv.DictReader(io.StringIO(requests.get(link, cookies=cookies, timeout=30).text)))
+    rows = download_csv(browser, "basket-csv")
     assert [int(r["orders"]) for r in rows] == [r["count"] for r in api["rules"]]
     browser.get(server.url + "/insights/basket?lang=zh-CN")
     assert "购物篮分析" in browser.find_element(By.TAG_NAME, "h1").text
