@@ -31,48 +31,20 @@ struct BasketCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var columns = ["order": "order", "item": "item"]
-        for (field, header) in try parseColumnMap(map) {
-            guard columns[field] != nil else { throw ValidationError("--map takes order=Header,item=Header, not \"\(field)\"") }
-            columns[field] = header
-        }
-        var records: [CSVReader.Record] = []
-        var reader = CSVReader()
-        try FileChunks(path: lines).forEach { chunk in reader.feed(chunk) { records.append($0) } }
-        reader.finish { records.append($0) }
+        let csv = try MappedCSV(lines, fields: ["order", "item"], map: map)
         var rejected = Rejections()
-        var header: [String: Int]?
         var orders = Basket.Numbering(), items = Basket.Numbering()
         var baskets: [[Int]] = []
-        for record in records {
-            switch record {
-            case .error(let e, let line): rejected.add(line: line, e)
-            case .fields(let fields, let line):
-                guard let h = header else {
-                    var index: [String: Int] = [:]
-                    for (i, name) in fields.enumerated() { index[name.trimmingCharacters(in: .whitespaces)] = i }
-                    let missing = ["order", "item"].filter { index[columns[$0] ?? ""] == nil }
-                    guard missing.isEmpty else {
-                        throw ValidationError("the header of \(lines) has no column "
-                            + missing.map { "\"\(columns[$0] ?? $0)\"" }.joined(separator: ", ") + "; name them with --map")
-                    }
-                    header = index
-                    continue
-                }
-                func field(_ name: String) -> String {
-                    guard let c = columns[name], let i = h[c], fields.indices.contains(i) else { return "" }
-                    return fields[i].trimmingCharacters(in: .whitespaces)  // trap-ok: checked
-                }
-                let order = field("order"), item = field("item")
-                guard !order.isEmpty, !item.isEmpty else {
-                    rejected.add(line: line, RapportError(.invalidCSV, "the order or the item is empty"))
-                    continue
-                }
-                let o = orders.number(order)
-                if o == baskets.count { baskets.append([]) }
-                let i = items.number(item)
-                if o < baskets.count { baskets[o].append(i) }  // trap-ok: checked
+        try csv.forEachRow(rejected: &rejected) { field, _ in
+            let order = field("order"), item = field("item")
+            guard !order.isEmpty, !item.isEmpty else {
+                return RapportError(.invalidCSV, "the order or the item is empty")
             }
+            let o = orders.number(order)
+            if o == baskets.count { baskets.append([]) }
+            let i = items.number(item)
+            if o < baskets.count { baskets[o].append(i) }  // trap-ok: checked
+            return nil
         }
         rejected.report(file: lines)
         guard !baskets.isEmpty else { throw ValidationError("\(lines) has no order lines") }

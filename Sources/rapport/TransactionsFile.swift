@@ -50,53 +50,21 @@ struct TransactionsFile {
     }
 
     static func readCSV(_ path: String, map: String?, rejected: inout Rejections) throws -> TransactionsFile {
-        var columns = ["customer": "customer", "date": "date", "amount": "amount"]
-        for (field, header) in try parseColumnMap(map) {
-            guard columns[field] != nil else {
-                throw ValidationError("--map takes customer=Header,date=Header,amount=Header, not \"\(field)\"")
-            }
-            columns[field] = header
-        }
-        var records: [CSVReader.Record] = []
-        var reader = CSVReader()
-        try FileChunks(path: path).forEach { chunk in reader.feed(chunk) { records.append($0) } }
-        reader.finish { records.append($0) }
-        var header: [String: Int]?
+        let csv = try MappedCSV(path, fields: ["customer", "date", "amount"], map: map)
         var rows: [(customer: String, day: Int, cents: Int64)] = []
-        for record in records {
-            switch record {
-            case .error(let e, let line): rejected.add(line: line, e)
-            case .fields(let fields, let line):
-                guard let h = header else {
-                    var index: [String: Int] = [:]
-                    for (i, name) in fields.enumerated() { index[name.trimmingCharacters(in: .whitespaces)] = i }
-                    let missing = ["customer", "date", "amount"].filter { index[columns[$0] ?? ""] == nil }
-                    guard missing.isEmpty else {
-                        let names = missing.map { "\"\(columns[$0] ?? $0)\" (\($0))" }.joined(separator: ", ")
-                        throw ValidationError("the header of \(path) has no column \(names); name them with --map")
-                    }
-                    header = index
-                    continue
-                }
-                func field(_ name: String) -> String {
-                    guard let c = columns[name], let i = h[c], fields.indices.contains(i) else { return "" }
-                    return fields[i].trimmingCharacters(in: .whitespaces)  // trap-ok: checked
-                }
-                let customer = field("customer"), date = field("date"), amount = field("amount")
-                guard !customer.isEmpty else {
-                    rejected.add(line: line, RapportError(.invalidCSV, "the customer is empty"))
-                    continue
-                }
-                guard let day = Self.day(date) else {
-                    rejected.add(line: line, RapportError(.invalidTimestamp, "cannot read the date \"\(date.prefix(40))\""))
-                    continue
-                }
-                guard let cents = PurchaseLine.cents(amount.utf8) else {
-                    rejected.add(line: line, RapportError(.invalidCSV, "the amount \"\(amount.prefix(40))\" is not a number"))
-                    continue
-                }
-                rows.append((customer, day, cents))
+        try csv.forEachRow(rejected: &rejected) { field, _ in
+            let customer = field("customer"), date = field("date"), amount = field("amount")
+            guard !customer.isEmpty else {
+                return RapportError(.invalidCSV, "the customer is empty")
             }
+            guard let day = Self.day(date) else {
+                return RapportError(.invalidTimestamp, "cannot read the date \"\(date.prefix(40))\"")
+            }
+            guard let cents = PurchaseLine.cents(amount.utf8) else {
+                return RapportError(.invalidCSV, "the amount \"\(amount.prefix(40))\" is not a number")
+            }
+            rows.append((customer, day, cents))
+            return nil
         }
         var file = TransactionsFile()
         file.purchases.reserveCapacity(rows.count)

@@ -12,14 +12,13 @@ import Testing
         let ids = (1...3_000).map { ProfileID(Int64($0)) }
         var index = AudienceIndex(paths: [.source, .context(["campaign", "source"])])
         var events: [(ProfileID, Int64, Int64, String?)] = []
-        for k in 0..<300_000 {
+        for _ in 0..<300_000 {
             let p = r.pick(ids), time = start + Int64.random(in: 0..<(60 * day), using: &r)
             let source = Int64.random(in: 1...5, using: &r)
             let campaign: String? = r.chance(0.05) ? r.pick(["baidu", "douyin", "微信"]) : nil
             index.append(profile: p, name: r.pick(["A", "B", "C", "D"]), time: time, properties: nil,
                          context: campaign.map { ["campaign": ["source": .string($0)]] } ?? [:], source: source)
             events.append((p, time, source, campaign))
-            _ = k
         }
         // Every seventh profile merged into the one before: its events are that profile's.
         var audience = Audience()

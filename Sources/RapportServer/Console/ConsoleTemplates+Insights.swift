@@ -75,20 +75,25 @@ extension ConsoleTemplates {
     <section class="panel">
     {{#noCohorts}}<p class="empty-state">{{t.noCohorts}}</p>{{/noCohorts}}
     <div class="table-wrap"><table class="table retention" id="retention-table">
-    <thead><tr><th>{{t.cohort}}</th><th class="num">{{t.customers}}</th>{{#heads}}<th class="num">{{.}}</th>{{/heads}}</tr></thead>
-    <tbody>{{#cohorts}}<tr><td class="nowrap cohort-start">{{start}}</td><td class="num cohort-size">{{size}}</td>{{#cells}}{{#empty}}<td></td>{{/empty}}{{^empty}}<td class="num cell" style="background: rgba(37, 99, 235, {{alpha}}){{#dark}}; color: #fff{{/dark}}">{{rate}}</td>{{/empty}}{{/cells}}</tr>{{/cohorts}}</tbody>
+    """# + retentionTriangle + #"""
     </table></div>
     </section>
     {{#groups}}
     <section class="panel retention-group">
     <h2 class="group-label">{{label}}</h2>
     <div class="table-wrap"><table class="table retention">
-    <thead><tr><th>{{t.cohort}}</th><th class="num">{{t.customers}}</th>{{#heads}}<th class="num">{{.}}</th>{{/heads}}</tr></thead>
-    <tbody>{{#cohorts}}<tr><td class="nowrap cohort-start">{{start}}</td><td class="num cohort-size">{{size}}</td>{{#cells}}{{#empty}}<td></td>{{/empty}}{{^empty}}<td class="num cell" style="background: rgba(37, 99, 235, {{alpha}}){{#dark}}; color: #fff{{/dark}}">{{rate}}</td>{{/empty}}{{/cells}}</tr>{{/cohorts}}</tbody>
+    """# + retentionTriangle + #"""
     </table></div>
     </section>
     {{/groups}}
     {{/report}}
+    """#
+
+    /// One retention triangle's head and rows: `heads` (period names), `cohorts` [{start, size, cells [{rate,
+    /// alpha, dark} or {empty}]}].
+    static let retentionTriangle = #"""
+    <thead><tr><th>{{t.cohort}}</th><th class="num">{{t.customers}}</th>{{#heads}}<th class="num">{{.}}</th>{{/heads}}</tr></thead>
+    <tbody>{{#cohorts}}<tr><td class="nowrap cohort-start">{{start}}</td><td class="num cohort-size">{{size}}</td>{{#cells}}{{#empty}}<td></td>{{/empty}}{{^empty}}<td class="num cell" style="background: rgba(37, 99, 235, {{alpha}}){{#dark}}; color: #fff{{/dark}}">{{rate}}</td>{{/empty}}{{/cells}}</tr>{{/cohorts}}</tbody>
     """#
 
     /// Paths. Context: `t`, `flash`?, the form (`anchor`, `directions`, `steps`, `from`, `to`), and with `report`:
