@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RapportIngest", targets: ["RapportIngest"]),
         .library(name: "RapportIdentity", targets: ["RapportIdentity"]),
         .library(name: "RapportStore", targets: ["RapportStore"]),
+        .library(name: "RapportPostgres", targets: ["RapportPostgres"]),
         .library(name: "RapportDemo", targets: ["RapportDemo"]),
         .library(name: "RapportEngine", targets: ["RapportEngine"]),
         .library(name: "RapportAudience", targets: ["RapportAudience"]),
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "RapportCore", swiftSettings: swiftSettings),
@@ -45,6 +47,16 @@ let package = Package(
                 "RapportCore", "RapportIdentity",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RapportPostgres",
+            dependencies: [
+                "RapportCore", "RapportStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -87,6 +99,9 @@ let package = Package(
         .testTarget(
             name: "RapportStoreTests",
             dependencies: ["RapportStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "StoreConformanceTests",
+            dependencies: ["RapportStore", "RapportPostgres", "RapportCore", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
         .testTarget(
             name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),

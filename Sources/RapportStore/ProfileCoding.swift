@@ -2,9 +2,9 @@ import RapportCore
 
 /// How profile state is kept in the `profiles` table: aggregates and traits as
 /// compact JSON text, so adding a field needs no migration.
-enum ProfileCoding {
+package enum ProfileCoding {
     /// Writes the traits' JSON into `out` (replacing its contents).
-    static func encodeTraits(_ traits: [String: TraitValue], into out: inout [UInt8]) {
+    package static func encodeTraits(_ traits: [String: TraitValue], into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         out.append(UInt8(ascii: "{"))
         var first = true
@@ -48,7 +48,7 @@ enum ProfileCoding {
         }
     }
 
-    static func decodeTraits(_ text: String?) -> [String: TraitValue] {
+    package static func decodeTraits(_ text: String?) -> [String: TraitValue] {
         guard let text, let parsed = try? JSONValue.parse(text), let members = parsed.objectValue else { return [:] }
         var out: [String: TraitValue] = [:]
         for (k, v) in members {
@@ -62,7 +62,7 @@ enum ProfileCoding {
 
     /// Writes the aggregates' JSON into `out` (replacing its contents). Written
     /// by hand: this runs for every changed profile at every flush.
-    static func encodeAggregates(_ a: ProfileAggregates, into out: inout [UInt8]) {
+    package static func encodeAggregates(_ a: ProfileAggregates, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         func key(_ name: StaticString) {
             out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -120,7 +120,7 @@ enum ProfileCoding {
         out.append(UInt8(ascii: "}"))
     }
 
-    static func decodeAggregates(_ text: String?) -> ProfileAggregates {
+    package static func decodeAggregates(_ text: String?) -> ProfileAggregates {
         var a = ProfileAggregates()
         guard let text, let parsed = try? JSONValue.parse(text) else { return a }
         func int(_ key: String) -> Int? { parsed[key]?.doubleValue.flatMap { Int(exactly: $0.rounded()) } }

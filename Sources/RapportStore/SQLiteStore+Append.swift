@@ -31,22 +31,14 @@ extension SQLiteStore {
             var result: ([Int64?], Int64, Int) = ([], 0, 0)
             try db.inTransaction(.immediate) {
                 let known = dedupe.knownEnd
-                let newer = try Row.fetchCursor(
-                    db, sql: "SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= ? ORDER BY first_seq",
-                    arguments: [known])
-                while let row = try newer.next() {
-                    let blockEnd: Int64 = row[0]
-                    try row.withUnsafeData(atIndex: 1) { data in
-                        (data ?? Data()).withUnsafeBytes { dedupe.absorb($0, end: blockEnd) }
-                    }
-                }
+                try Self.absorbNewerBlocks(db, into: dedupe)
                 let fresh = dedupe.fresh(fingerprints)
                 let tail = try Self.logTail(db)
                 let start = max(known, tail.end)
                 var sink = try SegmentSink(db, segments: segments, segment: tail.segment, position: tail.offset)
                 var records: [UInt8] = []
                 records.reserveCapacity(min(events.count, 4_096) * 1_024)
-                let (positions, end, counts) = try Self.writeBlocks(
+                let (positions, end, counts) = try LogBlock.writeBlocks(
                     events, prints: fingerprints, fresh: fresh, start: start, records: &records
                 ) { first, count, prints, block, records in
                     try sink.close(first: first, count: count, receivedAt: now, prints: prints, block: block,
@@ -65,6 +57,20 @@ extension SQLiteStore {
         return positions
     }
 
+    /// Adds to the dedupe window the fingerprints of the blocks committed
+    /// since it last looked (by another process).
+    static func absorbNewerBlocks(_ db: Database, into dedupe: DedupeWindow) throws {
+        let newer = try Row.fetchCursor(
+            db, sql: "SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= ? ORDER BY first_seq",
+            arguments: [dedupe.knownEnd])
+        while let row = try newer.next() {
+            let blockEnd: Int64 = row[0]
+            try row.withUnsafeData(atIndex: 1) { data in
+                (data ?? Data()).withUnsafeBytes { dedupe.absorb($0, end: blockEnd) }
+            }
+        }
+    }
+
     /// Where the log ends: the position after its last event, and the
     /// segment and offset after its last block's bytes.
     static func logTail(_ db: Database) throws -> (end: Int64, segment: Int64, offset: Int64) {
@@ -72,54 +78,6 @@ extension SQLiteStore {
             SELECT first_seq + count, segment, seg_offset + seg_length FROM log_blocks ORDER BY first_seq DESC LIMIT 1
             """) else { return (1, 1, 0) }
         return (row[0], row[1], row[2])
-    }
-
-    /// Encodes the fresh events as blocks from position `start` into
-    /// `records`, calling `close` with each block's first position, event
-    /// count, fingerprints and range in `records` (which `close` may drain).
-    /// Returns each event's position (nil for a retry), the position after
-    /// the last, and the events per day, name and source.
-    static func writeBlocks(
-        _ events: [EventToAppend], prints: [MessageFingerprint], fresh: [Bool], start: Int64,
-        records: inout [UInt8],
-        close: (_ first: Int64, _ count: Int64, _ prints: [UInt8], _ block: Range<Int>, _ records: inout [UInt8]) throws -> Void
-    ) throws -> ([Int64?], Int64, [EventCountKey: Int]) {
-        var positions: [Int64?] = []
-        positions.reserveCapacity(events.count)
-        var blockPrints: [UInt8] = []
-        var blockStart = records.count
-        var next = start
-        var first = start
-        var counts: [EventCountKey: Int] = [:]
-        func closeBlock() throws {
-            guard next > first else { return }
-            try close(first, next - first, blockPrints, blockStart..<records.count, &records)
-            blockStart = records.count
-            blockPrints.removeAll(keepingCapacity: true)
-            first = next
-        }
-        // Through the element pointer: its `pointee` is borrowed, where `for e in events` or
-        // `events[i]` copies each message (a retain and a release per string, array, dictionary).
-        try events.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for i in 0..<buffer.count {
-                guard i < fresh.count, i < prints.count, fresh[i] else {  // trap-ok: bounds checked
-                    positions.append(nil)
-                    continue
-                }
-                let e = base + i
-                LogBlock.append(e.pointee, to: &records)
-                prints[i].write(to: &blockPrints)  // trap-ok: i < prints.count
-                positions.append(next)
-                next += 1
-                counts[EventCountKey(e.pointee), default: 0] += 1
-                if records.count - blockStart >= LogBlock.targetBytes || next - first >= Int64(LogBlock.maxRecords) {
-                    try closeBlock()
-                }
-            }
-        }
-        try closeBlock()
-        return (positions, next, counts)
     }
 
     /// Adds events to the counts per workspace, day, source and name.
@@ -154,13 +112,13 @@ extension SQLiteStore {
 }
 
 /// A row of `event_counts`: events per workspace, UTC day of their time, source and name.
-struct EventCountKey: Hashable {
-    var workspace: Int64
-    var day: Int64
-    var source: Int64
-    var name: String
+package struct EventCountKey: Hashable {
+    package var workspace: Int64
+    package var day: Int64
+    package var source: Int64
+    package var name: String
 
-    init(_ e: borrowing EventToAppend) {
+    package init(_ e: borrowing EventToAppend) {
         workspace = e.workspaceId
         source = e.sourceId
         name = e.message.displayName
@@ -168,7 +126,7 @@ struct EventCountKey: Hashable {
     }
 
     /// Days since 1970-01-01 (UTC), rounded down, for any time.
-    static func day(of ms: Int64) -> Int64 {
+    package static func day(of ms: Int64) -> Int64 {
         ms >= 0 ? ms / 86_400_000 : -((-(ms + 1)) / 86_400_000) - 1
     }
 }

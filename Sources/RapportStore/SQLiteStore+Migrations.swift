@@ -274,7 +274,7 @@ extension SQLiteStore {
         var records: [UInt8] = []
         func write() throws {
             guard !events.isEmpty else { return }
-            let (_, _, counts) = try writeBlocks(
+            let (_, _, counts) = try LogBlock.writeBlocks(
                 events, prints: prints, fresh: Array(repeating: true, count: events.count), start: start,
                 records: &records
             ) { first, count, prints, block, records in

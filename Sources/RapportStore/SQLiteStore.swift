@@ -159,13 +159,16 @@ public final class SQLiteStore: RapportStore {
         try logTail(db).end
     }
 
-    /// Looks in the dedupe window first, then (if the window forgets) through
-    /// every block's fingerprints.
+    /// Looks in the dedupe window (after reading the blocks other processes
+    /// appended since this one last looked), then, if the window forgets,
+    /// through every block's fingerprints.
     public func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool {
         let print = MessageFingerprint(sourceId: sourceId, messageId: messageId)
-        if dedupe.contains(print) { return true }
-        if dedupe.window == nil { return false }
+        let dedupe = self.dedupe
         return try await pool.read { db in
+            try Self.absorbNewerBlocks(db, into: dedupe)
+            if dedupe.contains(print) { return true }
+            if dedupe.window == nil { return false }
             let rows = try Row.fetchCursor(db, sql: "SELECT fingerprints FROM log_blocks")
             while let row = try rows.next() {
                 var found = false

@@ -15,17 +15,17 @@ import Synchronization
 /// Every block carries its fingerprints, so the window is rebuilt from the
 /// log at start-up, and blocks appended by another process are read before
 /// each append (``knownEnd``): dedupe holds across restarts and processes.
-final class DedupeWindow: Sendable {
+package final class DedupeWindow: Sendable {
     /// A set of fingerprints in 256 shards, by the fingerprint's top byte.
     ///
     /// One set of millions would, each time it doubles, rehash everything
     /// while the writer waits (a stall of 100–300 ms every doubling, which
     /// showed as a 500 ms p99 under load); a shard rehashes 1/256 of it.
-    struct Generation {
+    package struct Generation {
         private var shards = [FingerprintSet](repeating: FingerprintSet(), count: 256)
         private(set) var count = 0
 
-        init() {}
+        package init() {}
 
         /// Shards sized for as many fingerprints per shard as `other` has.
         init(sizedLike other: Generation) {
@@ -36,7 +36,7 @@ final class DedupeWindow: Sendable {
             shards[Int(truncatingIfNeeded: f.high >> 56)].contains(f)  // trap-ok: 0...255 of 256
         }
 
-        mutating func insert(_ f: MessageFingerprint) {
+        package mutating func insert(_ f: MessageFingerprint) {
             if shards[Int(truncatingIfNeeded: f.high >> 56)].insert(f) { count += 1 }  // trap-ok: 0...255
         }
     }
@@ -57,24 +57,24 @@ final class DedupeWindow: Sendable {
     }
 
     /// Milliseconds a fingerprint is kept at least; `nil`: for ever.
-    let window: Int64?
+    package let window: Int64?
     private let state: Mutex<State>
 
-    init(window: Int64?, now: Int64, knownEnd: Int64, fingerprints: Generation) {
+    package init(window: Int64?, now: Int64, knownEnd: Int64, fingerprints: Generation) {
         self.window = window
         state = Mutex(State(current: fingerprints, currentSince: now, knownEnd: knownEnd))
     }
 
-    var knownEnd: Int64 { state.withLock { $0.knownEnd } }
+    package var knownEnd: Int64 { state.withLock { $0.knownEnd } }
 
-    var count: Int { state.withLock { $0.current.count + $0.previous.count } }
+    package var count: Int { state.withLock { $0.current.count + $0.previous.count } }
 
-    func contains(_ f: MessageFingerprint) -> Bool {
+    package func contains(_ f: MessageFingerprint) -> Bool {
         state.withLock { $0.holds(f) }
     }
 
     /// Adds the fingerprints of committed blocks that end at `end`.
-    func absorb(_ blob: UnsafeRawBufferPointer, end: Int64) {
+    package func absorb(_ blob: UnsafeRawBufferPointer, end: Int64) {
         state.withLock { s in
             MessageFingerprint.forEach(in: blob) { s.current.insert($0) }
             s.knownEnd = max(s.knownEnd, end)
@@ -83,7 +83,7 @@ final class DedupeWindow: Sendable {
 
     /// For each fingerprint, whether it is new: not in the window and not
     /// earlier in the same list.
-    func fresh(_ prints: [MessageFingerprint]) -> [Bool] {
+    package func fresh(_ prints: [MessageFingerprint]) -> [Bool] {
         state.withLock { s in
             var seen = FingerprintSet(minimumCapacity: prints.count)
             return prints.map { f in !s.holds(f) && seen.insert(f) }
@@ -91,7 +91,7 @@ final class DedupeWindow: Sendable {
     }
 
     /// Remembers the fingerprints of a committed append that ends at `end`.
-    func commit(_ prints: [MessageFingerprint], end: Int64, now: Int64) {
+    package func commit(_ prints: [MessageFingerprint], end: Int64, now: Int64) {
         state.withLock { s in
             if let window, now - s.currentSince >= window {
                 s.previous = s.current

@@ -19,16 +19,16 @@ import RapportCore
 ///
 /// Decoding checks every length and stops at the first malformed record, so
 /// a damaged block yields the events before the damage, never a trap.
-enum LogBlock {
+package enum LogBlock {
     /// A block is closed once it holds this many bytes of records…
-    static let targetBytes = 32 * 1024
+    package static let targetBytes = 32 * 1024
     /// …or this many events. Readers rely on it: the block holding position
     /// `p` starts after `p - maxRecords`.
-    static let maxRecords = 1024
+    package static let maxRecords = 1024
 
     static let types = MessageType.allCases
 
-    static func append(_ e: borrowing EventToAppend, to out: inout [UInt8]) {
+    package static func append(_ e: borrowing EventToAppend, to out: inout [UInt8]) {
         // Fields are read in place: binding `e.message` to a local would copy the whole message.
         Varint.write(signed: e.workspaceId, to: &out)
         Varint.write(signed: e.sourceId, to: &out)
@@ -51,7 +51,7 @@ enum LogBlock {
     /// once `out` holds `limit` events. Returns
     /// `false` if the block is malformed; what decoded before the damage is kept.
     @discardableResult
-    static func decode(
+    package static func decode(
         _ b: UnsafeRawBufferPointer, firstSeq: Int64, into out: inout [StoredEvent], limit: Int = .max,
         wanted: (Int64) -> Bool
     ) -> Bool {
@@ -89,5 +89,55 @@ enum LogBlock {
 
     private static func string(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
+    }
+}
+
+extension LogBlock {
+    /// Encodes the fresh events as blocks from position `start` into
+    /// `records`, calling `close` with each block's first position, event
+    /// count, fingerprints and range in `records` (which `close` may drain).
+    /// Returns each event's position (nil for a retry), the position after
+    /// the last, and the events per day, name and source.
+    package static func writeBlocks(
+        _ events: [EventToAppend], prints: [MessageFingerprint], fresh: [Bool], start: Int64,
+        records: inout [UInt8],
+        close: (_ first: Int64, _ count: Int64, _ prints: [UInt8], _ block: Range<Int>, _ records: inout [UInt8]) throws -> Void
+    ) throws -> ([Int64?], Int64, [EventCountKey: Int]) {
+        var positions: [Int64?] = []
+        positions.reserveCapacity(events.count)
+        var blockPrints: [UInt8] = []
+        var blockStart = records.count
+        var next = start
+        var first = start
+        var counts: [EventCountKey: Int] = [:]
+        func closeBlock() throws {
+            guard next > first else { return }
+            try close(first, next - first, blockPrints, blockStart..<records.count, &records)
+            blockStart = records.count
+            blockPrints.removeAll(keepingCapacity: true)
+            first = next
+        }
+        // Through the element pointer: its `pointee` is borrowed, where `for e in events` or
+        // `events[i]` copies each message (a retain and a release per string, array, dictionary).
+        try events.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for i in 0..<buffer.count {
+                guard i < fresh.count, i < prints.count, fresh[i] else {  // trap-ok: bounds checked
+                    positions.append(nil)
+                    continue
+                }
+                let e = base + i
+                LogBlock.append(e.pointee, to: &records)
+                prints[i].write(to: &blockPrints)  // trap-ok: i < prints.count
+                positions.append(next)
+                next += 1
+                counts[EventCountKey(e.pointee), default: 0] += 1
+                if records.count - blockStart >= LogBlock.targetBytes || next - first >= Int64(LogBlock.maxRecords) {
+                    try closeBlock()
+                }
+            }
+        }
+        try closeBlock()
+        return (positions, next, counts)
     }
 }

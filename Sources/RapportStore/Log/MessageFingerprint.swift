@@ -25,7 +25,7 @@ public struct MessageFingerprint: Hashable, Sendable {
     }
 
     /// The same, reusing `scratch` for the hashed bytes.
-    init(sourceId: Int64, messageId: String, scratch: inout [UInt8]) {
+    package init(sourceId: Int64, messageId: String, scratch: inout [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
         withUnsafeBytes(of: sourceId.littleEndian) { scratch.append(contentsOf: $0) }
         scratch.append(contentsOf: messageId.utf8)
@@ -43,7 +43,7 @@ public struct MessageFingerprint: Hashable, Sendable {
 
     /// Calls `body` with each fingerprint of a blob written by ``write(to:)``;
     /// a trailing partial fingerprint is ignored.
-    static func forEach(in blob: UnsafeRawBufferPointer, _ body: (MessageFingerprint) -> Void) {
+    package static func forEach(in blob: UnsafeRawBufferPointer, _ body: (MessageFingerprint) -> Void) {
         var i = 0
         while i + byteCount <= blob.count {
             body(MessageFingerprint(
