@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer", "RapportEngine", "RapportAudience", "RapportInsights", "RapportIngest",
+                "RapportServer", "RapportEngine", "RapportAudience", "RapportInsights", "RapportIngest", "RapportPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -201,7 +201,8 @@ enum AudienceCLI {
     /// evaluated. A condition error is printed under the text it is about.
     static func withAudience(_ options: DataOptions, text: String? = nil, evaluate: Bool = true,
                              _ body: (Engine, WorkspaceID) async throws -> Void) async throws {
-        let store = try options.openStore()
+        var failure: String?
+        try await options.withStore { store in
         let engine = try options.makeEngine(store: store)
         do {
             let ws = try await engine.defaultWorkspace().id
@@ -213,13 +214,12 @@ enum AudienceCLI {
             }
             try await body(engine, ws)
         } catch let e as ConditionError {
-            try? await store.close()
-            Terminal.fail(describe(e, in: text))
+            failure = describe(e, in: text)
         } catch let e as RapportError {
-            try? await store.close()
-            Terminal.fail(e.message)
+            failure = e.message
         }
-        try await store.close()
+        }
+        if let failure { Terminal.fail(failure) }
     }
 
     /// The error, and the line it is on with a caret under the column.

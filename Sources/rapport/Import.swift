@@ -24,7 +24,7 @@ struct Import: AsyncParsableCommand {
 
         func run(_ path: String, _ body: (Importer) async throws -> ImportReport) async throws {
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no file at \(path)") }
-            let store = try options.openStore()
+            try await options.withStore { store in
             let engine = try options.makeEngine(store: store)
             let workspace = try await engine.defaultWorkspace()
             let src = try await engine.source(named: source, workspaceId: workspace.id)
@@ -39,7 +39,7 @@ struct Import: AsyncParsableCommand {
                   + "\(report.rejected) rejected, in \(Terminal.seconds(elapsed)).")
             if let r = report.rejectsPath { print("Rejected rows and reasons: \(r)") }
             if !projecting { print("A running server holds the projection; it will project these events.") }
-            try await store.close()
+            }
         }
     }
 
@@ -86,8 +86,7 @@ struct Stats: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = try options.openStore()
-        let s = try await store.stats(workspaceId: nil)
+        let s = try await options.withStore { store in try await store.stats(workspaceId: nil) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -110,7 +109,6 @@ struct Stats: AsyncParsableCommand {
                 print("Projection:   \(s.lastSeq - s.checkpoint) events not projected yet")
             }
         }
-        try await store.close()
     }
 }
 
@@ -128,11 +126,11 @@ struct Tokens: AsyncParsableCommand {
             guard let r = Role(rawValue: role) else {
                 throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let store = try options.openStore()
-            let engine = Engine(store: store)
-            let ws = try await engine.defaultWorkspace()
-            print(try await engine.createToken(workspaceId: ws.id, role: r, name: name))
-            try await store.close()
+            try await options.withStore { store in
+                let engine = Engine(store: store)
+                let ws = try await engine.defaultWorkspace()
+                print(try await engine.createToken(workspaceId: ws.id, role: r, name: name))
+            }
         }
     }
 }
@@ -147,12 +145,12 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "The source (created if missing).") var source: String
 
         func run() async throws {
-            let store = try options.openStore()
-            let engine = Engine(store: store)
-            let ws = try await engine.defaultWorkspace()
-            let s = try await engine.source(named: source, workspaceId: ws.id)
-            print(try await engine.createWriteKey(source: s))
-            try await store.close()
+            try await options.withStore { store in
+                let engine = Engine(store: store)
+                let ws = try await engine.defaultWorkspace()
+                let s = try await engine.source(named: source, workspaceId: ws.id)
+                print(try await engine.createWriteKey(source: s))
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import RapportCore
 import RapportDemo
 import RapportEngine
+import RapportPostgres
 import RapportServer
 import RapportStore
 
@@ -20,7 +21,7 @@ struct Rapport: AsyncParsableCommand {
             server is running on it.
             """,
         subcommands: [
-            Serve.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tags.self, Tokens.self,
+            Serve.self, Migrate.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tags.self, Tokens.self,
             Keys.self, Lifecycle.self, RFMCommand.self, CLVCommand.self, BasketCommand.self, Report.self, ClusterCommand.self, Clusters.self,
         ])
 }
@@ -46,8 +47,25 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "A JSON config file (identity rules, order events); default DATA/config.json if present.")
     var config: String?
 
-    /// The engine on this data directory, with its configuration.
-    func makeEngine(store: SQLiteStore, logger: Logger = Logger(label: "rapport")) throws -> Engine {
+    @Option(name: .long, help: ArgumentHelp(
+        "A PostgreSQL database to keep everything in instead of SQLite (also RAPPORT_DATABASE_URL).",
+        discussion: """
+            postgres://USER:PASSWORD@HOST:PORT/DATABASE?OPTION=VALUE&… with the options sslmode \
+            (disable, prefer, require), schema, pool_size, statement_timeout (ms), connect_timeout (s) and \
+            application_name. Several servers may share one database. --data still holds config.json and \
+            credentials.json. The schema is migrated on start; `rapport migrate` migrates it alone.
+            """))
+    var database: String?
+
+    /// The PostgreSQL URL, from --database or RAPPORT_DATABASE_URL; nil for SQLite.
+    var databaseURL: String? {
+        if let database, !database.isEmpty { return database }
+        let env = ProcessInfo.processInfo.environment["RAPPORT_DATABASE_URL"] ?? ""
+        return env.isEmpty ? nil : env
+    }
+
+    /// The engine on this store, with the data directory's configuration.
+    func makeEngine(store: any RapportStore, logger: Logger = Logger(label: "rapport")) throws -> Engine {
         let path = config ?? (data as NSString).appendingPathComponent("config.json")
         var settings = RapportConfig()
         if config != nil || FileManager.default.fileExists(atPath: path) {
@@ -56,14 +74,37 @@ struct DataOptions: ParsableArguments {
         return Engine(store: store, identityRules: settings.identity, profileRules: settings.profiles, logger: logger)
     }
 
-    func openStore() throws -> SQLiteStore {
-        guard let d = SQLiteStore.Durability(rawValue: durability) else {
-            throw ValidationError("--durability must be full or normal")
-        }
+    /// Opens the store (PostgreSQL with --database, else SQLite in --data),
+    /// runs `body` with it, and closes it.
+    func withStore<T>(migrate: Bool = true, logger: Logger = Logger(label: "rapport"),
+                      _ body: (any RapportStore) async throws -> T) async throws -> T {
         if let dedupeHours, !(1...24 * 3_660).contains(dedupeHours) {
             throw ValidationError("--dedupe-hours must be between 1 and 87840 (ten years)")
         }
-        return try SQLiteStore(directory: data, durability: d, dedupeWindow: dedupeHours.map { Int64($0) * 3_600_000 })
+        let window = dedupeHours.map { Int64($0) * 3_600_000 }
+        if let url = databaseURL {
+            let configuration = try PostgresStore.Configuration(url: url)
+            return try await PostgresStore.withStore(configuration, dedupeWindow: window, logger: logger,
+                                                     migrate: migrate, body)
+        }
+        guard let d = SQLiteStore.Durability(rawValue: durability) else {
+            throw ValidationError("--durability must be full or normal")
+        }
+        let store = try SQLiteStore(directory: data, durability: d, dedupeWindow: window)
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Where the data is, for messages.
+    var location: String {
+        if let url = databaseURL, let c = try? PostgresStore.Configuration(url: url) { return c.displayURL }
+        return data
     }
 
     var credentialsPath: String { (data as NSString).appendingPathComponent("credentials.json") }

@@ -5,6 +5,7 @@ import Logging
 import RapportCore
 import RapportDemo
 import RapportEngine
+import RapportPostgres
 import RapportServer
 import RapportStore
 
@@ -28,7 +29,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "rapport")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let store = try options.openStore()
+        try await options.withStore(logger: logger) { store in
         let engine = try options.makeEngine(store: store, logger: logger)
         let (workspace, created) = try await engine.setUp(workspaceName: demo ? "demo" : "default")
         let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
@@ -53,15 +54,32 @@ struct Serve: AsyncParsableCommand {
             print(CredentialsFile.describe(c, url: url))
             if created != nil && !demo { print("These credentials are shown once; a copy is in \(options.credentialsPath).") }
         }
-        print("Rapport is serving \(options.data) on \(url)  (Ctrl-C to stop)")
+        print("Rapport is serving \(options.location) on \(url)  (Ctrl-C to stop)")
         fflush(nil)  // all output streams: when stdout is a file or a pipe (systemd, docker), show this now, not at exit
         let app = buildApplication(engine: engine, configuration: ServerConfiguration(host: host, port: port),
                                    logger: logger)
         try await app.runService()
-        try await store.close()
+        }
     }
 
     static func startOfToday(_ now: Int64) -> Int64 { now - now % 86_400_000 }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Migrate the database's schema to this version and exit (servers also migrate on start).")
+
+    @OptionGroup var options: DataOptions
+
+    func run() async throws {
+        if options.databaseURL != nil {
+            try await options.withStore { _ in }
+            print("The PostgreSQL schema at \(options.location) is at version \(PostgresStore.schemaVersion).")
+        } else {
+            try await options.withStore { _ in }
+            print("The SQLite databases in \(options.data) are migrated.")
+        }
+    }
 }
 
 struct Demo: AsyncParsableCommand {
@@ -74,7 +92,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Random seed: the same seed gives the same data.") var seed: UInt64 = 42
 
     func run() async throws {
-        let store = try options.openStore()
+        try await options.withStore { store in
         let engine = try options.makeEngine(store: store)
         let (workspace, created) = try await engine.setUp(workspaceName: "demo")
         if let created {
@@ -93,7 +111,7 @@ struct Demo: AsyncParsableCommand {
         print("Demo: \(report.rows) messages, \(report.appended) appended, \(report.duplicates) already there, "
               + "\(report.rejected) rejected, in \(Terminal.seconds(start.duration(to: .now))).")
         if !projecting { print("A running server holds the projection; it will project these events.") }
-        try await store.close()
+        }
     }
 }
 
