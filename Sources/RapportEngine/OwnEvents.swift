@@ -38,6 +38,29 @@ enum OwnEvent {
     }
 }
 
+/// `Merge Undone`: an operator split a merged profile off again. It names
+/// the merged-away profile and carries the merge's id; every process
+/// applies it where it stands in the log. Its message id is derived from the
+/// merge, so a repeated request is one event.
+public enum MergeUndoneEvent {
+    public static let name = "Merge Undone"
+
+    static func message(merge m: MergeRecord, by actor: String, at time: Int64, decoder: MessageDecoder) -> Message? {
+        OwnEvent.message(
+            event: name, messageId: "rapport-unmerge-\(m.workspaceId)-\(m.id)", profile: m.from,
+            properties: ["merge_id": .number(Double(m.id)), "into_profile_id": .number(Double(m.into.rawValue)),
+                         "identifier": .string(m.identifier), "by": .string(actor)],
+            at: time, decoder: decoder)
+    }
+
+    /// The merge and who undid it, for a `Merge Undone` event; `nil` for any other event.
+    static func undo(of m: Message) -> (mergeId: Int64, by: String)? {
+        guard m.type == .track, m.event == name, case .object(let p)? = EventBody.propertiesAndContext(m).0,
+              let id = p["merge_id"]?.doubleValue, let mergeId = Int64(exactly: id) else { return nil }
+        return (mergeId, p["by"]?.stringValue ?? "")
+    }
+}
+
 /// `Tag Added` and `Tag Removed`: a tag set on a profile by hand (API,
 /// console, CSV upload), or taken off it.
 public enum TagEvent {

@@ -123,25 +123,64 @@ extension ProfileProjector {
         return (live, merged)
     }
 
-    /// Undoes a merge: the merged-away profile (with everything merged into it)
-    /// becomes a profile of its own again, its events and identifiers with it,
-    /// and the two are not merged again automatically.
-    public func unmerge(mergeId: Int64, workspaceId: WorkspaceID, by actor: String, now: Int64) async throws
-        -> MergeRecord
-    {
-        guard var m = graph.merges[mergeId], m.workspaceId == workspaceId else {
-            throw RapportError(.notFound, "no merge \(mergeId) in this workspace")
+    /// The merge `unmerge` would undo: `mergeId` if given, else the merge
+    /// that joined `profile` (a merged-away profile) to its parent, or, for a
+    /// live profile, its most recent live merge. Throws if there is none or
+    /// it can no longer be undone.
+    public func mergeToUndo(profile: ProfileID?, mergeId: Int64?, workspaceId: WorkspaceID) throws -> MergeRecord {
+        let chosen: MergeRecord
+        if let mergeId {
+            guard let m = graph.merges[mergeId], m.workspaceId == workspaceId else {
+                throw RapportError(.notFound, "no merge \(mergeId) in this workspace")
+            }
+            chosen = m
+        } else if let profile {
+            let live = graph.canonical(profile)
+            var candidates: [MergeRecord] = []
+            for p in graph.subtree(live) {
+                for id in graph.mergesByProfile[p] ?? [] {
+                    guard let m = graph.merges[id], m.undoneAt == nil, m.workspaceId == workspaceId else { continue }
+                    guard graph.nodes[m.from]?.record.mergedInto == m.into else { continue }
+                    if profile == live || m.from == profile { candidates.append(m) }
+                }
+            }
+            guard let latest = candidates.max(by: { $0.id < $1.id }) else {
+                throw RapportError(.notFound, "profile \(profile) has no merge to undo")
+            }
+            chosen = latest
+        } else {
+            throw RapportError(.invalidArgument, "name a merge or a profile")
         }
-        if m.undoneAt != nil { throw RapportError(.conflict, "merge \(mergeId) was already undone") }
-        guard graph.nodes[m.from]?.record.mergedInto == m.into else {
-            throw RapportError(.conflict, "profile \(m.from) is no longer merged into \(m.into)")
+        if chosen.undoneAt != nil { throw RapportError(.conflict, "merge \(chosen.id) was already undone") }
+        guard graph.nodes[chosen.from]?.record.mergedInto == chosen.into else {
+            throw RapportError(.conflict, "profile \(chosen.from) is no longer merged into \(chosen.into)")
+        }
+        return chosen
+    }
+
+    /// A merge as it stands.
+    public func merge(id: Int64) -> MergeRecord? { graph.merges[id] }
+
+    /// Undoes a merge, as a `Merge Undone` event in the log says: the
+    /// merged-away profile (with everything merged into it) becomes a profile
+    /// of its own again, its events and identifiers with it, and the two are
+    /// not merged again automatically. Every process applies it at the same
+    /// position of the log, so their profiles stay the same. A merge that
+    /// cannot be undone (any more) is left as it is.
+    func undoMerge(_ mergeId: Int64, workspaceId: WorkspaceID, by actor: String, at time: Int64, seq: Int64) {
+        guard var m = graph.merges[mergeId], m.workspaceId == workspaceId, m.undoneAt == nil,
+              graph.nodes[m.from]?.record.mergedInto == m.into
+        else {
+            logger.warning("a Merge Undone event names a merge that cannot be undone; skipped",
+                           metadata: ["merge": "\(mergeId)", "seq": "\(seq)"])
+            return
         }
         lastResolved = nil  // its profile may be the one split off
         resolutionCache.removeAll()  // and identifiers leave a live profile: the only way they do
         graph.nodes[m.from]?.record.mergedInto = nil
         graph.nodes[m.into]?.members.removeAll { $0 == m.from }
         graph.addBlock(m.from, m.into)
-        m.undoneAt = now
+        m.undoneAt = time
         m.undoneBy = actor
         graph.merges[mergeId] = m
         markDirty(m.from)
@@ -149,29 +188,6 @@ extension ProfileProjector {
         refreshTouchedAudiences()
         newMerges.append(m)
         newBlocks.append((workspaceId, m.from, m.into))
-        try await flush()
-        return m
-    }
-
-    /// Unmerges the merge that joined `profile` (a merged-away profile) to its
-    /// parent, or, for a live profile, its most recent live merge.
-    public func unmerge(profile: ProfileID, mergeId: Int64?, workspaceId: WorkspaceID, by actor: String, now: Int64)
-        async throws -> MergeRecord
-    {
-        if let mergeId { return try await unmerge(mergeId: mergeId, workspaceId: workspaceId, by: actor, now: now) }
-        let live = graph.canonical(profile)
-        var candidates: [MergeRecord] = []
-        for p in graph.subtree(live) {
-            for id in graph.mergesByProfile[p] ?? [] {
-                guard let m = graph.merges[id], m.undoneAt == nil else { continue }
-                guard graph.nodes[m.from]?.record.mergedInto == m.into else { continue }
-                if profile == live || m.from == profile { candidates.append(m) }
-            }
-        }
-        guard let latest = candidates.max(by: { $0.id < $1.id }) else {
-            throw RapportError(.notFound, "profile \(profile) has no merge to undo")
-        }
-        return try await unmerge(mergeId: latest.id, workspaceId: workspaceId, by: actor, now: now)
     }
 }
 

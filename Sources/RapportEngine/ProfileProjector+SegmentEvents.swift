@@ -23,6 +23,8 @@ extension ProfileProjector {
         newProfileEvents.append((named, e.seq))
         if let t = TagEvent.change(of: e.message) {
             applyTag(t.tag, added: t.added, named: named, at: e.message.timestamp, workspaceId: e.workspaceId)
+        } else if let undo = MergeUndoneEvent.undo(of: e.message) {
+            undoMerge(undo.mergeId, workspaceId: e.workspaceId, by: undo.by, at: e.message.timestamp, seq: e.seq)
         } else if announcedFromLog {
             // Until the first rebuild after a load, which reads these from the log.
             adoptAnnouncement(e.message, profile: named, workspaceId: e.workspaceId)
@@ -61,7 +63,7 @@ extension ProfileProjector {
         guard !changes.isEmpty else { return }
         membershipLog.append(contentsOf: changes)
         if membershipLog.count > membershipLogLimit { membershipLog.removeFirst(membershipLog.count - membershipLogLimit) }
-        guard announcedFromLog else { return }
+        guard announcedFromLog, publishes else { return }
         var book = announcements.removeValue(forKey: workspaceId) ?? SegmentAnnouncements()
         defer { announcements[workspaceId] = book }
         let now = clock.nowMillis()
@@ -92,7 +94,7 @@ extension ProfileProjector {
     /// longer one, and exits from segments that are no longer defined.
     /// After a rebuild from the log and after definitions change.
     func reconcileAnnouncements(workspaceId ws: WorkspaceID) {
-        guard announcedFromLog, !audienceStale else { return }
+        guard announcedFromLog, publishes, !audienceStale else { return }
         var book = announcements.removeValue(forKey: ws) ?? SegmentAnnouncements()
         defer { announcements[ws] = book }
         let now = clock.nowMillis()

@@ -110,6 +110,11 @@ public actor ProfileProjector {
     var announcements: [WorkspaceID: SegmentAnnouncements] = [:]
     /// ``announcements`` were read from the log since the last load.
     var announcedFromLog = false
+    /// Whether this projector writes: flushes its state to the store and
+    /// announces segment, stage and churn events. One process does (the
+    /// holder of the projection lease); the others follow the log in memory
+    /// to serve reads, and learn what the writer announced from the log.
+    public var publishes = true
     /// Segment events to write to the log (``takeSegmentEvents()``).
     var segmentOutbox: [EventToAppend] = []
     /// Per workspace and segment, entries and exits by hour, from the log's segment events.
@@ -203,7 +208,7 @@ public actor ProfileProjector {
             let limit = Int(clamping: min(Int64(batchSize), bound - applied))
             let events = try await store.events(after: applied, limit: limit)
             if events.isEmpty { return total }
-            for e in events where e.seq <= bound { applyStored(e) }
+            for e in events where e.seq <= bound && e.seq > applied { applyStored(e) }
             refreshTouchedAudiences()
             total += events.count
             if pendingEventCount >= catchUpFlushThreshold { try await flush() }
@@ -212,19 +217,29 @@ public actor ProfileProjector {
         return total
     }
 
-    /// Applies events the writer just appended. If they do not follow what was
-    /// applied (another process wrote to the log in between, or a hand-over
-    /// was dropped), reads the gap from the log first.
+    /// Applies events the writer just appended. Where they do not follow what
+    /// was applied (another process wrote to the log in between, before them
+    /// or between two of the appends handed over together, or a hand-over was
+    /// dropped), reads the gap from the log first.
     public func apply(_ events: [ProjectableEvent]) async throws {
-        guard let first = events.first else { return }
-        if first.seq > applied + 1 {
-            try await catchUp(through: first.seq - 1)
-        }
-        // Through the element pointer: its `pointee` is borrowed, where `for e in events` or
-        // `events[i]` copies each message.
-        events.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for i in 0..<buffer.count where (base + i).pointee.seq > applied { applyOne((base + i).pointee) }
+        var start = 0
+        while start < events.count {
+            let first = events[start].seq  // trap-ok: start < count
+            if first > applied + 1 {
+                try await catchUp(through: first - 1)
+            }
+            // The run of events that follow one another from `start`.
+            var end = start + 1
+            while end < events.count, events[end].seq == events[end - 1].seq + 1 { end += 1 }  // trap-ok: 0 < end < count
+            // Through the element pointer: its `pointee` is borrowed, where `for e in events` or
+            // `events[i]` copies each message.
+            events.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                for i in start..<min(end, buffer.count) where (base + i).pointee.seq > applied {
+                    applyOne((base + i).pointee)
+                }
+            }
+            start = end
         }
         refreshTouchedAudiences()
     }
@@ -390,6 +405,10 @@ public actor ProfileProjector {
         while isFlushing {
             await withCheckedContinuation { flushWaiters.append($0) }
         }
+        if !publishes {
+            discardPending()
+            return
+        }
         if applied == flushed && dirty.isEmpty && newMerges.isEmpty && newBlocks.isEmpty { return }
         isFlushing = true
         defer {
@@ -429,6 +448,35 @@ public actor ProfileProjector {
             newBlocks.insert(contentsOf: delta.mergeBlocks, at: 0)
             throw error
         }
+    }
+}
+
+extension ProfileProjector {
+    /// Forgets what a follower changed since it started following: the
+    /// writer stores the same changes (its ids are the same, being derived
+    /// from the snapshot and the log's order), so memory stays bounded.
+    func discardPending() {
+        for id in dirty { graph.nodes[id]?.isDirty = false }
+        dirty.removeAll(keepingCapacity: true)
+        newIdentities.removeAll(keepingCapacity: true)
+        newMerges.removeAll(keepingCapacity: true)
+        newWarnings.removeAll(keepingCapacity: true)
+        newProfileEvents.removeAll(keepingCapacity: true)
+        newBlocks.removeAll()
+        segmentOutbox.removeAll()
+        flushed = applied
+    }
+
+    /// Makes this projector the writer (`true`) or a follower, and reloads
+    /// it from the store: a new writer starts from what the last one
+    /// flushed (and announces what that one computed but did not write); a
+    /// follower drops what it had not written.
+    /// A follower stops writing before it reloads; a writer starts only once
+    /// it has reloaded (if the load fails, it is still a follower).
+    public func setPublishes(_ value: Bool) async throws {
+        if !value { publishes = false }
+        try await load()
+        publishes = value
     }
 }
 

@@ -6,9 +6,13 @@ import ServiceLifecycle
 import Synchronization
 
 /// Runs the profile projection: applies what the writer appends as it
-/// arrives, polls the log for what other processes appended, flushes state
-/// with its checkpoint, and holds the projection lease so that only one
-/// process projects a store at a time.
+/// arrives and polls the log for what other processes appended, on every
+/// server sharing a store, so that each serves reads from the same state.
+/// One of them holds the projection lease and writes: it flushes the state
+/// with its checkpoint and announces segment, stage and churn events. The
+/// others follow in memory; when the writer's lease lapses (it died, or
+/// cannot reach the store), one of them takes it, reloads from the last
+/// flush, and goes on from there.
 public final class ProjectionService: Service, Sendable {
     public let projector: ProfileProjector
     let store: any RapportStore
@@ -39,6 +43,10 @@ public final class ProjectionService: Service, Sendable {
     let flushRunning = Atomic<Bool>(false)
     /// The service is shutting down.
     let stopping = Atomic<Bool>(false)
+    /// When a catch-up last renewed the lease (ms since 1970).
+    let lastCatchUpRenewal = Mutex<Int64>(0)
+    /// When the store last confirmed this process holds the lease (ms since 1970).
+    let leaseConfirmed = Mutex<Int64>(0)
 
     public static let leaseName = "projection"
 
@@ -80,7 +88,7 @@ public final class ProjectionService: Service, Sendable {
     }
 
     public func run() async throws {
-        try await projector.load()
+        try await projector.setPublishes(false)
         let ticker = signalContinuation
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -97,16 +105,16 @@ public final class ProjectionService: Service, Sendable {
                     if ContinuousClock.now - lastLease >= .seconds(2) {
                         await renewLease()
                         lastLease = ContinuousClock.now
-                        if isLeader { await applyDefinitions() }
-                    }
-                    guard isLeader else {
-                        queue.withLock { $0 = Queue() }
-                        continue
+                        await applyDefinitions()
                     }
                     await step()
                     if ContinuousClock.now - lastAudience >= audienceInterval {
                         lastAudience = ContinuousClock.now
                         await projector.refreshTimeDependentAudiences()
+                    }
+                    guard isLeader else {
+                        await flushLogged()  // a follower's flush forgets what the writer stores
+                        continue
                     }
                     await publishSegmentEvents()
                     let pending = await projector.pendingEventCount
@@ -145,7 +153,11 @@ public final class ProjectionService: Service, Sendable {
         do {
             if overflowed || events.isEmpty {
                 let last = try await store.lastSeq()
-                if last > (await projector.applied) { try await projector.catchUp(through: last) }
+                if last > (await projector.applied) {
+                    // A long catch-up (a new writer behind by millions of events) keeps its lease, and
+                    // stops if it loses it.
+                    try await projector.catchUp(through: last) { [self] in try await self.keepLeaseDuringCatchUp() }
+                }
             } else {
                 try await projector.apply(events)
             }
@@ -183,18 +195,54 @@ public final class ProjectionService: Service, Sendable {
         }
     }
 
+    /// Renews the lease between batches of a catch-up, at most every two
+    /// seconds; throws if it was lost (the next ``renewLease()`` then makes
+    /// this process a follower).
+    func keepLeaseDuringCatchUp() async throws {
+        guard isLeader else { return }
+        let now = clock.nowMillis()
+        let due = lastCatchUpRenewal.withLock { last in
+            if now - last < 2_000 { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        guard try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000) else {
+            throw RapportError(.conflict, "the projection lease was lost during a catch-up")
+        }
+        leaseConfirmed.withLock { $0 = now }
+    }
+
     func renewLease() async {
         let now = clock.nowMillis()
         do {
             let held = try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000)
             let was = leaseHeld.exchange(held, ordering: .relaxed)
+            if held { leaseConfirmed.withLock { $0 = now } }
             if held && !was {
-                // Another process may have projected while we did not hold the lease.
-                try await projector.load()
-                logger.info("projection lease acquired")
+                // Start from what the last writer flushed; what it computed and did not write is
+                // computed again (and announced) from the log.
+                try await projector.setPublishes(true)
+                logger.info("projection lease acquired: this process writes the projection")
             } else if !held && was {
-                logger.warning("projection lease lost to another process")
+                logger.warning("projection lease lost to another process: following it")
+                try await projector.setPublishes(false)
             }
+        } catch let error where isLeader {
+            if await projector.publishes {
+                logger.error("projection lease renewal failed", metadata: ["error": "\(error)"])
+                // Past most of the lease without renewing it, another process may take it: stop writing.
+                if now - leaseConfirmed.withLock({ $0 }) >= 8_000 {
+                    logger.warning("projection lease not renewed in time: following")
+                    leaseHeld.store(false, ordering: .relaxed)
+                    try? await projector.setPublishes(false)
+                }
+                return
+            }
+            // Took the lease but could not load: give it back, and try again at the next renewal.
+            logger.error("could not take over the projection", metadata: ["error": "\(error)"])
+            leaseHeld.store(false, ordering: .relaxed)
+            try? await store.releaseLease(name: Self.leaseName, owner: owner)
         } catch {
             logger.error("projection lease renewal failed", metadata: ["error": "\(error)"])
         }

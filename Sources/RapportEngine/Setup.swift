@@ -27,7 +27,17 @@ extension Engine {
             try await reloadKeys()
             return (existing, nil)
         }
-        let ws = try await store.createWorkspace(name: workspaceName)
+        let ws: Workspace
+        do {
+            ws = try await store.createWorkspace(name: workspaceName)
+        } catch {
+            // Another server sharing the store set it up at the same moment.
+            if let existing = try await store.workspaces().first(where: { $0.name == workspaceName }) {
+                try await reloadKeys()
+                return (existing, nil)
+            }
+            throw error
+        }
         var keys: [String: String] = [:]
         for name in Self.defaultSources {
             let source = try await store.createSource(workspaceId: ws.id, name: name)

@@ -91,7 +91,7 @@ struct ProfileController {
             let json = try JSONValue.parse(bytes)
             if let m = json["mergeId"]?.doubleValue { mergeId = Int64(exactly: m) }
         }
-        let undone = try await engine.projector.unmerge(
+        let undone = try await engine.unmerge(
             profile: id, mergeId: mergeId, workspaceId: p.workspaceId, by: p.name, now: engine.clock.nowMillis())
         return JSONResponse.make(.object(["success": .bool(true), "merge": ProfileJSON.merge(undone)]))
     }

@@ -141,7 +141,7 @@ import Testing
         // Undo a merge: both profiles are evaluated again.
         let merges = await engine.projector.recentMerges(workspaceId: ws.id, limit: 50)
         let merge = try #require(merges.first { $0.undoneAt == nil })
-        _ = try await engine.projector.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "test", now: Self.now)
+        _ = try await engine.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "test", now: Self.now)
         try await Self.expectMatchesReference(engine, workspaceId: ws.id)
     }
 

@@ -57,7 +57,7 @@ import Testing
         #expect(Set(timeline.events.map(\.stored.messageId)) == ["w1", "w2", "a1", "a2", "a3"])
 
         // Undo: the merged-away profile comes back with its identifiers and events.
-        let undone = try await engine.projector.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "tester", now: 1)
+        let undone = try await engine.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "tester", now: 1)
         #expect(undone.undoneAt == 1)
         let left = try #require(await engine.projector.profile(merge.into, workspaceId: ws.id))
         let right = try #require(await engine.projector.profile(merge.from, workspaceId: ws.id))
@@ -67,7 +67,12 @@ import Testing
         let leftEvents = try await engine.timeline(left.id, workspaceId: ws.id, before: nil, limit: 10).events
         let rightEvents = try await engine.timeline(right.id, workspaceId: ws.id, before: nil, limit: 10).events
         #expect(Set(leftEvents.map(\.stored.messageId)).isDisjoint(with: rightEvents.map(\.stored.messageId)))
-        #expect(leftEvents.count + rightEvents.count == 5)
+        // The five events, and on the profile split off, the unmerge itself (who, which merge).
+        #expect(leftEvents.count + rightEvents.count == 6)
+        let undoneEvent = try #require(rightEvents.first { $0.stored.name == MergeUndoneEvent.name })
+        let undoneBody = try JSONValue.parse(undoneEvent.stored.body)
+        #expect(undoneBody["properties"]?["by"] == .string("tester"))
+        #expect(undoneBody["properties"]?["merge_id"] == .number(Double(merge.id)))
         // An undone merge is not redone by the next event that links them.
         try await engine.send(#"""
             {"batch":[{"type":"identify","anonymousId":"app-b","messageId":"a4","timestamp":"2025-01-04T10:00:00Z","traits":{"email":"mei@example.com"}}]}
@@ -75,7 +80,7 @@ import Testing
         #expect(try await engine.profile("anonymous_id:app-b").id != (try await engine.profile("anonymous_id:web-a").id))
         // Undoing twice is refused.
         await #expect(throws: RapportError.self) {
-            try await engine.projector.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "tester", now: 2)
+            try await engine.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "tester", now: 2)
         }
     }
 

@@ -59,7 +59,7 @@ import Testing
             """#, key: key)
         #expect(await engine.projector.resolutionCache.count > 0)
         let merge = try #require(try await engine.profile("user_id:u-7").merges.first)
-        _ = try await engine.projector.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "t", now: 1)
+        _ = try await engine.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "t", now: 1)
         #expect(await engine.projector.resolutionCache.count == 0)
         try await engine.send(#"""
             {"batch":[

@@ -154,7 +154,7 @@ import Testing
                     // Split the latest merge, then replay a batch whose senders include merged profiles.
                     let merges = await engine.projector.recentMerges(workspaceId: ws.id, limit: 1)
                     let latest = try #require(merges.first)
-                    _ = try await engine.projector.unmerge(mergeId: latest.id, workspaceId: ws.id, by: "t", now: 1)
+                    _ = try await engine.unmerge(mergeId: latest.id, workspaceId: ws.id, by: "t", now: 1)
                     let again = String(decoding: body, as: UTF8.self).replacingOccurrences(of: #""messageId":""#, with: #""messageId":"again-"#)
                     try await engine.send(again, key: key)
                 }
@@ -192,7 +192,7 @@ import Testing
             """#, key: key)
         let merged = try await engine.profile("user_id:u-7")
         let merge = try #require(merged.merges.first)
-        _ = try await engine.projector.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "t", now: 1)
+        _ = try await engine.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "t", now: 1)
         let before = await engine.projector.resolutionShortcuts
         // The same sender again: resolved afresh, so the blocked merge is reported, not skipped silently.
         try await engine.send(#"""

@@ -116,7 +116,7 @@ import Testing
         let timeline = try await engine.timeline(merged.id, workspaceId: ws.id, before: nil, limit: 50)
         #expect(timeline.events.map(\.stored.name).filter { $0.hasPrefix("Tag") } == [TagEvent.removed, TagEvent.added])
         let merge = try #require(await engine.projector.recentMerges(workspaceId: ws.id, limit: 5).first)
-        _ = try await engine.projector.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "test", now: Self.now)
+        _ = try await engine.unmerge(mergeId: merge.id, workspaceId: ws.id, by: "test", now: Self.now)
         #expect(await engine.tagMembers(workspaceId: ws.id, tag: "refers").isEmpty)
     }
 

@@ -269,7 +269,7 @@ struct ConsoleController {
         else { throw RapportError(.invalidArgument, "mergeId is required") }
         let message: String
         do {
-            let m = try await engine.projector.unmerge(
+            let m = try await engine.unmerge(
                 profile: ProfileID(raw), mergeId: mergeId, workspaceId: v.principal.workspaceId,
                 by: v.principal.name, now: engine.clock.nowMillis())
             message = (t["unmerged"] ?? "Merge %1 undone").replacingOccurrences(of: "%1", with: "#\(m.id)")

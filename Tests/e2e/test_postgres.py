@@ -1,0 +1,161 @@
+"""Several `rapport serve` processes on one real PostgreSQL database (the throwaway cluster of
+scripts/postgres.sh, named by RAPPORT_TEST_POSTGRES_URL): events sent to any node are on every
+node's profiles, dedupe holds across nodes, identify calls that race on two nodes end in one
+profile, and when the projection's writer is killed another node takes over."""
+import os
+import subprocess
+import threading
+import uuid
+
+import pytest
+import requests
+
+from conftest import BIN, Server, free_port
+
+URL = os.environ.get("RAPPORT_TEST_POSTGRES_URL", "")
+if not URL:
+    if os.environ.get("RAPPORT_REQUIRE_POSTGRES") == "1":
+        raise RuntimeError("RAPPORT_REQUIRE_POSTGRES=1 but RAPPORT_TEST_POSTGRES_URL is not set")
+    pytest.skip("RAPPORT_TEST_POSTGRES_URL is not set: the PostgreSQL end-to-end tests did not run "
+                "(run them with `bash scripts/postgres.sh bash scripts/e2e.sh`)", allow_module_level=True)
+
+
+def database():
+    """A URL of its own schema in the test cluster."""
+    sep = "&" if "?" in URL else "?"
+    return f"{URL}{sep}sslmode=disable&schema=e2e_{uuid.uuid4().hex[:12]}"
+
+
+def node(workdir, name, db):
+    return Server(os.path.join(workdir, name), free_port(), extra=["--database", db])
+
+
+def health(s):
+    try:
+        return requests.get(s.url + "/health", timeout=2).json()
+    except requests.RequestException:
+        return {}
+
+
+def caught_up(nodes):
+    """Every node has applied the whole log."""
+    hs = [health(s) for s in nodes]
+    return all(h and h["projected"] >= h["logPosition"] for h in hs) and len({h["logPosition"] for h in hs}) == 1
+
+
+def test_nodes_share_profiles_dedupe_races_and_failover(workdir):
+    db = database()
+    first = node(workdir, "a", db).start()
+    creds = first.credentials
+    second = node(workdir, "b", db)
+    second.data_creds = creds
+    second.start()
+    # The second node found the workspace the first set up: one set of credentials serves both.
+    assert not os.path.exists(os.path.join(second.data, "credentials.json"))
+    nodes = [first, second]
+    key = creds["writeKeys"]["web"]
+    token = creds["adminToken"]
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        assert first.wait_for(lambda: sum(bool(health(s).get("projectionLeader")) for s in nodes) == 1, timeout=20), \
+            "exactly one node writes the projection"
+
+        # Identify calls that race on the two nodes: the same email, a user id on one, a device on the other.
+        run = uuid.uuid4().hex[:6]
+        people = 40
+
+        def send(target, make):
+            session = requests.Session()
+            for i in range(people):
+                r = session.post(target.url + "/v1/batch", json={"batch": [make(i)]}, auth=(key, ""), timeout=10)
+                assert r.status_code == 200, r.text
+
+        threads = [
+            threading.Thread(target=send, args=(first, lambda i: {
+                "type": "identify", "userId": f"u-{run}-{i}", "messageId": f"{run}-u-{i}",
+                "traits": {"email": f"p{i}-{run}@example.com"}})),
+            threading.Thread(target=send, args=(second, lambda i: {
+                "type": "identify", "anonymousId": f"d-{run}-{i}", "messageId": f"{run}-d-{i}",
+                "traits": {"email": f"p{i}-{run}@example.com", "phone": f"1380013{i:04d}"}})),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # The same message sent to both nodes is stored once.
+        dup = {"type": "track", "userId": f"u-{run}-0", "event": "Order Completed", "messageId": f"{run}-dup",
+               "properties": {"revenue": 10}}
+        for s in nodes:
+            r = requests.post(s.url + "/v1/batch", json={"batch": [dup]}, auth=(key, ""), timeout=10)
+            assert r.status_code == 200
+        assert first.wait_for(lambda: caught_up(nodes), timeout=30), [health(s) for s in nodes]
+
+        for i in range(people):
+            seen = []
+            for s, ident in ((first, f"anonymous_id:d-{run}-{i}"), (second, f"user_id:u-{run}-{i}"),
+                             (second, f"email:p{i}-{run}@example.com")):
+                r = requests.get(s.url + "/v1/profiles", params={"identifier": ident}, headers=auth, timeout=10)
+                assert r.status_code == 200, (ident, r.text)
+                seen.append(r.json())
+            assert len({p["id"] for p in seen}) == 1, f"person {i} is one profile on both nodes"
+            kinds = {x["kind"] for x in seen[0]["identifiers"]}
+            assert {"user_id", "anonymous_id", "email", "phone"} <= kinds, f"no identifier lost: {kinds}"
+        orders = requests.get(first.url + "/v1/profiles", params={"identifier": f"user_id:u-{run}-0"},
+                              headers=auth, timeout=10).json()["aggregates"]
+        assert orders["orders"] == 1, "the order sent to both nodes counts once"
+
+        # The writer's state reaches the database: one profile per person, no duplicates.
+        def flushed():
+            st = requests.get(first.url + "/v1/stats", headers=auth, timeout=10).json()
+            return st if st["projectionCheckpoint"] >= st["logPosition"] else None
+        st = first.wait_for(flushed, timeout=30)
+        assert st, "the writer flushed"
+        assert st["profiles"] == people
+        assert st["identifiersByKind"]["email"] == people and st["identifiersByKind"]["user_id"] == people
+
+        # kill -9 the writer: the other node takes the lease (10 s) and goes on writing.
+        leader = first if health(first).get("projectionLeader") else second
+        follower = second if leader is first else first
+        leader.kill9()
+        more = [{"type": "identify", "userId": f"late-{run}-{i}", "messageId": f"{run}-late-{i}",
+                 "traits": {"wechat_openid": f"o{run}{i}"}} for i in range(20)]
+        r = requests.post(follower.url + "/v1/batch", json={"batch": more}, auth=(key, ""), timeout=10)
+        assert r.status_code == 200
+        assert follower.wait_for(lambda: health(follower).get("projectionLeader"), timeout=30), \
+            "the follower took over the projection"
+
+        def all_flushed():
+            s2 = requests.get(follower.url + "/v1/stats", headers=auth, timeout=10).json()
+            return s2 if s2["projectionCheckpoint"] >= s2["logPosition"] else None
+        s2 = follower.wait_for(all_flushed, timeout=30)
+        assert s2 and s2["profiles"] == people + 20
+        r = requests.get(follower.url + "/v1/profiles", params={"identifier": f"user_id:late-{run}-3"},
+                         headers=auth, timeout=10)
+        assert r.status_code == 200
+
+        # A node started afterwards serves the same state from the database.
+        third = Server(os.path.join(workdir, "c"), free_port(), extra=["--database", db]).start()
+        nodes.append(third)
+        assert third.wait_for(lambda: caught_up([follower, third]), timeout=30)
+        r = requests.get(third.url + "/v1/profiles", params={"identifier": f"user_id:u-{run}-7"}, headers=auth,
+                         timeout=10)
+        assert r.status_code == 200 and {x["kind"] for x in r.json()["identifiers"]} >= {"user_id", "anonymous_id"}
+    finally:
+        for s in nodes:
+            s.stop()
+
+
+def test_migrate_and_stats_on_postgres(workdir):
+    db = database()
+    out = subprocess.run([BIN, "migrate", "--database", db], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "version 1" in out.stdout
+    assert "sslmode" in out.stdout and "postgres://" in out.stdout
+    out = subprocess.run([BIN, "stats", "--database", db, "--data", os.path.join(workdir, "d")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "Events:       0" in out.stdout
+    bad = subprocess.run([BIN, "stats", "--database", "postgres://u@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0
+    assert "cannot open the PostgreSQL database" in bad.stderr
