@@ -429,12 +429,7 @@ public actor ProfileProjector {
         delta.profileEvents = newProfileEvents
         delta.mergeBlocks = newBlocks
         let checkpoint = applied
-        dirty.removeAll(keepingCapacity: true)
-        newIdentities.removeAll(keepingCapacity: true)
-        newMerges.removeAll(keepingCapacity: true)
-        newWarnings.removeAll(keepingCapacity: true)
-        newProfileEvents.removeAll(keepingCapacity: true)
-        newBlocks.removeAll()
+        clearPending()
         do {
             try await store.saveProjection(delta)
             flushed = checkpoint
@@ -457,14 +452,19 @@ extension ProfileProjector {
     /// from the snapshot and the log's order), so memory stays bounded.
     func discardPending() {
         for id in dirty { graph.nodes[id]?.isDirty = false }
+        clearPending()
+        segmentOutbox.removeAll()
+        flushed = applied
+    }
+
+    /// Empties the lists of what changed since the last flush.
+    func clearPending() {
         dirty.removeAll(keepingCapacity: true)
         newIdentities.removeAll(keepingCapacity: true)
         newMerges.removeAll(keepingCapacity: true)
         newWarnings.removeAll(keepingCapacity: true)
         newProfileEvents.removeAll(keepingCapacity: true)
         newBlocks.removeAll()
-        segmentOutbox.removeAll()
-        flushed = applied
     }
 
     /// Makes this projector the writer (`true`) or a follower, and reloads

@@ -93,6 +93,24 @@ public final class SQLiteStore: RapportStore {
         }
     }
 
+    /// Opens the store in `directory`, runs `body` with it, and closes it,
+    /// also when `body` throws (as ``PostgresStore``'s `withStore` does).
+    public static func withStore<T>(
+        directory: String, durability: Durability = .full, dedupeWindow: Int64? = nil,
+        clock: @escaping @Sendable () -> Int64 = wallClock, _ body: (SQLiteStore) async throws -> T
+    ) async throws -> T {
+        let store = try SQLiteStore(directory: directory, durability: durability, dedupeWindow: dedupeWindow,
+                                    clock: clock)
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
     public func close() async throws {
         try logCheckpointer.close()
         try projectionCheckpointer.close()

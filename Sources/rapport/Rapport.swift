@@ -90,15 +90,7 @@ struct DataOptions: ParsableArguments {
         guard let d = SQLiteStore.Durability(rawValue: durability) else {
             throw ValidationError("--durability must be full or normal")
         }
-        let store = try SQLiteStore(directory: data, durability: d, dedupeWindow: window)
-        do {
-            let result = try await body(store)
-            try await store.close()
-            return result
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        return try await SQLiteStore.withStore(directory: data, durability: d, dedupeWindow: window, body)
     }
 
     /// Where the data is, for messages.

@@ -77,15 +77,7 @@ struct Place: Sendable {
         let read = clock?.read ?? SQLiteStore.wallClock
         switch backend {
         case .sqlite:
-            let store = try SQLiteStore(directory: directory, dedupeWindow: dedupeWindow, clock: read)
-            do {
-                let result = try await body(store)
-                try await store.close()
-                return result
-            } catch {
-                try? await store.close()
-                throw error
-            }
+            return try await SQLiteStore.withStore(directory: directory, dedupeWindow: dedupeWindow, clock: read, body)
         case .postgres:
             var logger = Logger(label: "test.postgres")
             logger.logLevel = .warning
