@@ -101,7 +101,10 @@ let package = Package(
             dependencies: ["RapportStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "StoreConformanceTests",
-            dependencies: ["RapportStore", "RapportPostgres", "RapportCore", .product(name: "PostgresNIO", package: "postgres-nio")]),
+            dependencies: [
+                "RapportStore", "RapportPostgres", "RapportCore", "RapportEngine", "RapportDemo",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "RapportDemoTests", dependencies: ["RapportDemo"]),
         .testTarget(
             name: "RapportAudienceTests", dependencies: ["RapportAudience", "RapportCore"], resources: [.copy("Fixtures")]),

@@ -20,6 +20,8 @@ extension PostgresStore {
     public struct Configuration: Sendable {
         public var client: PostgresClient.Configuration
         public var schema: String
+        /// libpq's sslmode (`disable`, `prefer`, `require`), for PostgreSQL's own tools.
+        public var sslmode: String
         /// The URL without its password, for messages.
         public var displayURL: String
 
@@ -60,6 +62,7 @@ extension PostgresStore {
                     host: host.isEmpty ? "127.0.0.1" : host, port: components.port ?? 5432, username: user,
                     password: password, database: db, tls: tls)
             }
+            sslmode = options["sslmode"] ?? "prefer"
             schema = options["schema"] ?? "public"
             guard Self.isIdentifier(schema) else {
                 throw RapportError(.configuration, "schema must be letters, digits and underscores, starting with a letter or underscore: \(schema)")
@@ -79,6 +82,24 @@ extension PostgresStore {
             if schema != "public" { parameters.append(("search_path", schema)) }
             client.options.additionalStartupParameters = parameters
             displayURL = Self.redacted(url)
+        }
+
+        /// Arguments and environment for PostgreSQL's tools (`pg_dump`,
+        /// `pg_restore`, `psql`) to reach the same database; the password goes
+        /// in the environment (`PGPASSWORD`), not on the command line.
+        public var toolConnection: (arguments: [String], environment: [String: String]) {
+            var arguments = ["--username", client.username]
+            var environment = ["PGSSLMODE": sslmode == "allow" ? "prefer" : sslmode, "PGAPPNAME": "rapport"]
+            if let socket = client.unixSocketPath {
+                let directory = (socket as NSString).deletingLastPathComponent
+                let port = socket.split(separator: ".").last.map(String.init) ?? "5432"
+                arguments += ["--host", directory, "--port", port]
+            } else {
+                arguments += ["--host", client.host ?? "127.0.0.1", "--port", String(client.port ?? 5432)]
+            }
+            if let database = client.database { arguments += ["--dbname", database] }
+            if let password = client.password { environment["PGPASSWORD"] = password }
+            return (arguments, environment)
         }
 
         static func isIdentifier(_ s: String) -> Bool {

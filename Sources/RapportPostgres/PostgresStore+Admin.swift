@@ -141,6 +141,81 @@ extension PostgresStore {
         }
     }
 
+    // MARK: - Moving to another store
+
+    public func adminSnapshot() async throws -> AdminSnapshot {
+        let definitions = try await self.definitions(workspaceId: nil, kind: nil)
+        return try await storage("reading the workspaces, sources and credentials") {
+            AdminSnapshot(
+                workspaces: try await rows("SELECT id, name FROM workspaces ORDER BY id", as: (Int64, String).self)
+                    .map { Workspace(id: $0.0, name: $0.1) },
+                sources: try await rows("SELECT id, workspace_id, name FROM sources ORDER BY id",
+                                        as: (Int64, Int64, String).self).map { Source(id: $0.0, workspaceId: $0.1, name: $0.2) },
+                writeKeys: try await rows(
+                    "SELECT key_hash, source_id, created_at, revoked_at FROM write_keys ORDER BY created_at, key_hash",
+                    as: (String, Int64, Int64, Int64?).self
+                ).map { AdminSnapshot.WriteKey(hash: $0.0, sourceId: $0.1, createdAt: $0.2, revokedAt: $0.3) },
+                tokens: try await rows(
+                    "SELECT token_hash, workspace_id, role, name, created_at FROM api_tokens ORDER BY created_at, token_hash",
+                    as: (String, Int64, String, String, Int64).self
+                ).map { AdminSnapshot.Token(hash: $0.0, workspaceId: $0.1, role: $0.2, name: $0.3, createdAt: $0.4) },
+                users: try await rows(
+                    "SELECT username, workspace_id, password_hash, role FROM users ORDER BY username",
+                    as: (String, Int64, String, String).self
+                ).map { AdminSnapshot.User(username: $0.0, workspaceId: $0.1, passwordHash: $0.2, role: $0.3) },
+                definitions: definitions)
+        }
+    }
+
+    public func restoreAdmin(_ s: AdminSnapshot) async throws {
+        try await transaction("restoring the workspaces, sources and credentials") { conn in
+            try await run("LOCK TABLE workspaces IN EXCLUSIVE MODE", on: conn)
+            if (try await rows("SELECT count(*) FROM workspaces", as: Int.self, on: conn).first ?? 0) > 0 {
+                throw RapportError(.conflict, "the store already has a workspace: restore into an empty one")
+            }
+            for w in s.workspaces {
+                try await run("INSERT INTO workspaces (id, name) VALUES (\(w.id), \(w.name))", on: conn)
+            }
+            for x in s.sources {
+                try await run("INSERT INTO sources (id, workspace_id, name) VALUES (\(x.id), \(x.workspaceId), \(x.name))",
+                              on: conn)
+            }
+            for k in s.writeKeys {
+                try await run("""
+                    INSERT INTO write_keys (key_hash, source_id, created_at, revoked_at)
+                    VALUES (\(k.hash), \(k.sourceId), \(k.createdAt), \(k.revokedAt))
+                    """, on: conn)
+            }
+            for t in s.tokens {
+                try await run("""
+                    INSERT INTO api_tokens (token_hash, workspace_id, role, name, created_at)
+                    VALUES (\(t.hash), \(t.workspaceId), \(t.role), \(t.name), \(t.createdAt))
+                    """, on: conn)
+            }
+            for u in s.users {
+                try await run("""
+                    INSERT INTO users (username, workspace_id, password_hash, role)
+                    VALUES (\(u.username), \(u.workspaceId), \(u.passwordHash), \(u.role))
+                    """, on: conn)
+            }
+            for d in s.definitions {
+                try await run("""
+                    INSERT INTO definitions (workspace_id, kind, name, body, description, tag_group, created_at, updated_at)
+                    VALUES (\(d.workspaceId), \(d.kind.rawValue), \(d.name), \(d.body), \(d.description), \(d.group),
+                            \(d.createdAt), \(d.updatedAt))
+                    """, on: conn)
+            }
+            try await run("UPDATE definitions_version SET version = version + 1 WHERE id = 1", on: conn)
+            // Ids given explicitly do not move the identity columns on: the next ones come after them.
+            try await run("""
+                SELECT setval(pg_get_serial_sequence('workspaces', 'id'), coalesce((SELECT max(id) FROM workspaces), 0) + 1, false)
+                """, on: conn)
+            try await run("""
+                SELECT setval(pg_get_serial_sequence('sources', 'id'), coalesce((SELECT max(id) FROM sources), 0) + 1, false)
+                """, on: conn)
+        }
+    }
+
     // MARK: - Leases
 
     /// The lease is a row: an upsert that takes it when it is free, expired or

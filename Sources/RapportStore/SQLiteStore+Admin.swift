@@ -150,6 +150,71 @@ extension SQLiteStore {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM definitions_version WHERE id = 1") ?? 0 }
     }
 
+    // MARK: - Moving to another store
+
+    public func adminSnapshot() async throws -> AdminSnapshot {
+        let definitions = try await self.definitions(workspaceId: nil, kind: nil)
+        return try await pool.read { db in
+            AdminSnapshot(
+                workspaces: try Row.fetchAll(db, sql: "SELECT id, name FROM workspaces ORDER BY id").map {
+                    Workspace(id: $0[0], name: $0[1])
+                },
+                sources: try Row.fetchAll(db, sql: "SELECT id, workspace_id, name FROM sources ORDER BY id").map {
+                    Source(id: $0[0], workspaceId: $0[1], name: $0[2])
+                },
+                writeKeys: try Row.fetchAll(
+                    db, sql: "SELECT key_hash, source_id, created_at, revoked_at FROM write_keys ORDER BY created_at, key_hash"
+                ).map { AdminSnapshot.WriteKey(hash: $0[0], sourceId: $0[1], createdAt: $0[2], revokedAt: $0[3]) },
+                tokens: try Row.fetchAll(
+                    db, sql: "SELECT token_hash, workspace_id, role, name, created_at FROM api_tokens ORDER BY created_at, token_hash"
+                ).map { AdminSnapshot.Token(hash: $0[0], workspaceId: $0[1], role: $0[2], name: $0[3], createdAt: $0[4]) },
+                users: try Row.fetchAll(
+                    db, sql: "SELECT username, workspace_id, password_hash, role FROM users ORDER BY username"
+                ).map { AdminSnapshot.User(username: $0[0], workspaceId: $0[1], passwordHash: $0[2], role: $0[3]) },
+                definitions: definitions)
+        }
+    }
+
+    public func restoreAdmin(_ s: AdminSnapshot) async throws {
+        try await pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workspaces") ?? 0 > 0 {
+                throw RapportError(.conflict, "the store already has a workspace: restore into an empty one")
+            }
+            for w in s.workspaces {
+                try db.execute(sql: "INSERT INTO workspaces (id, name) VALUES (?, ?)", arguments: [w.id, w.name])
+            }
+            for x in s.sources {
+                try db.execute(sql: "INSERT INTO sources (id, workspace_id, name) VALUES (?, ?, ?)",
+                               arguments: [x.id, x.workspaceId, x.name])
+            }
+            for k in s.writeKeys {
+                try db.execute(
+                    sql: "INSERT INTO write_keys (key_hash, source_id, created_at, revoked_at) VALUES (?, ?, ?, ?)",
+                    arguments: [k.hash, k.sourceId, k.createdAt, k.revokedAt])
+            }
+            for t in s.tokens {
+                try db.execute(
+                    sql: "INSERT INTO api_tokens (token_hash, workspace_id, role, name, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [t.hash, t.workspaceId, t.role, t.name, t.createdAt])
+            }
+            for u in s.users {
+                try db.execute(
+                    sql: "INSERT INTO users (username, workspace_id, password_hash, role) VALUES (?, ?, ?, ?)",
+                    arguments: [u.username, u.workspaceId, u.passwordHash, u.role])
+            }
+            for d in s.definitions {
+                try db.execute(
+                    sql: """
+                        INSERT INTO definitions (workspace_id, kind, name, body, description, created_at, updated_at, tag_group)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [d.workspaceId, d.kind.rawValue, d.name, d.body, d.description, d.createdAt,
+                                d.updatedAt, d.group])
+            }
+            try db.execute(sql: "UPDATE definitions_version SET version = version + 1 WHERE id = 1")
+        }
+    }
+
     // MARK: - Statistics
 
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {

@@ -53,6 +53,12 @@ public protocol AdminStore: Sendable {
     func deleteDefinition(workspaceId: WorkspaceID, kind: DefinitionKind, name: String) async throws -> Bool
     /// Goes up with every change to the definitions, from any process.
     func definitionsVersion() async throws -> Int64
+    /// Workspaces, sources, credentials and definitions, ids included.
+    func adminSnapshot() async throws -> AdminSnapshot
+    /// Writes a snapshot into a store that has no workspace yet, keeping
+    /// every id (the log's events name their workspace and source by id);
+    /// later workspaces and sources get ids after them.
+    func restoreAdmin(_ snapshot: AdminSnapshot) async throws
 }
 
 /// A Rapport store: everything the engine persists. SQLite and PostgreSQL

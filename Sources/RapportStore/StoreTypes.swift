@@ -361,3 +361,65 @@ public struct DefinitionRecord: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
     }
 }
+
+/// Everything a store holds besides the log and what projections derive
+/// from it, with its ids: what `rapport export` carries to another store.
+public struct AdminSnapshot: Sendable, Codable, Equatable {
+    public struct WriteKey: Sendable, Codable, Equatable {
+        public var hash: String
+        public var sourceId: SourceID
+        public var createdAt: Int64
+        public var revokedAt: Int64?
+        public init(hash: String, sourceId: SourceID, createdAt: Int64, revokedAt: Int64? = nil) {
+            self.hash = hash
+            self.sourceId = sourceId
+            self.createdAt = createdAt
+            self.revokedAt = revokedAt
+        }
+    }
+
+    public struct Token: Sendable, Codable, Equatable {
+        public var hash: String
+        public var workspaceId: WorkspaceID
+        public var role: String
+        public var name: String
+        public var createdAt: Int64
+        public init(hash: String, workspaceId: WorkspaceID, role: String, name: String, createdAt: Int64) {
+            self.hash = hash
+            self.workspaceId = workspaceId
+            self.role = role
+            self.name = name
+            self.createdAt = createdAt
+        }
+    }
+
+    public struct User: Sendable, Codable, Equatable {
+        public var username: String
+        public var workspaceId: WorkspaceID
+        public var passwordHash: String
+        public var role: String
+        public init(username: String, workspaceId: WorkspaceID, passwordHash: String, role: String) {
+            self.username = username
+            self.workspaceId = workspaceId
+            self.passwordHash = passwordHash
+            self.role = role
+        }
+    }
+
+    public var workspaces: [Workspace]
+    public var sources: [Source]
+    public var writeKeys: [WriteKey]
+    public var tokens: [Token]
+    public var users: [User]
+    public var definitions: [DefinitionRecord]
+
+    public init(workspaces: [Workspace], sources: [Source], writeKeys: [WriteKey], tokens: [Token], users: [User],
+                definitions: [DefinitionRecord]) {
+        self.workspaces = workspaces
+        self.sources = sources
+        self.writeKeys = writeKeys
+        self.tokens = tokens
+        self.users = users
+        self.definitions = definitions
+    }
+}

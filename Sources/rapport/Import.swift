@@ -12,7 +12,7 @@ struct Import: AsyncParsableCommand {
             the first import is older than that). Rows that cannot be imported are \
             written with their line number and reason to FILE.rejects.csv; the import goes on.
             """,
-        subcommands: [Events.self, Contacts.self, Orders.self])
+        subcommands: [Events.self, Contacts.self, Orders.self, StoreFile.self])
 
     struct Common: ParsableArguments {
         @OptionGroup var options: DataOptions
@@ -39,6 +39,38 @@ struct Import: AsyncParsableCommand {
                   + "\(report.rejected) rejected, in \(Terminal.seconds(elapsed)).")
             if let r = report.rejectsPath { print("Rejected rows and reasons: \(r)") }
             if !projecting { print("A running server holds the projection; it will project these events.") }
+            }
+        }
+    }
+
+    /// `rapport import store FILE`: an export of another store (`rapport export`).
+    struct StoreFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "store",
+            abstract: "Import an export of another store (rapport export): workspaces, credentials, definitions, the log.",
+            discussion: """
+                Into an empty store the workspaces, sources and credentials keep their ids and every event its \
+                position; into the store of an earlier pass, what is new is added (an event imported twice is \
+                stored once). Profiles are projected from the log by the next server to start, or by \
+                `rapport stats`-style commands as they run.
+                """)
+        @OptionGroup var options: DataOptions
+        @Argument(help: "A file written by rapport export.") var file: String
+
+        func run() async throws {
+            let start = ContinuousClock.now
+            let report = try await options.withStore { store in
+                try await StoreTransfer.importExport(from: file, into: store) { r in
+                    Terminal.progress("  \(r.events) events, \(r.appended) new, \(r.duplicates) already there")
+                }
+            }
+            Terminal.endProgress()
+            print("\(report.events) events: \(report.appended) new, \(report.duplicates) already there, in "
+                  + "\(Terminal.seconds(start.duration(to: .now))); the export was through position \(report.through).")
+            print(report.adminRestored ? "Workspaces, sources, credentials and definitions restored with their ids."
+                  : "Workspaces and sources matched; credentials and definitions brought up to date.")
+            if report.appended > 0 && !report.positionsKept {
+                print("Note: the events got positions other than in the exported store (the target had events of its own).")
             }
         }
     }

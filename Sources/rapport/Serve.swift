@@ -82,6 +82,31 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the store's workspaces, credentials, definitions and log to a file, for rapport import store.",
+        discussion: """
+            To move to PostgreSQL: rapport export --to all.jsonl, then rapport import store all.jsonl \
+            --database postgres://…; while the old server still takes events, export again with \
+            --after <the position printed> and import that too, until you switch. The file holds credential \
+            hashes and every event: keep it as private as the data directory.
+            """)
+    @OptionGroup var options: DataOptions
+    @Option(help: "The file to write (JSON Lines).") var to: String
+    @Option(help: "Only events after this log position (a later pass of a move).") var after: Int64 = 0
+
+    func run() async throws {
+        let start = ContinuousClock.now
+        let report = try await options.withStore { store in
+            try await StoreTransfer.export(store, to: to, after: after) { n in Terminal.progress("  \(n) events") }
+        }
+        Terminal.endProgress()
+        print("Exported \(report.events) events (positions \(after + 1) to \(report.through)) and the workspaces, "
+              + "credentials and definitions to \(to) in \(Terminal.seconds(start.duration(to: .now))).")
+        print("Next pass: rapport export --after \(report.through) --to FILE")
+    }
+}
+
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load the demo business into a data directory through the ingest pipeline.")

@@ -97,3 +97,37 @@ func writeVersion1(_ migrator: DatabaseMigrator, file: String, in dir: String, s
     }
 
 }
+
+@Suite struct SQLiteBackupTests {
+    /// A backup taken while the store runs is a data directory of its own,
+    /// frozen at the moment it was taken.
+    @Test func aBackupIsAConsistentDataDirectory() async throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        let ws = try await store.createWorkspace(name: "w")
+        let src = try await store.createSource(workspaceId: ws.id, name: "web")
+        _ = try await store.append((0..<3_000).map {
+            EventToAppend(workspaceId: ws.id, sourceId: src.id, message: message("b\($0)"))
+        })
+        var delta = ProjectionDelta(checkpoint: 2_000)
+        delta.profiles = [ProfileRecord(id: ProfileID(1), workspaceId: ws.id, createdAt: 1)]
+        try await store.saveProjection(delta)
+        let target = temporaryDirectory() + "/backup"
+        let report = try await store.backup(to: target)
+        #expect(report.lastSeq == 3_000 && report.checkpoint == 2_000 && report.segmentBytes > 0)
+        _ = try await store.append([EventToAppend(workspaceId: ws.id, sourceId: src.id, message: message("after"))])
+        await #expect(throws: RapportError.self) { try await store.backup(to: target) }
+        try await store.close()
+
+        let copy = try SQLiteStore(directory: target)
+        #expect(try await copy.lastSeq() == 3_000)
+        let events = try await copy.events(after: 0, limit: 10_000)
+        #expect(events.map(\.messageId) == (0..<3_000).map { "b\($0)" })
+        #expect(try await copy.loadProjection().checkpoint == 2_000)
+        #expect(try await copy.workspaces() == [ws])
+        // The copy goes on by itself, and dedupes what it holds.
+        #expect(try await copy.append([EventToAppend(workspaceId: ws.id, sourceId: src.id, message: message("b1")),
+                                       EventToAppend(workspaceId: ws.id, sourceId: src.id, message: message("new"))])
+                == [nil, 3_001])
+        try await copy.close()
+    }
+}

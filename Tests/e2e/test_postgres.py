@@ -159,3 +159,81 @@ def test_migrate_and_stats_on_postgres(workdir):
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0
     assert "cannot open the PostgreSQL database" in bad.stderr
+
+
+def run(*args, timeout=300):
+    out = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, f"rapport {' '.join(args)}: {out.stderr}{out.stdout}"
+    return out.stdout
+
+
+def stats_json(*args):
+    import json
+    return json.loads(run("stats", "--json", *args))
+
+
+def test_move_sqlite_to_postgres_then_back_up_and_restore_both(workdir):
+    """A SQLite data directory moves to PostgreSQL (export, import), and each store is backed up
+    and restored with the CLI (SQLite's online backup, pg_dump/pg_restore), losing nothing."""
+    data = os.path.join(workdir, "sqlite")
+    run("demo", "--data", data, "--customers", "300", "--days", "60")
+    before = stats_json("--data", data)
+    assert before["events"] > 5000
+
+    # SQLite → PostgreSQL.
+    export = os.path.join(workdir, "all.jsonl")
+    out = run("export", "--data", data, "--to", export)
+    assert f"--after {before['lastSeq']}" in out
+    db = database()
+    out = run("import", "store", export, "--database", db, "--data", os.path.join(workdir, "pg"))
+    assert "restored with their ids" in out
+    moved = stats_json("--database", db, "--data", os.path.join(workdir, "pg"))
+    assert moved["lastSeq"] == before["lastSeq"] and moved["events"] == before["events"]
+    assert moved["eventsBySource"] == before["eventsBySource"]
+    # A server on the new store projects the moved log into the same profiles.
+    server = node(workdir, "pgserve", db).start()
+    try:
+        token = json_token(data)
+        auth = {"Authorization": f"Bearer {token}"}
+
+        def flushed():
+            st = requests.get(server.url + "/v1/stats", headers=auth, timeout=10).json()
+            return st if st["projectionCheckpoint"] >= st["logPosition"] else None
+        st = server.wait_for(flushed, timeout=60)
+        assert st, "the new store's server projected the moved log"
+        assert st["profiles"] == before["liveProfiles"]
+        assert st["identifiersByKind"] == before["identifiersByKind"]
+    finally:
+        server.stop()
+
+    # SQLite backup and restore.
+    backup = os.path.join(workdir, "sqlite-backup")
+    run("backup", "--data", data, "--to", backup)
+    restored = os.path.join(workdir, "sqlite-restored")
+    run("restore", "--from", backup, "--data", restored)
+    again = stats_json("--data", restored)
+    assert again["lastSeq"] == before["lastSeq"] and again["events"] == before["events"]
+    assert again["liveProfiles"] == before["liveProfiles"]
+    assert os.path.exists(os.path.join(restored, "credentials.json"))
+
+    # PostgreSQL backup (pg_dump) and restore (pg_restore) into another database.
+    pg_backup = os.path.join(workdir, "pg-backup")
+    run("backup", "--database", db, "--data", os.path.join(workdir, "pg"), "--to", pg_backup)
+    assert os.path.exists(os.path.join(pg_backup, "rapport.pgdump"))
+    name = f"restored_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["psql", URL, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    base, _, query = URL.partition("?")
+    other = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    schema = db.split("schema=")[1]
+    sep = "&" if "?" in other else "?"
+    target = f"{other}{sep}sslmode=disable&schema={schema}"
+    run("restore", "--from", pg_backup, "--database", target, "--data", os.path.join(workdir, "pg2"))
+    back = stats_json("--database", target, "--data", os.path.join(workdir, "pg2"))
+    assert back["lastSeq"] == before["lastSeq"] and back["events"] == before["events"]
+    assert back["liveProfiles"] == before["liveProfiles"]
+
+
+def json_token(data):
+    import json
+    with open(os.path.join(data, "credentials.json")) as f:
+        return json.load(f)["adminToken"]
