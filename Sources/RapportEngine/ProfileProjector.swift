@@ -205,8 +205,12 @@ public actor ProfileProjector {
         var total = 0
         let bound = through ?? .max
         while applied < bound {
-            let limit = Int(clamping: min(Int64(batchSize), bound - applied))
-            let events = try await store.events(after: applied, limit: limit)
+            let from = applied
+            let limit = Int(clamping: min(Int64(batchSize), bound - from))
+            let events = try await store.events(after: from, limit: limit)
+            // Another call applied events, or a load reset the state, while this one read: read again
+            // from where the projection is now, so nothing is skipped.
+            if applied != from { continue }
             if events.isEmpty { return total }
             for e in events where e.seq <= bound && e.seq > applied { applyStored(e) }
             refreshTouchedAudiences()
@@ -418,6 +422,7 @@ public actor ProfileProjector {
             for w in waiters { w.resume() }
         }
         var delta = ProjectionDelta(checkpoint: applied)
+        delta.expectedCheckpoint = flushed
         delta.profiles.reserveCapacity(dirty.count)
         for id in dirty {
             graph.nodes[id]?.isDirty = false
@@ -433,6 +438,10 @@ public actor ProfileProjector {
         do {
             try await store.saveProjection(delta)
             flushed = checkpoint
+        } catch let error as RapportError where error.code == .conflict {
+            // Fenced: another process writes the projection now. What this one held is not written;
+            // it reloads from the store (see ProjectionService).
+            throw error
         } catch {
             // Put everything back so the next flush retries it, ahead of what was applied meanwhile.
             for p in delta.profiles { markDirty(p.id) }

@@ -45,6 +45,8 @@ public final class ProjectionService: Service, Sendable {
     let stopping = Atomic<Bool>(false)
     /// When a catch-up last renewed the lease (ms since 1970).
     let lastCatchUpRenewal = Mutex<Int64>(0)
+    /// A flush found another process's checkpoint: become a follower (in the loop, not in the flush's task).
+    let fenced = Atomic<Bool>(false)
     /// When the store last confirmed this process holds the lease (ms since 1970).
     let leaseConfirmed = Mutex<Int64>(0)
 
@@ -102,6 +104,11 @@ public final class ProjectionService: Service, Sendable {
                 var lastLease = ContinuousClock.now - .seconds(60)
                 var lastAudience = ContinuousClock.now
                 for await _ in signal {
+                    if fenced.exchange(false, ordering: .relaxed) {
+                        do { try await projector.setPublishes(false) } catch {
+                            logger.error("reloading the projection failed", metadata: ["error": "\(error)"])
+                        }
+                    }
                     if ContinuousClock.now - lastLease >= .seconds(2) {
                         await renewLease()
                         lastLease = ContinuousClock.now
@@ -190,7 +197,12 @@ public final class ProjectionService: Service, Sendable {
     }
 
     func flushLogged() async {
-        do { try await projector.flush() } catch {
+        do { try await projector.flush() } catch let error as RapportError where error.code == .conflict {
+            logger.warning("projection flush fenced off: another process writes the projection; following it",
+                           metadata: ["error": "\(error.message)"])
+            leaseHeld.store(false, ordering: .relaxed)
+            fenced.store(true, ordering: .relaxed)
+        } catch {
             logger.error("projection flush failed; will retry", metadata: ["error": "\(error)"])
         }
     }

@@ -243,14 +243,18 @@ extension PostgresStore {
     // MARK: - Statistics
 
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {
+        // One snapshot for all the counts: a flush committing in between must not show its checkpoint
+        // without its profiles.
         try await storage("reading the statistics") {
+            try await client.withTransaction(logger: logger) { conn in
+            try await run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", on: conn)
             let ws = workspaceId
             var byType: [String: Int] = [:]
             var total = 0
             for (name, n) in try await rows("""
                 SELECT name, sum(count)::bigint FROM event_counts
                 WHERE (\(ws)::bigint IS NULL OR workspace_id = \(ws)) GROUP BY name
-                """, as: (String, Int).self) {
+                """, as: (String, Int).self, on: conn) {
                 byType[name] = n
                 total += n
             }
@@ -259,20 +263,20 @@ extension PostgresStore {
                 SELECT coalesce(s.name, \(RapportSource.name)), sum(c.count)::bigint FROM event_counts c
                 LEFT JOIN sources s ON s.id = c.source_id
                 WHERE (\(ws)::bigint IS NULL OR c.workspace_id = \(ws)) GROUP BY 1
-                """, as: (String, Int).self) {
+                """, as: (String, Int).self, on: conn) {
                 bySource[name] = n
             }
             var byKind: [String: Int] = [:]
             for (kind, n) in try await rows("""
                 SELECT kind, count(*) FROM identities WHERE (\(ws)::bigint IS NULL OR workspace_id = \(ws)) GROUP BY kind
-                """, as: (String, Int).self) {
+                """, as: (String, Int).self, on: conn) {
                 byKind[kind] = n
             }
             var profiles = 0
             var live = 0
             var orders = 0
             var revenue = 0.0
-            let sequence = try await client.query("""
+            let sequence = try await conn.query("""
                 SELECT merged_into IS NULL, aggregates FROM profiles WHERE (\(ws)::bigint IS NULL OR workspace_id = \(ws))
                 """, logger: logger)
             for try await (isLive, aggregates) in sequence.decode((Bool, String).self) {
@@ -284,17 +288,18 @@ extension PostgresStore {
             }
             let merges = try await rows("""
                 SELECT count(*), count(undone_at) FROM merges WHERE (\(ws)::bigint IS NULL OR workspace_id = \(ws))
-                """, as: (Int, Int).self).first ?? (0, 0)
+                """, as: (Int, Int).self, on: conn).first ?? (0, 0)
             let warnings = try await rows("""
                 SELECT count(*) FROM identity_warnings WHERE (\(ws)::bigint IS NULL OR workspace_id = \(ws))
-                """, as: Int.self).first ?? 0
+                """, as: Int.self, on: conn).first ?? 0
             let checkpoint = try await rows(
-                "SELECT seq FROM checkpoints WHERE name = 'profiles'", as: Int64.self).first ?? Int64(0)
+                "SELECT seq FROM checkpoints WHERE name = 'profiles'", as: Int64.self, on: conn).first ?? Int64(0)
             return StoreStats(
                 events: total, eventsByType: byType, eventsBySource: bySource, profiles: profiles, liveProfiles: live,
                 identifiersByKind: byKind, orders: orders, revenue: revenue, merges: merges.0,
                 undoneMerges: merges.1, identityWarnings: warnings, checkpoint: checkpoint,
-                lastSeq: try await lastSeq())
+                lastSeq: (try await rows("SELECT next_seq FROM log_head WHERE id = 1", as: Int64.self, on: conn).first ?? 1) - 1)
+            }
         }
     }
 

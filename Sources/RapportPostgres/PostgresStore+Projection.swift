@@ -63,6 +63,14 @@ extension PostgresStore {
     /// handful of statements.
     public func saveProjection(_ delta: ProjectionDelta) async throws {
         try await transaction("saving the projection") { conn in
+            if let expected = delta.expectedCheckpoint {
+                // The row lock orders flushes; a writer that lost its lease finds another's checkpoint.
+                try await run("INSERT INTO checkpoints (name, seq) VALUES ('profiles', 0) ON CONFLICT DO NOTHING", on: conn)
+                let current = try await rows(
+                    "SELECT seq FROM checkpoints WHERE name = 'profiles' FOR UPDATE", as: Int64.self, on: conn
+                ).first ?? Int64(0)
+                guard current == expected else { throw ProjectionFence.conflict(expected: expected, found: current) }
+            }
             if !delta.profiles.isEmpty {
                 var id: [Int64] = [], workspace: [Int64] = [], created: [Int64] = [], merged: [Int64] = []
                 var aggregates: [String] = [], traits: [String] = []

@@ -131,6 +131,10 @@ public final class PostgresStore: RapportStore {
             return try await work()
         } catch let error as RapportError {
             throw error
+        } catch let error as PostgresTransactionError {
+            // An error of ours inside a transaction (a conflict, say) keeps its code.
+            if let inner = error.closureError as? RapportError { throw inner }
+            throw RapportError(.storage, "\(what): \(Self.describe(error))")
         } catch {
             throw RapportError(.storage, "\(what): \(Self.describe(error))")
         }

@@ -253,6 +253,10 @@ public final class SQLiteStore: RapportStore {
 
     public func saveProjection(_ delta: ProjectionDelta) async throws {
         try await projections.write { db in
+            if let expected = delta.expectedCheckpoint {
+                let current = try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
+                guard current == expected else { throw ProjectionFence.conflict(expected: expected, found: current) }
+            }
             // The flush's hot loops (a row per changed profile and per new identifier) bind through
             // SQLite's C API into reused buffers: no argument arrays, no intermediate strings.
             let profile = try RawStatement(db, sql: """

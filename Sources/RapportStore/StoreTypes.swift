@@ -234,6 +234,12 @@ public struct IdentityWarningRecord: Sendable, Hashable, Codable {
 /// its new checkpoint.
 public struct ProjectionDelta: Sendable {
     public var checkpoint: Int64
+    /// The checkpoint the writer started from (what it loaded or last
+    /// wrote). When set, the save fails with `.conflict` if the store's
+    /// checkpoint is another: another process flushed meanwhile (a writer
+    /// that lost its lease without knowing it), and this delta must not
+    /// land on top of that one.
+    public var expectedCheckpoint: Int64?
     public var profiles: [ProfileRecord] = []
     public var identities: [IdentityRecord] = []
     public var merges: [MergeRecord] = []
@@ -421,5 +427,13 @@ public struct AdminSnapshot: Sendable, Codable, Equatable {
         self.tokens = tokens
         self.users = users
         self.definitions = definitions
+    }
+}
+
+/// The error a fenced projection save throws.
+public enum ProjectionFence {
+    public static func conflict(expected: Int64, found: Int64) -> RapportError {
+        RapportError(.conflict, "the projection was flushed by another process (checkpoint \(found), this one started "
+                     + "from \(expected)): not writing over it")
     }
 }

@@ -51,6 +51,27 @@ import Testing
         #expect(try await engine.profile("user_id:a").aggregates.eventCount == 1)
     }
 
+    /// Two projectors that both believe they write (one lost its lease
+    /// without knowing): the second flush from the same checkpoint is
+    /// refused, and what is stored is the first's.
+    @Test func aWriterThatLostItsLeaseCannotFlushOverTheNewOne() async throws {
+        let dir = temporaryDirectory()
+        let (a, key, _) = try await makeEngine(directory: dir)
+        let b = Engine(store: try SQLiteStore(directory: dir, durability: .normal), clock: FixedClock(millis: 1_750_000_000_000))
+        try await b.projector.load()
+        try await a.send(#"{"batch":[{"type":"identify","userId":"u-1","messageId":"f1","traits":{"city":"上海"}}]}"#, key: key)
+        try await b.projector.catchUp()
+        try await a.projector.flush()
+        await #expect(throws: RapportError.self) { try await b.projector.flush() }
+        #expect(try await a.store.loadProjection().checkpoint == 1)
+        // Reloaded, the fenced one goes on from the store's state.
+        try await b.projector.load()
+        try await a.send(#"{"batch":[{"type":"track","userId":"u-1","messageId":"f2","event":"Viewed"}]}"#, key: key)
+        try await b.projector.catchUp()
+        try await b.projector.flush()
+        #expect(try await b.store.loadProjection().checkpoint == 2)
+    }
+
     @Test func twoServersShareOneProjectionAndTheFollowerTakesOver() async throws {
         let dir = temporaryDirectory()
         let a = Engine(store: try SQLiteStore(directory: dir, durability: .normal))

@@ -316,6 +316,29 @@ import Testing
         }
     }
 
+    /// A save that says which checkpoint it started from is refused if the
+    /// store's is another: a writer that lost its lease cannot write over
+    /// the one that took it.
+    @Test(arguments: Backend.all)
+    func aProjectionSaveIsFencedByTheCheckpointItStartedFrom(_ backend: Backend) async throws {
+        try await Place(backend).open { store in
+            var first = ProjectionDelta(checkpoint: 10)
+            first.expectedCheckpoint = 0
+            first.profiles = [ProfileRecord(id: ProfileID(1), workspaceId: 1, createdAt: 1)]
+            try await store.saveProjection(first)
+            var stale = ProjectionDelta(checkpoint: 12)
+            stale.expectedCheckpoint = 0
+            stale.profiles = [ProfileRecord(id: ProfileID(1), workspaceId: 1, createdAt: 99)]
+            let error = await #expect(throws: RapportError.self) { try await store.saveProjection(stale) }
+            #expect(error?.code == .conflict)
+            var next = ProjectionDelta(checkpoint: 20)
+            next.expectedCheckpoint = 10
+            try await store.saveProjection(next)
+            let snap = try await store.loadProjection()
+            #expect(snap.checkpoint == 20 && snap.profiles.map(\.createdAt) == [1])
+        }
+    }
+
     @Test(arguments: Backend.all)
     func leasesAreExclusiveUntilTheyExpire(_ backend: Backend) async throws {
         try await Place(backend).open { store in

@@ -201,6 +201,9 @@ def test_move_sqlite_to_postgres_then_back_up_and_restore_both(workdir):
             return st if st["projectionCheckpoint"] >= st["logPosition"] else None
         st = server.wait_for(flushed, timeout=60)
         assert st, "the new store's server projected the moved log"
+        if st["profiles"] != before["liveProfiles"]:
+            print(st)
+            print(open(os.path.join(workdir, f"server-{server.port}.log")).read()[-4000:])
         assert st["profiles"] == before["liveProfiles"]
         assert st["identifiersByKind"] == before["identifiersByKind"]
     finally:
