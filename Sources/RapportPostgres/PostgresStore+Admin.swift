@@ -245,9 +245,7 @@ extension PostgresStore {
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {
         // One snapshot for all the counts: a flush committing in between must not show its checkpoint
         // without its profiles.
-        try await storage("reading the statistics") {
-            try await client.withTransaction(logger: logger) { conn in
-            try await run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", on: conn)
+        try await snapshot("reading the statistics") { conn in
             let ws = workspaceId
             var byType: [String: Int] = [:]
             var total = 0
@@ -299,7 +297,6 @@ extension PostgresStore {
                 identifiersByKind: byKind, orders: orders, revenue: revenue, merges: merges.0,
                 undoneMerges: merges.1, identityWarnings: warnings, checkpoint: checkpoint,
                 lastSeq: (try await rows("SELECT next_seq FROM log_head WHERE id = 1", as: Int64.self, on: conn).first ?? 1) - 1)
-            }
         }
     }
 

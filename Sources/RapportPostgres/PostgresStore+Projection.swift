@@ -5,43 +5,39 @@ import RapportStore
 
 extension PostgresStore {
     public func loadProjection() async throws -> ProjectionSnapshot {
-        try await storage("loading the projection") {
-            // One snapshot of the database for all the reads: a flush committing in between must not
-            // be half seen.
-            try await client.withTransaction(logger: logger) { conn in
-                try await run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", on: conn)
-                let checkpoint = try await rows(
-                    "SELECT seq FROM checkpoints WHERE name = 'profiles'", as: Int64.self, on: conn).first ?? Int64(0)
-                var profiles: [ProfileRecord] = []
-                for try await (id, workspace, created, merged, aggregates, traits) in try await conn.query("""
-                    SELECT id, workspace_id, created_at, merged_into, aggregates, traits FROM profiles ORDER BY id
-                    """, logger: logger).decode((Int64, Int64, Int64, Int64?, String, String).self) {
-                    profiles.append(ProfileRecord(
-                        id: ProfileID(id), workspaceId: workspace, createdAt: created,
-                        mergedInto: merged.map(ProfileID.init), aggregates: ProfileCoding.decodeAggregates(aggregates),
-                        traits: ProfileCoding.decodeTraits(traits)))
-                }
-                var identities: [IdentityRecord] = []
-                for try await (workspace, kind, value, profile, firstSeen) in try await conn.query("""
-                    SELECT workspace_id, kind, value, profile_id, first_seen FROM identities ORDER BY flush, ord
-                    """, logger: logger).decode((Int64, String, String, Int64, Int64).self) {
-                    identities.append(IdentityRecord(
-                        workspaceId: workspace, identifier: Identifier(kind: kind, value: value),
-                        profileId: ProfileID(profile), firstSeen: firstSeen))
-                }
-                let merges = try await Self.merges(on: conn, logger: logger)
-                let blocks = try await rows(
-                    "SELECT workspace_id, a, b FROM merge_blocks", as: (Int64, Int64, Int64).self, on: conn
-                ).map { ($0.0, ProfileID($0.1), ProfileID($0.2)) }
-                var owners: [[UInt8]] = []
-                for try await blob in try await conn.query(
-                    "SELECT owners FROM event_owners ORDER BY first_seq", logger: logger).decode(ByteBuffer.self) {
-                    owners.append(Array(blob.readableBytesView))
-                }
-                return ProjectionSnapshot(
-                    checkpoint: checkpoint, profiles: profiles, identities: identities, merges: merges,
-                    mergeBlocks: blocks, eventOwners: owners)
+        // One snapshot of the database for all the reads: a flush committing in between must not be half seen.
+        try await snapshot("loading the projection") { conn in
+            let checkpoint = try await rows(
+                "SELECT seq FROM checkpoints WHERE name = 'profiles'", as: Int64.self, on: conn).first ?? Int64(0)
+            var profiles: [ProfileRecord] = []
+            for try await (id, workspace, created, merged, aggregates, traits) in try await conn.query("""
+                SELECT id, workspace_id, created_at, merged_into, aggregates, traits FROM profiles ORDER BY id
+                """, logger: logger).decode((Int64, Int64, Int64, Int64?, String, String).self) {
+                profiles.append(ProfileRecord(
+                    id: ProfileID(id), workspaceId: workspace, createdAt: created,
+                    mergedInto: merged.map(ProfileID.init), aggregates: ProfileCoding.decodeAggregates(aggregates),
+                    traits: ProfileCoding.decodeTraits(traits)))
             }
+            var identities: [IdentityRecord] = []
+            for try await (workspace, kind, value, profile, firstSeen) in try await conn.query("""
+                SELECT workspace_id, kind, value, profile_id, first_seen FROM identities ORDER BY flush, ord
+                """, logger: logger).decode((Int64, String, String, Int64, Int64).self) {
+                identities.append(IdentityRecord(
+                    workspaceId: workspace, identifier: Identifier(kind: kind, value: value),
+                    profileId: ProfileID(profile), firstSeen: firstSeen))
+            }
+            let merges = try await Self.merges(on: conn, logger: logger)
+            let blocks = try await rows(
+                "SELECT workspace_id, a, b FROM merge_blocks", as: (Int64, Int64, Int64).self, on: conn
+            ).map { ($0.0, ProfileID($0.1), ProfileID($0.2)) }
+            var owners: [[UInt8]] = []
+            for try await blob in try await conn.query(
+                "SELECT owners FROM event_owners ORDER BY first_seq", logger: logger).decode(ByteBuffer.self) {
+                owners.append(Array(blob.readableBytesView))
+            }
+            return ProjectionSnapshot(
+                checkpoint: checkpoint, profiles: profiles, identities: identities, merges: merges,
+                mergeBlocks: blocks, eventOwners: owners)
         }
     }
 

@@ -147,6 +147,15 @@ public final class PostgresStore: RapportStore {
         }
     }
 
+    /// Runs `work` in a read-only transaction that sees one snapshot of the
+    /// database throughout.
+    func snapshot<T: Sendable>(_ what: String, _ work: (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(what) { conn in
+            try await run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", on: conn)
+            return try await work(conn)
+        }
+    }
+
     /// The rows of a query, decoded, all of them.
     func rows<each Column: PostgresDecodable>(
         _ query: PostgresQuery, as types: (repeat each Column).Type, on conn: PostgresConnection? = nil

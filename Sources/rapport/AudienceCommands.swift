@@ -203,21 +203,21 @@ enum AudienceCLI {
                              _ body: (Engine, WorkspaceID) async throws -> Void) async throws {
         var failure: String?
         try await options.withStore { store in
-        let engine = try options.makeEngine(store: store)
-        do {
-            let ws = try await engine.defaultWorkspace().id
-            if evaluate {
-                // The last flush, then what the log holds since (a running server flushes every few seconds).
-                try await engine.projector.load()
-                try await engine.projector.catchUp()
-                try await engine.projector.applyStoredDefinitionsIfChanged()
+            let engine = try options.makeEngine(store: store)
+            do {
+                let ws = try await engine.defaultWorkspace().id
+                if evaluate {
+                    // The last flush, then what the log holds since (a running server flushes every few seconds).
+                    try await engine.projector.load()
+                    try await engine.projector.catchUp()
+                    try await engine.projector.applyStoredDefinitionsIfChanged()
+                }
+                try await body(engine, ws)
+            } catch let e as ConditionError {
+                failure = describe(e, in: text)
+            } catch let e as RapportError {
+                failure = e.message
             }
-            try await body(engine, ws)
-        } catch let e as ConditionError {
-            failure = describe(e, in: text)
-        } catch let e as RapportError {
-            failure = e.message
-        }
         }
         if let failure { Terminal.fail(failure) }
     }

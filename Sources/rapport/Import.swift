@@ -25,20 +25,20 @@ struct Import: AsyncParsableCommand {
         func run(_ path: String, _ body: (Importer) async throws -> ImportReport) async throws {
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no file at \(path)") }
             try await options.withStore { store in
-            let engine = try options.makeEngine(store: store)
-            let workspace = try await engine.defaultWorkspace()
-            let src = try await engine.source(named: source, workspaceId: workspace.id)
-            let start = ContinuousClock.now
-            let importer = Importer(engine: engine, source: src, inputPath: path) { r in
-                Terminal.progress("  \(r.rows) rows, \(r.appended) new, \(r.duplicates) already there, \(r.rejected) rejected")
-            }
-            let (report, projecting) = try await engine.withLocalProjection { try await body(importer) }
-            Terminal.endProgress()
-            let elapsed = start.duration(to: .now)
-            print("\(report.rows) rows: \(report.appended) new events, \(report.duplicates) already there, "
-                  + "\(report.rejected) rejected, in \(Terminal.seconds(elapsed)).")
-            if let r = report.rejectsPath { print("Rejected rows and reasons: \(r)") }
-            if !projecting { print("A running server holds the projection; it will project these events.") }
+                let engine = try options.makeEngine(store: store)
+                let workspace = try await engine.defaultWorkspace()
+                let src = try await engine.source(named: source, workspaceId: workspace.id)
+                let start = ContinuousClock.now
+                let importer = Importer(engine: engine, source: src, inputPath: path) { r in
+                    Terminal.progress("  \(r.rows) rows, \(r.appended) new, \(r.duplicates) already there, \(r.rejected) rejected")
+                }
+                let (report, projecting) = try await engine.withLocalProjection { try await body(importer) }
+                Terminal.endProgress()
+                let elapsed = start.duration(to: .now)
+                print("\(report.rows) rows: \(report.appended) new events, \(report.duplicates) already there, "
+                      + "\(report.rejected) rejected, in \(Terminal.seconds(elapsed)).")
+                if let r = report.rejectsPath { print("Rejected rows and reasons: \(r)") }
+                if !projecting { print("A running server holds the projection; it will project these events.") }
             }
         }
     }

@@ -30,35 +30,35 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "rapport")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         try await options.withStore(logger: logger) { store in
-        let engine = try options.makeEngine(store: store, logger: logger)
-        let (workspace, created) = try await engine.setUp(workspaceName: demo ? "demo" : "default")
-        let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
-        if let created { try CredentialsFile.save(created, to: options.credentialsPath) }
-        if demo, try await store.lastSeq() == 0 {
-            print("Loading the demo business (\(demoCustomers) customers)…")
-            let config = DemoConfig(customers: demoCustomers, days: 180, seed: 42,
-                                    endMillis: Self.startOfToday(engine.clock.nowMillis()))
-            // Projected as it loads (the server then starts from the flushed projection).
-            let (report, _) = try await engine.withLocalProjection {
-                try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
-                    Terminal.progress("  \(n) messages")
+            let engine = try options.makeEngine(store: store, logger: logger)
+            let (workspace, created) = try await engine.setUp(workspaceName: demo ? "demo" : "default")
+            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+            if let created { try CredentialsFile.save(created, to: options.credentialsPath) }
+            if demo, try await store.lastSeq() == 0 {
+                print("Loading the demo business (\(demoCustomers) customers)…")
+                let config = DemoConfig(customers: demoCustomers, days: 180, seed: 42,
+                                        endMillis: Self.startOfToday(engine.clock.nowMillis()))
+                // Projected as it loads (the server then starts from the flushed projection).
+                let (report, _) = try await engine.withLocalProjection {
+                    try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
+                        Terminal.progress("  \(n) messages")
+                    }
                 }
+                Terminal.endProgress()
+                try await engine.saveDemoDefinitions(workspaceId: workspace.id)
+                try await engine.saveDemoClusters(workspaceId: workspace.id)
+                print("Loaded \(report.appended) events (\(report.rejected) rejected), with a lifecycle model, segments, "
+                    + "computed traits, RFM, clusters and a tag to look at.")
             }
-            Terminal.endProgress()
-            try await engine.saveDemoDefinitions(workspaceId: workspace.id)
-            try await engine.saveDemoClusters(workspaceId: workspace.id)
-            print("Loaded \(report.appended) events (\(report.rejected) rejected), with a lifecycle model, segments, "
-                + "computed traits, RFM, clusters and a tag to look at.")
-        }
-        if demo || created != nil, let c = created ?? CredentialsFile.load(options.credentialsPath) {
-            print(CredentialsFile.describe(c, url: url))
-            if created != nil && !demo { print("These credentials are shown once; a copy is in \(options.credentialsPath).") }
-        }
-        print("Rapport is serving \(options.location) on \(url)  (Ctrl-C to stop)")
-        fflush(nil)  // all output streams: when stdout is a file or a pipe (systemd, docker), show this now, not at exit
-        let app = buildApplication(engine: engine, configuration: ServerConfiguration(host: host, port: port),
-                                   logger: logger)
-        try await app.runService()
+            if demo || created != nil, let c = created ?? CredentialsFile.load(options.credentialsPath) {
+                print(CredentialsFile.describe(c, url: url))
+                if created != nil && !demo { print("These credentials are shown once; a copy is in \(options.credentialsPath).") }
+            }
+            print("Rapport is serving \(options.location) on \(url)  (Ctrl-C to stop)")
+            fflush(nil)  // all output streams: when stdout is a file or a pipe (systemd, docker), show this now, not at exit
+            let app = buildApplication(engine: engine, configuration: ServerConfiguration(host: host, port: port),
+                                       logger: logger)
+            try await app.runService()
         }
     }
 
@@ -118,24 +118,24 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-        let engine = try options.makeEngine(store: store)
-        let (workspace, created) = try await engine.setUp(workspaceName: "demo")
-        if let created {
-            try CredentialsFile.save(created, to: options.credentialsPath)
-            print(CredentialsFile.describe(created, url: "http://127.0.0.1:8080"))
-        }
-        let start = ContinuousClock.now
-        let config = DemoConfig(customers: customers, days: days, seed: seed,
-                                endMillis: Serve.startOfToday(engine.clock.nowMillis()))
-        let (report, projecting) = try await engine.withLocalProjection {
-            try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
-                Terminal.progress("  \(n) messages")
+            let engine = try options.makeEngine(store: store)
+            let (workspace, created) = try await engine.setUp(workspaceName: "demo")
+            if let created {
+                try CredentialsFile.save(created, to: options.credentialsPath)
+                print(CredentialsFile.describe(created, url: "http://127.0.0.1:8080"))
             }
-        }
-        Terminal.endProgress()
-        print("Demo: \(report.rows) messages, \(report.appended) appended, \(report.duplicates) already there, "
-              + "\(report.rejected) rejected, in \(Terminal.seconds(start.duration(to: .now))).")
-        if !projecting { print("A running server holds the projection; it will project these events.") }
+            let start = ContinuousClock.now
+            let config = DemoConfig(customers: customers, days: days, seed: seed,
+                                    endMillis: Serve.startOfToday(engine.clock.nowMillis()))
+            let (report, projecting) = try await engine.withLocalProjection {
+                try await engine.loadDemo(workspaceId: workspace.id, config: config) { n in
+                    Terminal.progress("  \(n) messages")
+                }
+            }
+            Terminal.endProgress()
+            print("Demo: \(report.rows) messages, \(report.appended) appended, \(report.duplicates) already there, "
+                  + "\(report.rejected) rejected, in \(Terminal.seconds(start.duration(to: .now))).")
+            if !projecting { print("A running server holds the projection; it will project these events.") }
         }
     }
 }
