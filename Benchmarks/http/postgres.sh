@@ -4,7 +4,8 @@
 # processes on one database, and one wrk per node sending 100-message batches to /v1/batch.
 # Prints the acknowledged events/s of each node and in all, and the projection lag: the most
 # events logged but not yet applied by the writer during the run, and how long after the run
-# every node had applied the whole log.
+# every node had applied the whole log. Then kill -9 the writer and time the failover: until
+# another node writes, and until it has flushed the whole log.
 #   Benchmarks/http/postgres.sh [seconds=20] [connections per node=16] [nodes=2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -77,3 +78,25 @@ if follower: print(f"projection lag of the followers during the run: max {max(fo
 PY
 echo "every node had applied the whole log $(python3 -c "print(round($CAUGHT - $END, 2))") s after the run"
 echo "log position: $(health $((BASE + 1)))"
+
+# Failover: kill -9 the writer.
+TOKEN=$(python3 -c "import json; print(json.load(open('$WORK/node1/credentials.json'))['adminToken'])")
+leader=""
+for n in $(seq 1 "$NODES"); do
+  python3 -c "import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get('projectionLeader') else 1)" \
+    "$(health $((BASE + n)))" && leader=$n
+done
+[ -n "$leader" ] || { echo "no writer found"; exit 1; }
+other=$(( leader % NODES + 1 ))
+KILLED=$(date +%s.%N)
+kill -9 "${PIDS[$((leader - 1))]}"
+until python3 -c "import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get('projectionLeader') else 1)" \
+    "$(health $((BASE + other)))"; do sleep 0.1; done
+TOOK=$(date +%s.%N)
+flushed() {
+  curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$((BASE + other))/v1/stats" |
+    python3 -c "import json,sys; s=json.load(sys.stdin); sys.exit(0 if s['projectionCheckpoint'] >= s['logPosition'] else 1)"
+}
+until flushed; do sleep 0.1; done
+DONE=$(date +%s.%N)
+echo "failover after kill -9 of node $leader: node $other writes after $(python3 -c "print(round($TOOK - $KILLED, 1))") s (the lease is 10 s), and has flushed the whole log after $(python3 -c "print(round($DONE - $KILLED, 1))") s"
