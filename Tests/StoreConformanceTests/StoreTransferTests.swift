@@ -34,6 +34,30 @@ import Testing
         }
     }
 
+    /// A damaged or foreign file is a clear error naming the line. (Batches of
+    /// 5,000 before the damage stay imported; importing the repaired file
+    /// again adds only the rest, since the log dedupes.)
+    @Test(arguments: [
+        ("", "is empty"),
+        ("{\"hello\":1}\n", "not a Rapport export"),
+        ("not json\n", "line 1"),
+        ("{\"rapport\":\"export\",\"version\":1,\"after\":0,\"through\":1}\n{\"seq\":1}\n", "line 2"),
+        ("{\"rapport\":\"export\",\"version\":1,\"after\":0,\"through\":1}\n{\"seq\":1,\"w\":1,\"s\":1,\"t\":\"track\",\"id\":\"m\",\"n\":\"A\",\"ts\":1,\"r\":1,\"b\":\"%%%\"}\n", "line 2"),
+        ("{\"rapport\":\"export\",\"version\":1,\"after\":0,\"through\":1}\n{\"admin\":{\"workspaces\":7}}\n", "line 2"),
+    ])
+    func aDamagedExportIsAClearError(_ text: String, _ words: String) async throws {
+        let file = NSTemporaryDirectory() + "rapport-bad-export-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        try await Place(.sqlite).open { store throws in
+            let error = await #expect(throws: RapportError.self) {
+                try await StoreTransfer.importExport(from: file, into: store)
+            }
+            #expect(error?.message.contains(words) == true, "\(error?.message ?? "")")
+            #expect(try await store.lastSeq() == 0)
+        }
+    }
+
     /// A demo business on SQLite, exported and imported into the other kind
     /// of store (or another SQLite store), in two passes as a live move goes.
     @Test(arguments: Backend.all)
