@@ -119,8 +119,10 @@ public final class ProjectionService: Service, Sendable {
                         lastAudience = ContinuousClock.now
                         await projector.refreshTimeDependentAudiences()
                     }
-                    guard isLeader else {
-                        await flushLogged()  // a follower's flush forgets what the writer stores
+                    guard isLeader, await projector.publishes else {
+                        // A follower forgets what the writer stores; a writer that has just lost its lease
+                        // does neither until the next renewal makes it a follower.
+                        if await !projector.publishes { await flushLogged() }
                         continue
                     }
                     await publishSegmentEvents()
@@ -220,6 +222,7 @@ public final class ProjectionService: Service, Sendable {
         }
         guard due else { return }
         guard try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000) else {
+            leaseHeld.store(false, ordering: .relaxed)  // the next renewal makes this process a follower
             throw RapportError(.conflict, "the projection lease was lost during a catch-up")
         }
         leaseConfirmed.withLock { $0 = now }
@@ -229,8 +232,10 @@ public final class ProjectionService: Service, Sendable {
         let now = clock.nowMillis()
         do {
             let held = try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000)
-            let was = leaseHeld.exchange(held, ordering: .relaxed)
+            leaseHeld.store(held, ordering: .relaxed)
             if held { leaseConfirmed.withLock { $0 = now } }
+            // Transitions follow what the projector does, not a second flag that could disagree with it.
+            let was = await projector.publishes
             if held && !was {
                 // Start from what the last writer flushed; what it computed and did not write is
                 // computed again (and announced) from the log.

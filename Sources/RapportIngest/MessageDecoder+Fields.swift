@@ -104,12 +104,17 @@ extension MessageDecoder {
         guard f.userId != nil || f.anonymousId != nil else {
             throw failure(.missingIdentity, "message needs a `userId` or an `anonymousId`")
         }
+        // A NUL character is no text a person wrote, and PostgreSQL's text cannot hold it.
+        if let m = messageId, m.utf8.contains(0) {
+            throw failure(.invalidMessage, "`messageId` contains a NUL character (\\u0000)")
+        }
         var event: String?
         switch type {
         case .track:
             guard let e = f.event.take() else {
                 throw failure(.missingEvent, "track message needs a non-empty string `event`")
             }
+            if e.utf8.contains(0) { throw failure(.invalidMessage, "`event` contains a NUL character (\\u0000)") }
             event = e
         case .alias:
             guard f.previousId != nil else { throw failure(.missingPreviousId, "alias message needs a `previousId`") }
@@ -117,6 +122,9 @@ extension MessageDecoder {
             guard f.groupId != nil else { throw failure(.missingGroupId, "group message needs a `groupId`") }
         case .page, .screen:
             event = f.name.take()
+            if event?.utf8.contains(0) == true {
+                throw failure(.invalidMessage, "`name` contains a NUL character (\\u0000)")
+            }
         case .identify:
             break
         }

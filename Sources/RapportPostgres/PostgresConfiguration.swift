@@ -65,7 +65,7 @@ extension PostgresStore {
             sslmode = options["sslmode"] ?? "prefer"
             schema = options["schema"] ?? "public"
             guard Self.isIdentifier(schema) else {
-                throw RapportError(.configuration, "schema must be letters, digits and underscores, starting with a letter or underscore: \(schema)")
+                throw RapportError(.configuration, "schema must be lower-case letters, digits and underscores, not starting with a digit: \(schema)")
             }
             func number(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
                 guard let text = options[name] else { return value }
@@ -102,11 +102,13 @@ extension PostgresStore {
             return (arguments, environment)
         }
 
+        /// Lower-case ASCII letters, digits and underscores, not starting with a
+        /// digit: a name PostgreSQL does not fold or need quoted anywhere
+        /// (`search_path`, `pg_dump --schema`).
         static func isIdentifier(_ s: String) -> Bool {
-            guard let first = s.unicodeScalars.first, s.utf8.count <= 63 else { return false }
-            let letters = CharacterSet.letters.union(CharacterSet(charactersIn: "_"))
-            return letters.contains(first)
-                && s.unicodeScalars.allSatisfy { $0.isASCII && (letters.contains($0) || CharacterSet.decimalDigits.contains($0)) }
+            guard let first = s.utf8.first, s.utf8.count <= 63 else { return false }
+            func allowed(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || c == 0x5F || (c >= 0x30 && c <= 0x39) }
+            return !(first >= 0x30 && first <= 0x39) && s.utf8.allSatisfy(allowed)
         }
 
         /// The URL with its password replaced by `***`.

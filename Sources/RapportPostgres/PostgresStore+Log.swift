@@ -11,36 +11,28 @@ extension PostgresStore {
     /// Under the lock it reads the fingerprints of blocks that other processes
     /// committed since this one last looked, so the dedupe sees every message
     /// in the log; the fingerprints of this append join the window only once
-    /// the transaction has committed. Events are grouped by workspace (a block
-    /// holds one workspace's events; the order within a workspace is kept).
+    /// the transaction has committed. Events keep the caller's order (profile
+    /// and merge ids are allocated in log order across workspaces, so a move
+    /// between stores must not reorder); a block holds one workspace's events,
+    /// so a change of workspace starts a new block.
     /// Returns once PostgreSQL has committed, durably under the server's
     /// `synchronous_commit`.
     public func append(_ events: [EventToAppend]) async throws -> [Int64?] {
         if events.isEmpty { return [] }
         let now = clock()
-        // Stable order by workspace: one batch from one source is one run already.
-        var order = Array(events.indices)
-        if events.contains(where: { $0.workspaceId != events[0].workspaceId }) {  // trap-ok: not empty
-            order.sort { (events[$0].workspaceId, $0) < (events[$1].workspaceId, $1) }  // trap-ok: indices
-        }
         var scratch: [UInt8] = []
-        let grouped = order.map { events[$0] }  // trap-ok: indices of events
+        let grouped = events
         let prints = grouped.map {
             MessageFingerprint(sourceId: $0.sourceId, messageId: $0.message.messageId, scratch: &scratch)
         }
         let dedupe = self.dedupe
+        // What other servers appended since this one last looked, read before taking the lock, so that
+        // the read under it covers only the last moment's blocks.
+        try await storage("reading the log's recent blocks") { try await absorbNewerBlocks(on: nil) }
         let (positions, end) = try await transaction("appending \(events.count) events") { conn in
             let head = try await rows("SELECT next_seq FROM log_head WHERE id = 1 FOR UPDATE", as: Int64.self, on: conn)
             guard let start = head.first else { throw RapportError(.storage, "log_head has no row") }
-            let known = dedupe.knownEnd
-            if known < start {
-                let newer = try await conn.query("""
-                    SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= \(known) ORDER BY first_seq
-                    """, logger: logger)
-                for try await (blockEnd, blob) in newer.decode((Int64, ByteBuffer).self) {
-                    blob.withUnsafeReadableBytes { dedupe.absorb($0, end: blockEnd) }
-                }
-            }
+            if dedupe.knownEnd < start { try await absorbNewerBlocks(on: conn) }
             let fresh = dedupe.fresh(prints)
             var blocks = BlockColumns()
             var positions: [Int64?] = []
@@ -78,11 +70,19 @@ extension PostgresStore {
             return (positions, next)
         }
         dedupe.commit(zip(prints, positions).compactMap { $1 == nil ? nil : $0 }, end: end, now: now)
-        var out = [Int64?](repeating: nil, count: events.count)
-        for (k, i) in order.enumerated() where k < positions.count && i < out.count {
-            out[i] = positions[k]  // trap-ok: both checked
+        return positions
+    }
+
+    /// Adds to the dedupe window the fingerprints of the blocks appended since
+    /// this process last looked.
+    func absorbNewerBlocks(on conn: PostgresConnection?) async throws {
+        let query: PostgresQuery = """
+            SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= \(dedupe.knownEnd) ORDER BY first_seq
+            """
+        let newer = if let conn { try await conn.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
+        for try await (blockEnd, blob) in newer.decode((Int64, ByteBuffer).self) {
+            blob.withUnsafeReadableBytes { dedupe.absorb($0, end: blockEnd) }
         }
-        return out
     }
 
     /// The rows of the blocks an append writes, as columns for `unnest`.
@@ -115,7 +115,7 @@ extension PostgresStore {
             workspace.append(key.workspace)
             day.append(key.day)
             source.append(key.source)
-            name.append(key.name)
+            name.append(key.name.postgresText)
             n.append(Int64(count))
         }
         try await conn.query("""
@@ -151,8 +151,10 @@ extension PostgresStore {
             var from = seq.subtractingReportingOverflow(Int64(LogBlock.maxRecords)).partialValue
             let batch = max(4, min(256, limit / 64 + 2))
             while out.count < limit {
+                // Blocks that end after `seq` only: the earlier ones in the window are skipped by the server.
                 let blocks = try await rows("""
-                    SELECT first_seq, records FROM log_blocks WHERE first_seq > \(from) ORDER BY first_seq LIMIT \(batch)
+                    SELECT first_seq, records FROM log_blocks WHERE first_seq > \(from) AND first_seq + count > \(seq)
+                    ORDER BY first_seq LIMIT \(batch)
                     """, as: (Int64, ByteBuffer).self)
                 for (first, bytes) in blocks where out.count < limit {
                     bytes.withUnsafeReadableBytes { b in
@@ -198,13 +200,7 @@ extension PostgresStore {
     public func containsMessage(sourceId: SourceID, messageId: String) async throws -> Bool {
         let print = MessageFingerprint(sourceId: sourceId, messageId: messageId)
         return try await storage("looking for a message in the log") {
-            let known = dedupe.knownEnd
-            let newer = try await client.query("""
-                SELECT first_seq + count, fingerprints FROM log_blocks WHERE first_seq >= \(known) ORDER BY first_seq
-                """, logger: logger)
-            for try await (blockEnd, blob) in newer.decode((Int64, ByteBuffer).self) {
-                blob.withUnsafeReadableBytes { dedupe.absorb($0, end: blockEnd) }
-            }
+            try await absorbNewerBlocks(on: nil)
             if dedupe.contains(print) { return true }
             if dedupe.window == nil { return false }
             let rows = try await client.query("SELECT fingerprints FROM log_blocks", logger: logger)

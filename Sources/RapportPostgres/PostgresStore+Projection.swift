@@ -96,8 +96,8 @@ extension PostgresStore {
                 var firstSeen: [Int64] = [], ord: [Int64] = []
                 for (k, i) in delta.identities.enumerated() {
                     workspace.append(i.workspaceId)
-                    kind.append(i.identifier.kind)
-                    value.append(i.identifier.value)
+                    kind.append(i.identifier.kind.postgresText)
+                    value.append(i.identifier.value.postgresText)
                     profile.append(i.profileId.rawValue)
                     firstSeen.append(i.firstSeen)
                     ord.append(Int64(k))
@@ -121,13 +121,13 @@ extension PostgresStore {
                     workspace.append(m.workspaceId)
                     from.append(m.from.rawValue)
                     into.append(m.into.rawValue)
-                    identifier.append(m.identifier)
-                    message.append(m.messageId)
+                    identifier.append(m.identifier.postgresText)
+                    message.append(m.messageId.postgresText)
                     seq.append(m.seq)
                     at.append(m.at)
                     undone.append(m.undoneAt != nil)
                     undoneAt.append(m.undoneAt ?? 0)
-                    undoneBy.append(m.undoneBy ?? "")
+                    undoneBy.append((m.undoneBy ?? "").postgresText)
                 }
                 try await run("""
                     INSERT INTO merges (workspace_id, id, from_profile, into_profile, identifier, message_id, seq, at,
@@ -150,10 +150,10 @@ extension PostgresStore {
                     workspace.append(w.workspaceId)
                     seq.append(w.seq)
                     ord.append(Int64(k))
-                    message.append(w.messageId)
-                    identifier.append(w.identifier)
-                    code.append(w.code)
-                    detail.append(w.detail)
+                    message.append(w.messageId.postgresText)
+                    identifier.append(w.identifier.postgresText)
+                    code.append(w.code.postgresText)
+                    detail.append(w.detail.postgresText)
                     at.append(w.at)
                 }
                 try await run("""

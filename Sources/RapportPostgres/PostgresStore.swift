@@ -66,22 +66,22 @@ public final class PostgresStore: RapportStore {
             await Task.yield()
             let store: PostgresStore
             do {
-                // The pool retries a server it cannot reach for ever; opening waits at most the connect timeout.
+                // The pool retries a server it cannot reach for ever: the first connection is waited for
+                // at most the connect timeout. Migrations then take as long as they take.
                 try await withThrowingTaskGroup(of: Void.self) { opening in
-                    opening.addTask {
-                        let schema = Schema(name: configuration.schema)
-                        if migrate {
-                            try await schema.migrate(client, logger: logger)
-                        } else {
-                            try await schema.requireCurrent(client, logger: logger)
-                        }
-                    }
+                    opening.addTask { try await client.query("SELECT 1", logger: logger) }
                     opening.addTask {
                         try await Task.sleep(for: configuration.client.options.connectTimeout)
                         throw RapportError(.storage, "no connection within \(configuration.client.options.connectTimeout)")
                     }
                     defer { opening.cancelAll() }
                     try await opening.next()
+                }
+                let schema = Schema(name: configuration.schema)
+                if migrate {
+                    try await schema.migrate(client, logger: logger)
+                } else {
+                    try await schema.requireCurrent(client, logger: logger)
                 }
                 let dedupe = try await loadDedupe(client, window: dedupeWindow.map { max(1, $0) }, now: clock(),
                                                   logger: logger)
@@ -152,6 +152,8 @@ public final class PostgresStore: RapportStore {
     func snapshot<T: Sendable>(_ what: String, _ work: (PostgresConnection) async throws -> T) async throws -> T {
         try await transaction(what) { conn in
             try await run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", on: conn)
+            // A whole projection is read this way, which a new writer must do to take over: no statement limit.
+            try await run("SET LOCAL statement_timeout = 0", on: conn)
             return try await work(conn)
         }
     }
@@ -178,6 +180,15 @@ public final class PostgresStore: RapportStore {
         } else {
             try await client.query(query, logger: logger)
         }
+    }
+}
+
+extension String {
+    /// The text with any NUL character replaced by U+FFFD: PostgreSQL's
+    /// `text` cannot hold NUL. The decoder refuses it in message ids and
+    /// event names now, but a log written before (on SQLite) may hold some.
+    var postgresText: String {
+        utf8.contains(0) ? replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : self
     }
 }
 

@@ -192,6 +192,8 @@ struct Schema {
         for (index, version) in Self.versions.enumerated() {
             let number = index + 1
             try await client.withTransaction(logger: logger) { conn in
+                // Migrations (and waiting for another server's) are not cut off by the statement limit.
+                try await conn.query("SET LOCAL statement_timeout = 0", logger: logger)
                 try await conn.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
                 try await conn.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: quoted)", logger: logger)
                 try await conn.query("""

@@ -70,7 +70,19 @@ struct Restore: AsyncParsableCommand {
             let configuration = try PostgresStore.Configuration(url: url)
             let file = (from as NSString).appendingPathComponent("rapport.pgdump")
             guard fm.fileExists(atPath: file) else { throw ValidationError("no rapport.pgdump in \(from)") }
-            try PostgresTools.run("pg_restore", configuration, ["--no-owner", "--exit-on-error", file])
+            var arguments = ["--no-owner", "--exit-on-error"]
+            let listFile = NSTemporaryDirectory() + "rapport-restore-\(UUID().uuidString).list"
+            defer { try? FileManager.default.removeItem(atPath: listFile) }
+            if configuration.schema == "public" {
+                // pg_dump --schema=public writes CREATE SCHEMA public, which every database has already:
+                // restore everything but that entry.
+                let list = try PostgresTools.run("pg_restore", nil, ["--list", file])
+                let kept = String(decoding: list, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                    .filter { !($0.contains(" SCHEMA ") && $0.contains(" public ")) }
+                try Data(kept.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: listFile))
+                arguments += ["--use-list=\(listFile)"]
+            }
+            try PostgresTools.run("pg_restore", configuration, arguments + [file])
             // The restored schema must be one this build can run on.
             try await PostgresStore.withStore(configuration, migrate: false) { store in
                 print("Restored \(file) into \(configuration.displayURL): the log holds \(try await store.lastSeq()) events.")
@@ -111,23 +123,35 @@ enum PostgresTools {
         return nil
     }
 
-    static func run(_ tool: String, _ configuration: PostgresStore.Configuration, _ extra: [String]) throws {
+    /// Runs a tool against the configured database (or none, for `pg_restore --list`); its output.
+    @discardableResult
+    static func run(_ tool: String, _ configuration: PostgresStore.Configuration?, _ extra: [String]) throws -> Data {
         guard let path = find(tool) else {
             throw RapportError(.configuration, "\(tool) is not installed (Debian: apt-get install postgresql-client)")
         }
-        let (arguments, environment) = configuration.toolConnection
+        let (arguments, environment) = configuration?.toolConnection ?? ([], [:])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments + extra
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let errors = Pipe()
+        // Errors go to a file, output to a pipe read to its end: neither can fill up and stall the tool.
+        let errorsPath = NSTemporaryDirectory() + "rapport-\(tool)-\(UUID().uuidString).err"
+        guard FileManager.default.createFile(atPath: errorsPath, contents: nil),
+              let errors = FileHandle(forWritingAtPath: errorsPath)
+        else { throw RapportError(.storage, "cannot create a temporary file for \(tool)'s errors") }
+        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+        let output = Pipe()
         process.standardError = errors
+        process.standardOutput = output
         try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        let collected = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? errors.close()
+        let message = FileManager.default.contents(atPath: errorsPath) ?? Data()
         guard process.terminationStatus == 0 else {
             throw RapportError(.storage, "\(tool) failed (exit \(process.terminationStatus)): "
                                + String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }
+        return collected
     }
 }

@@ -45,6 +45,10 @@ import Testing
         (#"{"type":"track","userId":"u","event":"E","properties":"x"}"#, .invalidMessage),
         (#"{"type":"track","userId":"u","event":"E","context":"web"}"#, .invalidMessage),
         (#"{"type":"identify","userId":"u","traits":3}"#, .invalidMessage),
+        // NUL is no text a person wrote (and PostgreSQL's text cannot hold it).
+        (#"{"type":"track","userId":"u","event":"E\u0000","messageId":"m"}"#, .invalidMessage),
+        (#"{"type":"track","userId":"u","event":"E","messageId":"m\u0000"}"#, .invalidMessage),
+        (#"{"type":"page","userId":"u","name":"\u0000home"}"#, .invalidMessage),
     ])
     func everyRejectionCode(message: String, code: RapportError.Code) throws {
         #expect(try rejection(message) == code, "\(message)")

@@ -27,7 +27,7 @@ import Testing
     @Test(arguments: [
         "mysql://u@h/db", "not a url", "postgres://u@h/db?sslmode=sometimes", "postgres://u@h/db?pool_size=0",
         "postgres://u@h/db?pool_size=many", "postgres://u@h/db?schema=a;drop", "postgres://u@h/db?poolsize=3",
-        "postgres://u@h/db?statement_timeout=-1",
+        "postgres://u@h/db?statement_timeout=-1", "postgres://u@h/db?schema=Tenant", "postgres://u@h/db?schema=1a",
     ])
     func badURLsAreClearErrors(_ url: String) {
         #expect(throws: RapportError.self) { try PostgresStore.Configuration(url: url) }

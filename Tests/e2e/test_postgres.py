@@ -235,6 +235,19 @@ def test_move_sqlite_to_postgres_then_back_up_and_restore_both(workdir):
     assert back["lastSeq"] == before["lastSeq"] and back["events"] == before["events"]
     assert back["liveProfiles"] == before["liveProfiles"]
 
+    # The default schema (public), which every database already has, backs up and restores too.
+    def fresh_database():
+        n = f"rapport_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", URL, "-c", f"CREATE DATABASE {n}"], check=True, capture_output=True)
+        return base.rsplit("/", 1)[0] + f"/{n}?sslmode=disable"
+    public = fresh_database()
+    run("import", "store", export, "--database", public, "--data", os.path.join(workdir, "pub"))
+    run("backup", "--database", public, "--data", os.path.join(workdir, "pub"), "--to", os.path.join(workdir, "pub-backup"))
+    public_restored = fresh_database()
+    run("restore", "--from", os.path.join(workdir, "pub-backup"), "--database", public_restored,
+        "--data", os.path.join(workdir, "pub2"))
+    assert stats_json("--database", public_restored, "--data", os.path.join(workdir, "pub2"))["events"] == before["events"]
+
 
 def json_token(data):
     import json
