@@ -21,8 +21,7 @@ extension PostgresStore {
         if events.isEmpty { return [] }
         let now = clock()
         var scratch: [UInt8] = []
-        let grouped = events
-        let prints = grouped.map {
+        let prints = events.map {
             MessageFingerprint(sourceId: $0.sourceId, messageId: $0.message.messageId, scratch: &scratch)
         }
         let dedupe = self.dedupe
@@ -36,16 +35,16 @@ extension PostgresStore {
             let fresh = dedupe.fresh(prints)
             var blocks = BlockColumns()
             var positions: [Int64?] = []
-            positions.reserveCapacity(grouped.count)
+            positions.reserveCapacity(events.count)
             var counts: [EventCountKey: Int] = [:]
             var next = start
             var records: [UInt8] = []
             var from = 0
-            while from < grouped.count {
-                let workspace = grouped[from].workspaceId  // trap-ok: from < count
+            while from < events.count {
+                let workspace = events[from].workspaceId  // trap-ok: from < count
                 var to = from + 1
-                while to < grouped.count, grouped[to].workspaceId == workspace { to += 1 }  // trap-ok: to < count
-                let run = Array(grouped[from..<to])
+                while to < events.count, events[to].workspaceId == workspace { to += 1 }  // trap-ok: to < count
+                let run = Array(events[from..<to])
                 let (runPositions, runEnd, runCounts) = try LogBlock.writeBlocks(
                     run, prints: Array(prints[from..<to]), fresh: Array(fresh[from..<to]), start: next, records: &records
                 ) { first, count, prints, block, records in
