@@ -44,9 +44,9 @@ extension PostgresStore {
                 let workspace = events[from].workspaceId  // trap-ok: from < count
                 var to = from + 1
                 while to < events.count, events[to].workspaceId == workspace { to += 1 }  // trap-ok: to < count
-                let run = Array(events[from..<to])
+                let slice = Array(events[from..<to])
                 let (runPositions, runEnd, runCounts) = try LogBlock.writeBlocks(
-                    run, prints: Array(prints[from..<to]), fresh: Array(fresh[from..<to]), start: next, records: &records
+                    slice, prints: Array(prints[from..<to]), fresh: Array(fresh[from..<to]), start: next, records: &records
                 ) { first, count, prints, block, records in
                     blocks.append(workspace: workspace, first: first, count: count, receivedAt: now, prints: prints,
                                   records: records[block])
@@ -100,9 +100,7 @@ extension PostgresStore {
             count.append(c)
             receivedAt.append(r)
             prints.append(ByteBuffer(bytes: p))
-            var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            records.append(buffer)
+            records.append(ByteBuffer(bytes: bytes))
         }
     }
 

@@ -193,7 +193,7 @@ extension String {
 }
 
 extension ByteBuffer {
-    init(bytes: [UInt8]) {
+    init(bytes: some Collection<UInt8>) {
         self = ByteBufferAllocator().buffer(capacity: bytes.count)
         writeBytes(bytes)
     }
