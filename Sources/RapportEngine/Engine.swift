@@ -22,7 +22,7 @@ public final class Engine: Sendable {
     let keyHashes = Mutex<[String: Source]>([:])
     let lastKeyReload = Mutex<ContinuousClock.Instant?>(nil)
     /// The lease owner while a CLI command projects in this process.
-    let localProjection = Mutex<String?>(nil)
+    let localProjection = Mutex<LocalLease?>(nil)
     let localLeaseRenewed = Mutex<ContinuousClock.Instant>(.now)
     /// Inside `withLocalProjection`: where `appendDirect` hands what it
     /// appended to the projection.

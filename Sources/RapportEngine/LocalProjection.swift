@@ -2,6 +2,12 @@ import Foundation
 import RapportCore
 import RapportStore
 
+/// The leases a CLI command holds while it projects: every partition's.
+struct LocalLease: Sendable {
+    var owner: String
+    var partitions: Int
+}
+
 /// The projection as CLI commands run it, without a server: the command
 /// appends with ``Engine/appendDirect(_:source:)`` and, while it holds the
 /// projection lease, the same process projects what it appends.
@@ -121,28 +127,56 @@ extension Engine {
     /// then projects instead.
     func beginLocalProjection() async throws -> Bool {
         let owner = "cli:\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
-        let now = clock.nowMillis()
-        guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
-                                           until: now + Self.localLeaseMillis)
-        else { return false }
-        localProjection.withLock { $0 = owner }
+        let count = try await store.projectionCheckpoints().count
+        guard try await acquireAllPartitions(owner: owner, count: count) else { return false }
+        localProjection.withLock { $0 = LocalLease(owner: owner, partitions: count) }
         localLeaseRenewed.withLock { $0 = .now }
         do {
-            try await projector.load()
+            try await projector.setPublishes(true)
+            guard await projector.partitionCount == count else {
+                throw RapportError(.conflict, "the projection was repartitioned meanwhile; run the command again")
+            }
             try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
         } catch {
             localProjection.withLock { $0 = nil }
-            try? await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
+            await releaseAllPartitions(owner: owner, count: count)
             throw error
         }
         return true
+    }
+
+    /// Takes the lease of every partition for `owner`, or none: `false` if a
+    /// server holds one of them.
+    func acquireAllPartitions(owner: String, count: Int) async throws -> Bool {
+        let now = clock.nowMillis()
+        for p in 0..<count {
+            let taken: Bool
+            do {
+                taken = try await store.acquireLease(name: ProjectionPartitions.leaseName(p, count: count), owner: owner,
+                                                     now: now, until: now + Self.localLeaseMillis)
+            } catch {
+                await releaseAllPartitions(owner: owner, count: count)
+                throw error
+            }
+            if !taken {
+                await releaseAllPartitions(owner: owner, count: count)
+                return false
+            }
+        }
+        return true
+    }
+
+    func releaseAllPartitions(owner: String, count: Int) async {
+        for p in 0..<count {
+            try? await store.releaseLease(name: ProjectionPartitions.leaseName(p, count: count), owner: owner)
+        }
     }
 
     /// Renews the CLI's projection lease if a third of its time has passed.
     /// Losing it (the process stalled past the lease) is an error: another
     /// process may be projecting now, and two must never write projection state.
     func renewLocalLease(force: Bool = false) async throws {
-        guard let owner = localProjection.withLock({ $0 }) else { return }
+        guard let lease = localProjection.withLock({ $0 }) else { return }
         let due = localLeaseRenewed.withLock { last -> Bool in
             guard force || ContinuousClock.now - last >= .milliseconds(Self.localLeaseMillis / 3) else { return false }
             last = .now
@@ -150,9 +184,10 @@ extension Engine {
         }
         guard due else { return }
         let now = clock.nowMillis()
-        guard try await store.acquireLease(name: ProjectionService.leaseName, owner: owner, now: now,
-                                           until: now + Self.localLeaseMillis)
-        else {
+        for p in 0..<lease.partitions where try await !store.acquireLease(
+            name: ProjectionPartitions.leaseName(p, count: lease.partitions), owner: lease.owner, now: now,
+            until: now + Self.localLeaseMillis)
+        {
             localProjection.withLock { $0 = nil }
             throw RapportError(.conflict, "lost the projection lease to another process; what was appended is in "
                                + "the log and will be projected by the lease holder")
@@ -162,11 +197,58 @@ extension Engine {
     /// Projects anything appended meanwhile by other processes, flushes, and
     /// gives the lease back.
     func endLocalProjection() async throws {
-        guard let owner = localProjection.withLock({ $0 }) else { return }
+        guard let lease = localProjection.withLock({ $0 }) else { return }
         defer { localProjection.withLock { $0 = nil } }
         try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
         try await renewLocalLease(force: true)  // never write projection state without holding the lease
         try await projector.flush()
-        try await store.releaseLease(name: ProjectionService.leaseName, owner: owner)
+        await releaseAllPartitions(owner: lease.owner, count: lease.partitions)
+    }
+}
+
+extension Engine {
+    /// What ``repartitionProjection(count:)`` did.
+    public struct Repartition: Sendable {
+        public var from: Int
+        public var to: Int
+        /// Where every partition starts from: the whole log up to here is projected.
+        public var checkpoint: Int64
+    }
+
+    /// Divides the projection's writing into `count` partitions
+    /// (``ProjectionPartitions``).
+    ///
+    /// Takes every partition's lease (it fails if a server writes one: stop
+    /// the servers first), projects the whole log and flushes every
+    /// partition, and then sets the count, with every partition starting
+    /// from that checkpoint. Servers that only follow notice the new count
+    /// and reload.
+    public func repartitionProjection(count: Int) async throws -> Repartition {
+        try ProjectionPartitions.validate(count: count)
+        guard try await beginLocalProjection() else {
+            throw RapportError(.conflict, "a running server writes the projection: stop the servers, repartition, "
+                               + "and start them again")
+        }
+        do {
+            let from = await projector.partitionCount
+            try await projector.catchUp(afterBatch: { [self] in try await renewLocalLease() })
+            try await renewLocalLease(force: true)
+            try await projector.flush()
+            let checkpoint = await projector.applied
+            try await renewLocalLease(force: true)
+            try await store.repartitionProjection(count: count, checkpoint: checkpoint)
+            if let lease = localProjection.withLock({ $0 }) {
+                await releaseAllPartitions(owner: lease.owner, count: lease.partitions)
+            }
+            localProjection.withLock { $0 = nil }
+            try await projector.load()
+            return Repartition(from: from, to: count, checkpoint: checkpoint)
+        } catch {
+            if let lease = localProjection.withLock({ $0 }) {
+                await releaseAllPartitions(owner: lease.owner, count: lease.partitions)
+            }
+            localProjection.withLock { $0 = nil }
+            throw error
+        }
     }
 }

@@ -29,13 +29,25 @@ final class ProfileGraph {
     var mergesByProfile: [ProfileID: [Int64]] = [:]
     var nextProfileId: Int64 = 1
     var nextMergeId: Int64 = 1
+    /// Whether new ids are numbered per workspace (see ``newProfileId(in:)``).
+    var idsPerWorkspace = false
+    var nextProfileIds: [WorkspaceID: Int64] = [:]
+    var nextMergeIds: [WorkspaceID: Int64] = [:]
+
+    /// Ids numbered per workspace start at the workspace's id times this.
+    static let workspaceIdStride: Int64 = 1 << 32
 
     init() {}
 
-    init(snapshot: ProjectionSnapshot) {
+    /// The graph as of a snapshot. With `idsPerWorkspace` (a projection in
+    /// several partitions), new profiles and merges are numbered per
+    /// workspace; otherwise in one sequence.
+    init(snapshot: ProjectionSnapshot, idsPerWorkspace: Bool = false) {
+        self.idsPerWorkspace = idsPerWorkspace
         for p in snapshot.profiles {
             nodes[p.id] = ProfileNode(record: p)
             nextProfileId = max(nextProfileId, p.id.rawValue + 1)
+            Self.noteRanged(p.id.rawValue, in: &nextProfileIds)
         }
         for i in snapshot.identities {
             owners.set(i.profileId, for: i.identifier, in: i.workspaceId)
@@ -44,6 +56,7 @@ final class ProfileGraph {
         for m in snapshot.merges {
             addMergeRecord(m)
             nextMergeId = max(nextMergeId, m.id + 1)
+            Self.noteRanged(m.id, in: &nextMergeIds)
             // A merge undone just before a crash may not have reached the profile rows yet.
             if m.undoneAt != nil, nodes[m.from]?.record.mergedInto == m.into {
                 nodes[m.from]?.record.mergedInto = nil
@@ -57,6 +70,45 @@ final class ProfileGraph {
             if let parent = node.record.mergedInto { nodes[parent]?.members.append(id) }
         }
         for id in nodes.ids { nodes[id]?.members.sort() }
+    }
+
+    /// A new profile id for a workspace.
+    ///
+    /// In one sequence, the next id is one past the highest loaded, and ids
+    /// follow the log's order. That order is only reproducible by a process
+    /// that replays the whole log from one checkpoint; with several
+    /// partitions, each replays its workspaces from its own, so ids are
+    /// numbered per workspace instead: workspace W's run from W × 2³² + 1
+    /// (workspace 1's first profile is 4294967297), one past the highest id
+    /// in that range. Ids given before (small numbers) stay as they are.
+    func newProfileId(in workspace: WorkspaceID) -> ProfileID {
+        ProfileID(Self.next(in: workspace, ranged: &nextProfileIds, global: &nextProfileId, perWorkspace: idsPerWorkspace))
+    }
+
+    /// A new merge id for a workspace, numbered as ``newProfileId(in:)`` numbers profiles.
+    func newMergeId(in workspace: WorkspaceID) -> Int64 {
+        Self.next(in: workspace, ranged: &nextMergeIds, global: &nextMergeId, perWorkspace: idsPerWorkspace)
+    }
+
+    private static func next(in workspace: WorkspaceID, ranged: inout [WorkspaceID: Int64], global: inout Int64,
+                             perWorkspace: Bool) -> Int64 {
+        // Workspace ids come from the store's own sequence; one outside the range numbers in the sequence.
+        guard perWorkspace, workspace > 0, workspace < Int64(Int32.max) else {
+            let id = global
+            global &+= 1
+            return id
+        }
+        let id = ranged[workspace] ?? workspace &* workspaceIdStride &+ 1
+        ranged[workspace] = id &+ 1
+        global = max(global, id &+ 1)
+        return id
+    }
+
+    /// Counts an existing id in its workspace's range, if it is in one.
+    private static func noteRanged(_ id: Int64, in ranged: inout [WorkspaceID: Int64]) {
+        let workspace = id / workspaceIdStride
+        guard workspace > 0 else { return }
+        ranged[workspace] = max(ranged[workspace] ?? 0, id &+ 1)
     }
 
     func addMergeRecord(_ m: MergeRecord) {

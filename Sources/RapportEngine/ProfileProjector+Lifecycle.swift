@@ -46,7 +46,7 @@ public struct LifecycleOverview: Sendable {
 extension ProfileProjector {
     /// Queues the stage events for profiles whose stage may have changed.
     func announceStages(_ profiles: [ProfileID], workspaceId ws: WorkspaceID) {
-        guard announcedFromLog, publishes else { return }
+        guard announcedFromLog, writes(ws) else { return }
         var book = stageAnnouncements.removeValue(forKey: ws) ?? StageAnnouncements()
         defer { stageAnnouncements[ws] = book }
         let now = clock.nowMillis()
@@ -56,7 +56,7 @@ extension ProfileProjector {
     /// Makes what the log says of stages equal the stages now: after a
     /// rebuild and after definitions change.
     func reconcileStages(workspaceId ws: WorkspaceID) {
-        guard announcedFromLog, publishes, !audienceStale else { return }
+        guard announcedFromLog, writes(ws), !audienceStale else { return }
         var profiles = Set(stageAnnouncements[ws]?.staged ?? [])
         if let spec = lifecycles[ws], let audience = audiences[ws] {
             for s in spec.stages { profiles.formUnion(audience.members(of: LifecycleStages.segmentName(s.name)) ?? []) }

@@ -63,7 +63,7 @@ extension ProfileProjector {
         guard !changes.isEmpty else { return }
         membershipLog.append(contentsOf: changes)
         if membershipLog.count > membershipLogLimit { membershipLog.removeFirst(membershipLog.count - membershipLogLimit) }
-        guard announcedFromLog, publishes else { return }
+        guard announcedFromLog, writes(workspaceId) else { return }
         var book = announcements.removeValue(forKey: workspaceId) ?? SegmentAnnouncements()
         defer { announcements[workspaceId] = book }
         let now = clock.nowMillis()
@@ -94,7 +94,7 @@ extension ProfileProjector {
     /// longer one, and exits from segments that are no longer defined.
     /// After a rebuild from the log and after definitions change.
     func reconcileAnnouncements(workspaceId ws: WorkspaceID) {
-        guard announcedFromLog, publishes, !audienceStale else { return }
+        guard announcedFromLog, writes(ws), !audienceStale else { return }
         var book = announcements.removeValue(forKey: ws) ?? SegmentAnnouncements()
         defer { announcements[ws] = book }
         let now = clock.nowMillis()

@@ -56,8 +56,27 @@ public actor ProfileProjector {
 
     /// The last log position applied (in memory).
     public internal(set) var applied: Int64 = 0
-    /// The last log position flushed to the store.
-    public private(set) var flushed: Int64 = 0
+    /// The last log position flushed to the store, in every partition this
+    /// projector writes (`applied` when it writes none).
+    public var flushed: Int64 {
+        var low: Int64?
+        for p in flushedThrough.indices where writes(partition: p) {
+            low = min(low ?? .max, flushedThrough[p])  // trap-ok: p in indices
+        }
+        return low ?? applied
+    }
+    /// How many partitions the projection is divided into (``ProjectionPartitions``), as of the last load.
+    public internal(set) var partitionCount = 1
+    /// Per partition, the checkpoint the last load started it from: its
+    /// events up to there are in the loaded state, and are not applied again.
+    var loadedThrough: [Int64] = [0]
+    /// The highest of ``loadedThrough``: events after it need no check.
+    var skipsThrough: Int64 = 0
+    /// Per partition, the checkpoint last loaded or written: a flush expects the store to still hold it.
+    var flushedThrough: [Int64] = [0]
+    /// The profile each event of ``loadedThrough``'s window landed on (from
+    /// the loaded timelines): its audience index entry is still made.
+    var skippedOwners: [Int64: ProfileID] = [:]
 
     /// Profiles changed since the last flush (each once; `ProfileNode.isDirty` marks them).
     var dirty: [ProfileID] = []
@@ -110,11 +129,18 @@ public actor ProfileProjector {
     var announcements: [WorkspaceID: SegmentAnnouncements] = [:]
     /// ``announcements`` were read from the log since the last load.
     var announcedFromLog = false
-    /// Whether this projector writes: flushes its state to the store and
-    /// announces segment, stage and churn events. One process does (the
-    /// holder of the projection lease); the others follow the log in memory
-    /// to serve reads, and learn what the writer announced from the log.
-    public var publishes = true
+    /// Whether this projector writes every partition: flushes their state to
+    /// the store and announces their segment, stage and churn events. For
+    /// each partition one process does (the holder of its lease); the others
+    /// follow the log in memory to serve reads, and learn what the writer
+    /// announced from the log.
+    var writesAll = true
+    /// The partitions it writes when not all (``setWriting(_:)``).
+    public internal(set) var writtenPartitions: Set<Int> = []
+    /// Whether this projector writes any partition.
+    public var publishes: Bool { writesAll || !writtenPartitions.isEmpty }
+    /// The partitions this projector writes.
+    public var writingPartitions: Set<Int> { writesAll ? Set(0..<partitionCount) : writtenPartitions }
     /// Segment events to write to the log (``takeSegmentEvents()``).
     var segmentOutbox: [EventToAppend] = []
     /// Per workspace and segment, entries and exits by hour, from the log's segment events.
@@ -159,7 +185,20 @@ public actor ProfileProjector {
             await withCheckedContinuation { flushWaiters.append($0) }
         }
         let snapshot = try await store.loadProjection()
-        graph = ProfileGraph(snapshot: snapshot)
+        partitionCount = snapshot.partitionCheckpoints.count
+        graph = ProfileGraph(snapshot: snapshot, idsPerWorkspace: partitionCount > 1)
+        loadedThrough = snapshot.partitionCheckpoints
+        flushedThrough = snapshot.partitionCheckpoints
+        skipsThrough = loadedThrough.max() ?? 0
+        skippedOwners.removeAll()
+        if skipsThrough > snapshot.checkpoint {
+            for (id, node) in graph.nodes {
+                for seq in node.events.reversed() {
+                    if seq <= snapshot.checkpoint { break }
+                    skippedOwners[seq] = id
+                }
+            }
+        }
         // Emptied, keeping the paths the definitions read.
         for key in audiences.keys {
             if let emptied = audiences[key]?.index.emptied() { audiences[key]?.index = emptied }
@@ -182,7 +221,6 @@ public actor ProfileProjector {
         lastResolved = nil
         resolutionCache.removeAll()
         applied = snapshot.checkpoint
-        flushed = snapshot.checkpoint
         // Anything applied but not flushed is re-derived from the log.
         dirty.removeAll()
         newIdentities.removeAll()
@@ -265,6 +303,10 @@ public actor ProfileProjector {
     }
 
     func applyOne(_ e: borrowing ProjectableEvent) {
+        if e.seq <= skipsThrough, isLoaded(e) {
+            skipLoaded(e)
+            return
+        }
         if e.sourceId == RapportSource.id {
             applyOwn(e)
             return
@@ -314,8 +356,7 @@ public actor ProfileProjector {
             case .existing(let id): return id
             case .new:
                 if let created { return created }
-                let id = ProfileID(graph.nextProfileId)
-                graph.nextProfileId += 1
+                let id = graph.newProfileId(in: e.workspaceId)
                 graph.nodes[id] = ProfileNode(record: ProfileRecord(id: id, workspaceId: e.workspaceId,
                                                                      createdAt: e.message.timestamp))
                 markDirty(id)
@@ -326,9 +367,8 @@ public actor ProfileProjector {
         let target = resolve(plan.target)
         for merge in plan.merges {
             let record = MergeRecord(
-                id: graph.nextMergeId, workspaceId: e.workspaceId, from: merge.from, into: target,
+                id: graph.newMergeId(in: e.workspaceId), workspaceId: e.workspaceId, from: merge.from, into: target,
                 identifier: merge.via.description, messageId: e.message.messageId, seq: e.seq, at: e.message.timestamp)
-            graph.nextMergeId += 1
             graph.nodes[merge.from]?.record.mergedInto = target
             audienceRemoved.append((e.workspaceId, merge.from))
             graph.nodes[target]?.members.append(merge.from)
@@ -413,7 +453,14 @@ public actor ProfileProjector {
             discardPending()
             return
         }
-        if applied == flushed && dirty.isEmpty && newMerges.isEmpty && newBlocks.isEmpty { return }
+        // The partitions this flush writes: those this projector writes whose checkpoint is not ahead of
+        // what is applied (after a load, a partition loaded further than the others has nothing new yet).
+        let partitions = (0..<partitionCount).filter { p in
+            writes(partition: p) && (flushedThrough.indices.contains(p) ? flushedThrough[p] <= applied : false)  // trap-ok: checked
+        }
+        let pendingIsEmpty = dirty.isEmpty && newMerges.isEmpty && newBlocks.isEmpty && newIdentities.isEmpty
+            && newWarnings.isEmpty && newProfileEvents.isEmpty
+        if pendingIsEmpty && partitions.allSatisfy({ flushedThrough[$0] == applied }) { return }  // trap-ok: filtered above
         isFlushing = true
         defer {
             isFlushing = false
@@ -422,40 +469,145 @@ public actor ProfileProjector {
             for w in waiters { w.resume() }
         }
         var delta = ProjectionDelta(checkpoint: applied)
-        delta.expectedCheckpoint = flushed
-        delta.profiles.reserveCapacity(dirty.count)
-        for id in dirty {
-            graph.nodes[id]?.isDirty = false
-            if let record = graph.nodes[id]?.record { delta.profiles.append(record) }
-        }
-        delta.identities = newIdentities
-        delta.merges = newMerges
-        delta.warnings = newWarnings
-        delta.profileEvents = newProfileEvents
-        delta.mergeBlocks = newBlocks
+        delta.partitions = partitions
+        delta.partitionCount = partitionCount
+        for p in partitions { delta.expectedCheckpoints[p] = flushedThrough[p] }  // trap-ok: filtered above
         let checkpoint = applied
-        clearPending()
+        let kept = takePending(into: &delta, partitions: Set(partitions))
         do {
-            try await store.saveProjection(delta)
-            flushed = checkpoint
+            if !delta.partitions.isEmpty { try await store.saveProjection(delta) }
+            for p in partitions { flushedThrough[p] = checkpoint }  // trap-ok: filtered above
+            restorePending(kept)
         } catch let error as RapportError where error.code == .conflict {
             // Fenced: another process writes the projection now. What this one held is not written;
             // it reloads from the store (see ProjectionService).
             throw error
         } catch {
             // Put everything back so the next flush retries it, ahead of what was applied meanwhile.
-            for p in delta.profiles { markDirty(p.id) }
-            newIdentities.insert(contentsOf: delta.identities, at: 0)
-            newMerges.insert(contentsOf: delta.merges, at: 0)
-            newWarnings.insert(contentsOf: delta.warnings, at: 0)
-            newProfileEvents.insert(contentsOf: delta.profileEvents, at: 0)
-            newBlocks.insert(contentsOf: delta.mergeBlocks, at: 0)
+            var back = kept
+            back.absorb(delta)
+            restorePending(back)
             throw error
         }
     }
 }
 
+/// Changes applied but not flushed, set aside while a flush writes others.
+struct PendingChanges {
+    var profiles: [ProfileID] = []
+    var identities: [IdentityRecord] = []
+    var merges: [MergeRecord] = []
+    var warnings: [IdentityWarningRecord] = []
+    var profileEvents: [(ProfileID, Int64)] = []
+    var blocks: [(WorkspaceID, ProfileID, ProfileID)] = []
+
+    /// Adds a delta's changes (of other partitions than these).
+    mutating func absorb(_ delta: ProjectionDelta) {
+        profiles += delta.profiles.map(\.id)
+        identities += delta.identities
+        merges += delta.merges
+        warnings += delta.warnings
+        profileEvents += delta.profileEvents
+        blocks += delta.mergeBlocks
+    }
+}
+
 extension ProfileProjector {
+    /// The partition a workspace is in.
+    func partition(of workspace: WorkspaceID) -> Int {
+        ProjectionPartitions.partition(of: workspace, count: partitionCount)
+    }
+
+    /// Whether this projector writes a partition.
+    func writes(partition p: Int) -> Bool { writesAll || writtenPartitions.contains(p) }
+
+    /// Whether this projector writes a workspace's projection and announces its events.
+    func writes(_ workspace: WorkspaceID) -> Bool {
+        writesAll || writtenPartitions.contains(partition(of: workspace))
+    }
+
+    /// Whether an event is in the loaded state already: its partition was
+    /// loaded at a checkpoint at or past it.
+    func isLoaded(_ e: borrowing ProjectableEvent) -> Bool {
+        let p = partition(of: e.workspaceId)
+        return loadedThrough.indices.contains(p) && e.seq <= loadedThrough[p]  // trap-ok: checked
+    }
+
+    /// Passes over an event the loaded state holds: its profile is not
+    /// changed again, but the audience index (rebuilt up to what was applied,
+    /// from the timelines) and what the log announced still take it.
+    func skipLoaded(_ e: borrowing ProjectableEvent) {
+        applied = max(applied, e.seq)
+        if e.sourceId == RapportSource.id {
+            if announcedFromLog, TagEvent.change(of: e.message) == nil, MergeUndoneEvent.undo(of: e.message) == nil,
+               let named = OwnEvent.profile(of: e.message) {
+                adoptAnnouncement(e.message, profile: named, workspaceId: e.workspaceId)
+            }
+        } else if let owner = skippedOwners.removeValue(forKey: e.seq) {
+            index(e, owner: owner)
+        }
+    }
+
+    /// Moves what changed in `partitions` into a delta; returns what changed
+    /// in the other partitions this projector writes (kept for a later
+    /// flush), and drops what changed in partitions it does not write.
+    func takePending(into delta: inout ProjectionDelta, partitions: Set<Int>) -> PendingChanges {
+        var kept = PendingChanges()
+        let all = partitionCount == 1 || (0..<partitionCount).allSatisfy { partitions.contains($0) }
+        /// 0: into the delta, 1: kept, 2: dropped.
+        func fate(_ ws: WorkspaceID) -> Int {
+            if all { return 0 }
+            let p = partition(of: ws)
+            return partitions.contains(p) ? 0 : writes(partition: p) ? 1 : 2
+        }
+        delta.profiles.reserveCapacity(dirty.count)
+        for id in dirty {
+            graph.nodes[id]?.isDirty = false
+            guard let record = graph.nodes[id]?.record else { continue }
+            switch fate(record.workspaceId) {
+            case 0: delta.profiles.append(record)
+            case 1: kept.profiles.append(id)
+            default: break
+            }
+        }
+        if all {
+            delta.identities = newIdentities
+            delta.merges = newMerges
+            delta.warnings = newWarnings
+            delta.profileEvents = newProfileEvents
+            delta.mergeBlocks = newBlocks
+        } else {
+            for i in newIdentities {
+                switch fate(i.workspaceId) { case 0: delta.identities.append(i); case 1: kept.identities.append(i); default: break }
+            }
+            for m in newMerges {
+                switch fate(m.workspaceId) { case 0: delta.merges.append(m); case 1: kept.merges.append(m); default: break }
+            }
+            for w in newWarnings {
+                switch fate(w.workspaceId) { case 0: delta.warnings.append(w); case 1: kept.warnings.append(w); default: break }
+            }
+            for pe in newProfileEvents {
+                guard let ws = graph.nodes[pe.0]?.record.workspaceId else { continue }
+                switch fate(ws) { case 0: delta.profileEvents.append(pe); case 1: kept.profileEvents.append(pe); default: break }
+            }
+            for b in newBlocks {
+                switch fate(b.0) { case 0: delta.mergeBlocks.append(b); case 1: kept.blocks.append(b); default: break }
+            }
+        }
+        clearPending()
+        return kept
+    }
+
+    /// Puts changes back ahead of what was applied since they were taken.
+    func restorePending(_ back: PendingChanges) {
+        for id in back.profiles { markDirty(id) }
+        newIdentities.insert(contentsOf: back.identities, at: 0)
+        newMerges.insert(contentsOf: back.merges, at: 0)
+        newWarnings.insert(contentsOf: back.warnings, at: 0)
+        newProfileEvents.insert(contentsOf: back.profileEvents, at: 0)
+        newBlocks.insert(contentsOf: back.blocks, at: 0)
+    }
+
     /// Forgets what a follower changed since it started following: the
     /// writer stores the same changes (its ids are the same, being derived
     /// from the snapshot and the log's order), so memory stays bounded.
@@ -463,7 +615,6 @@ extension ProfileProjector {
         for id in dirty { graph.nodes[id]?.isDirty = false }
         clearPending()
         segmentOutbox.removeAll()
-        flushed = applied
     }
 
     /// Empties the lists of what changed since the last flush.
@@ -483,9 +634,33 @@ extension ProfileProjector {
     /// A follower stops writing before it reloads; a writer starts only once
     /// it has reloaded (if the load fails, it is still a follower).
     public func setPublishes(_ value: Bool) async throws {
-        if !value { publishes = false }
+        if !value {
+            writesAll = false
+            writtenPartitions = []
+        }
         try await load()
-        publishes = value
+        writesAll = value
+    }
+
+    /// Makes this projector write these partitions and follow the others.
+    ///
+    /// Giving a partition up takes effect at once: what changed in it and was
+    /// not flushed is dropped (its next writer computes it again from the
+    /// log), and the rest of the state stays, being the same on every
+    /// process. Taking one reloads the projection first: its state must be
+    /// what its last writer flushed, plus the log since.
+    public func setWriting(_ partitions: Set<Int>) async throws {
+        while isFlushing {
+            await withCheckedContinuation { flushWaiters.append($0) }
+        }
+        let before = writesAll ? Set(0..<partitionCount) : writtenPartitions
+        writesAll = false
+        writtenPartitions = before.intersection(partitions)
+        if !partitions.isSubset(of: before) {
+            try await load()
+        }
+        segmentOutbox.removeAll { !partitions.contains(partition(of: $0.workspaceId)) }
+        writtenPartitions = partitions
     }
 }
 

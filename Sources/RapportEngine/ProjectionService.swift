@@ -8,11 +8,16 @@ import Synchronization
 /// Runs the profile projection: applies what the writer appends as it
 /// arrives and polls the log for what other processes appended, on every
 /// server sharing a store, so that each serves reads from the same state.
-/// One of them holds the projection lease and writes: it flushes the state
-/// with its checkpoint and announces segment, stage and churn events. The
-/// others follow in memory; when the writer's lease lapses (it died, or
-/// cannot reach the store), one of them takes it, reloads from the last
-/// flush, and goes on from there.
+///
+/// Writing is divided by partition (``ProjectionPartitions``): for each, one
+/// server holds its lease and writes: it flushes the partition's state with
+/// its checkpoint and announces its workspaces' segment, stage and churn
+/// events. The others follow in memory. Servers announce themselves with a
+/// `member:` lease, and each partition goes to the live member that ranks
+/// first for it (rendezvous hashing): a server that joins takes its share
+/// from the others, which flush and hand it over; when a writer's leases
+/// lapse (it died, or cannot reach the store), the partitions go to the
+/// members left, which reload from the last flush and go on from there.
 public final class ProjectionService: Service, Sendable {
     public let projector: ProfileProjector
     let store: any RapportStore
@@ -39,6 +44,10 @@ public final class ProjectionService: Service, Sendable {
     let signal: AsyncStream<Void>
     let signalContinuation: AsyncStream<Void>.Continuation
     let leaseHeld = Atomic<Bool>(false)
+    /// The partitions whose leases this process holds (it writes them).
+    let held = Mutex<Set<Int>>([])
+    /// The partition count the leases were taken for.
+    let heldCount = Mutex<Int>(1)
     /// A background flush is in progress.
     let flushRunning = Atomic<Bool>(false)
     /// The service is shutting down.
@@ -50,7 +59,12 @@ public final class ProjectionService: Service, Sendable {
     /// When the store last confirmed this process holds the lease (ms since 1970).
     let leaseConfirmed = Mutex<Int64>(0)
 
+    /// The lease of a store's only partition (``ProjectionPartitions/leaseName(_:count:)``).
     public static let leaseName = "projection"
+    /// How long a lease lasts without renewal; renewed every 2 s.
+    static let leaseMillis: Int64 = 10_000
+    /// Names of the leases servers hold to say they are alive.
+    static let memberPrefix = "member:"
 
     public init(projector: ProfileProjector, store: any RapportStore, clock: any RapportClock = SystemClock(),
                 flushInterval: Duration = .seconds(5), flushThreshold: Int = 500_000,
@@ -72,8 +86,11 @@ public final class ProjectionService: Service, Sendable {
         signalContinuation.finish()
     }
 
-    /// Whether this process holds the projection lease.
+    /// Whether this process holds a projection lease (writes a partition).
     public var isLeader: Bool { leaseHeld.load(ordering: .relaxed) }
+
+    /// The partitions this process writes.
+    public var writtenPartitions: Set<Int> { held.withLock { $0 } }
 
     /// The writer's real-time feed.
     public func submit(_ events: [ProjectableEvent]) {
@@ -147,8 +164,8 @@ public final class ProjectionService: Service, Sendable {
             await step()
             await publishSegmentEvents()
             await flushLogged()
-            try? await store.releaseLease(name: Self.leaseName, owner: owner)
         }
+        await releaseAll()
     }
 
     /// Applies what was handed over, or reads the log when the handoff
@@ -203,15 +220,16 @@ public final class ProjectionService: Service, Sendable {
             logger.warning("projection flush fenced off: another process writes the projection; following it",
                            metadata: ["error": "\(error.message)"])
             leaseHeld.store(false, ordering: .relaxed)
+            held.withLock { $0 = [] }
             fenced.store(true, ordering: .relaxed)
         } catch {
             logger.error("projection flush failed; will retry", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Renews the lease between batches of a catch-up, at most every two
-    /// seconds; throws if it was lost (the next ``renewLease()`` then makes
-    /// this process a follower).
+    /// Renews the leases between batches of a catch-up, at most every two
+    /// seconds; throws if one was lost (the next ``renewLease()`` then makes
+    /// this process follow it).
     func keepLeaseDuringCatchUp() async throws {
         guard isLeader else { return }
         let now = clock.nowMillis()
@@ -221,29 +239,85 @@ public final class ProjectionService: Service, Sendable {
             return true
         }
         guard due else { return }
-        guard try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000) else {
-            leaseHeld.store(false, ordering: .relaxed)  // the next renewal makes this process a follower
-            throw RapportError(.conflict, "the projection lease was lost during a catch-up")
+        let (partitions, count) = (held.withLock { $0 }, heldCount.withLock { $0 })
+        for p in partitions.sorted() {
+            let name = ProjectionPartitions.leaseName(p, count: count)
+            guard try await store.acquireLease(name: name, owner: owner, now: now, until: now + Self.leaseMillis) else {
+                leaseHeld.store(false, ordering: .relaxed)  // the next renewal makes this process a follower
+                throw RapportError(.conflict, "the projection lease \(name) was lost during a catch-up")
+            }
         }
         leaseConfirmed.withLock { $0 = now }
     }
 
+    /// Every two seconds: renews this server's membership and the leases it
+    /// holds, takes the partitions that are its share, and hands over those
+    /// that are another live member's.
     func renewLease() async {
         let now = clock.nowMillis()
         do {
-            let held = try await store.acquireLease(name: Self.leaseName, owner: owner, now: now, until: now + 10_000)
-            leaseHeld.store(held, ordering: .relaxed)
-            if held { leaseConfirmed.withLock { $0 = now } }
-            // Transitions follow what the projector does, not a second flag that could disagree with it.
-            let was = await projector.publishes
-            if held && !was {
-                // Start from what the last writer flushed; what it computed and did not write is
-                // computed again (and announced) from the log.
-                try await projector.setPublishes(true)
-                logger.info("projection lease acquired: this process writes the projection")
-            } else if !held && was {
-                logger.warning("projection lease lost to another process: following it")
+            let count = try await store.projectionCheckpoints().count
+            let loadedCount = await projector.partitionCount
+            if count != heldCount.withLock({ $0 }) || count != loadedCount {
+                // Repartitioned (or first start): leases of the old count mean nothing now.
+                await releasePartitions(count: heldCount.withLock { $0 })
+                heldCount.withLock { $0 = count }
                 try await projector.setPublishes(false)
+            }
+            var members = [owner]
+            if count > 1 {
+                _ = try await store.acquireLease(name: Self.memberPrefix + owner, owner: owner, now: now,
+                                                 until: now + Self.leaseMillis)
+                for lease in try await store.leases(now: now)
+                where lease.name.hasPrefix(Self.memberPrefix) && lease.owner != owner {
+                    members.append(lease.owner)
+                }
+            }
+            let before = held.withLock { $0 }
+            let share = PartitionAssignment.share(of: owner, members: members, count: count)
+            var taken: Set<Int> = []
+            for p in 0..<count where share.contains(p) {
+                let name = ProjectionPartitions.leaseName(p, count: count)
+                if try await store.acquireLease(name: name, owner: owner, now: now, until: now + Self.leaseMillis) {
+                    taken.insert(p)
+                }
+            }
+            // Partitions this process holds that are another member's now: flush them, stop writing them,
+            // then let them go (in that order: never two writers).
+            let handOver = before.subtracting(share)
+            if !handOver.isEmpty {
+                await flushLogged()
+                try await projector.setWriting(before.intersection(taken))
+                for p in handOver.sorted() {
+                    try? await store.releaseLease(name: ProjectionPartitions.leaseName(p, count: count), owner: owner)
+                }
+                logger.info("projection partitions handed over to another server",
+                            metadata: ["partitions": "\(handOver.sorted())"])
+            }
+            held.withLock { $0 = taken }
+            leaseHeld.store(!taken.isEmpty, ordering: .relaxed)
+            if !taken.isEmpty { leaseConfirmed.withLock { $0 = now } }
+            // Transitions follow what the projector does, not a second flag that could disagree with it.
+            let writing = await projector.writingPartitions
+            if taken != writing {
+                let gained = taken.subtracting(writing)
+                let lost = writing.subtracting(taken)
+                if !gained.isEmpty { await flushLogged() }  // a shorter replay for the partitions it keeps
+                // Taking a partition starts from what its last writer flushed; what that one computed and
+                // did not write is computed again (and announced) from the log.
+                try await projector.setWriting(taken)
+                if await projector.partitionCount != count {
+                    // Repartitioned while this process took the leases: the next renewal starts over.
+                    throw RapportError(.conflict, "the projection was repartitioned while taking it over")
+                }
+                if !gained.isEmpty {
+                    logger.info("projection lease acquired: this process writes the projection",
+                                metadata: ["partitions": "\(gained.sorted())", "of": "\(count)"])
+                }
+                if !lost.isEmpty {
+                    logger.warning("projection lease lost to another process: following it",
+                                   metadata: ["partitions": "\(lost.sorted())", "of": "\(count)"])
+                }
             }
         } catch let error where isLeader {
             if await projector.publishes {
@@ -252,16 +326,80 @@ public final class ProjectionService: Service, Sendable {
                 if now - leaseConfirmed.withLock({ $0 }) >= 8_000 {
                     logger.warning("projection lease not renewed in time: following")
                     leaseHeld.store(false, ordering: .relaxed)
-                    try? await projector.setPublishes(false)
+                    held.withLock { $0 = [] }
+                    try? await projector.setWriting([])
                 }
                 return
             }
             // Took the lease but could not load: give it back, and try again at the next renewal.
             logger.error("could not take over the projection", metadata: ["error": "\(error)"])
-            leaseHeld.store(false, ordering: .relaxed)
-            try? await store.releaseLease(name: Self.leaseName, owner: owner)
+            await releasePartitions(count: heldCount.withLock { $0 })
         } catch {
             logger.error("projection lease renewal failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Gives back every partition lease this process holds.
+    func releasePartitions(count: Int) async {
+        let partitions = held.withLock { h -> Set<Int> in
+            let all = h
+            h = []
+            return all
+        }
+        leaseHeld.store(false, ordering: .relaxed)
+        for p in partitions.sorted() {
+            try? await store.releaseLease(name: ProjectionPartitions.leaseName(p, count: count), owner: owner)
+        }
+    }
+
+    /// At shutdown: the partitions and the membership, so that the other servers take over at once.
+    func releaseAll() async {
+        await releasePartitions(count: heldCount.withLock { $0 })
+        try? await store.releaseLease(name: Self.memberPrefix + owner, owner: owner)
+    }
+}
+
+/// Which partitions each server writes.
+enum PartitionAssignment {
+    /// The partitions `me` should write among `members` (itself included).
+    ///
+    /// Every server computes the same assignment from the same members:
+    /// partition by partition, each goes to the member that ranks highest
+    /// for it (rendezvous hashing) among those that have fewer than their
+    /// share (the count over the members; some get one more). Shares are
+    /// even, and a member joining or leaving moves few partitions. With one partition,
+    /// every server tries for it (the first to take the lease writes).
+    static func share(of me: String, members: [String], count: Int) -> Set<Int> {
+        guard count > 1 else { return [0] }
+        let owners = assign(members: members, count: count)
+        return Set(owners.indices.filter { owners[$0] == me })  // trap-ok: indices
+    }
+
+    /// Each partition's member.
+    static func assign(members: [String], count: Int) -> [String] {
+        let unique = Set(members).sorted()
+        guard !unique.isEmpty, count > 0 else { return [] }
+        // Every member gets `base` partitions, and `extra` of them one more.
+        let base = count / unique.count
+        var extra = count % unique.count
+        var load: [String: Int] = [:]
+        var out: [String] = []
+        out.reserveCapacity(count)
+        for p in 0..<count {
+            let ranked = unique.map { (rank($0, p), $0) }.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            let chosen = ranked.first { m in
+                let n = load[m.1] ?? 0
+                return n < base || (n == base && extra > 0)
+            }?.1 ?? unique[0]  // trap-ok: not empty
+            if (load[chosen] ?? 0) == base { extra -= 1 }
+            load[chosen, default: 0] += 1
+            out.append(chosen)
+        }
+        return out
+    }
+
+    static func rank(_ member: String, _ partition: Int) -> UInt64 {
+        let bytes = Array("\(partition)|\(member)".utf8)
+        return bytes.withUnsafeBytes { XXH64.hash($0, seed: 0x5241_5050) }
     }
 }

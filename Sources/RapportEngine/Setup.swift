@@ -44,10 +44,13 @@ extension Engine {
             keys[name] = try await createWriteKey(source: source)
         }
         let password = Secrets.generate(prefix: "", length: 16)
-        try await store.setUser(workspaceId: ws.id, username: "admin", passwordHash: Secrets.hashPassword(password),
+        // User names are unique across workspaces: the first workspace's administrator is `admin`, a later
+        // one's `admin@<workspace>` (taking `admin` would move the first workspace's login to this one).
+        let admin = try await store.user(username: "admin") == nil ? "admin" : "admin@\(workspaceName)"
+        try await store.setUser(workspaceId: ws.id, username: admin, passwordHash: Secrets.hashPassword(password),
                                 role: .admin)
         let token = try await createToken(workspaceId: ws.id, role: .admin, name: "setup")
-        return (ws, SetupCredentials(workspace: workspaceName, writeKeys: keys, adminUser: "admin",
+        return (ws, SetupCredentials(workspace: workspaceName, writeKeys: keys, adminUser: admin,
                                      adminPassword: password, adminToken: token))
     }
 

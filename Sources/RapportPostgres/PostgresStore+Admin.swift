@@ -240,6 +240,15 @@ extension PostgresStore {
         }
     }
 
+    public func leases(now: Int64) async throws -> [LeaseRecord] {
+        try await storage("reading the leases") {
+            try await rows(
+                "SELECT name, owner, expires_at FROM leases WHERE expires_at >= \(now) ORDER BY name",
+                as: (String, String, Int64).self
+            ).map { LeaseRecord(name: $0.0, owner: $0.1, expiresAt: $0.2) }
+        }
+    }
+
     // MARK: - Statistics
 
     public func stats(workspaceId: WorkspaceID?) async throws -> StoreStats {
@@ -290,8 +299,7 @@ extension PostgresStore {
             let warnings = try await rows("""
                 SELECT count(*) FROM identity_warnings WHERE (\(ws)::bigint IS NULL OR workspace_id = \(ws))
                 """, as: Int.self, on: conn).first ?? 0
-            let checkpoint = try await rows(
-                "SELECT seq FROM checkpoints WHERE name = 'profiles'", as: Int64.self, on: conn).first ?? Int64(0)
+            let checkpoint = try await partitionCheckpoints(on: conn).min() ?? 0
             return StoreStats(
                 events: total, eventsByType: byType, eventsBySource: bySource, profiles: profiles, liveProfiles: live,
                 identifiersByKind: byKind, orders: orders, revenue: revenue, merges: merges.0,

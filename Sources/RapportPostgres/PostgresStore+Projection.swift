@@ -7,8 +7,7 @@ extension PostgresStore {
     public func loadProjection() async throws -> ProjectionSnapshot {
         // One snapshot of the database for all the reads: a flush committing in between must not be half seen.
         try await snapshot("loading the projection") { conn in
-            let checkpoint = try await rows(
-                "SELECT seq FROM checkpoints WHERE name = 'profiles'", as: Int64.self, on: conn).first ?? Int64(0)
+            let partitions = try await partitionCheckpoints(on: conn)
             var profiles: [ProfileRecord] = []
             for try await (id, workspace, created, merged, aggregates, traits) in try await conn.query("""
                 SELECT id, workspace_id, created_at, merged_into, aggregates, traits FROM profiles ORDER BY id
@@ -36,8 +35,8 @@ extension PostgresStore {
                 owners.append(Array(blob.readableBytesView))
             }
             return ProjectionSnapshot(
-                checkpoint: checkpoint, profiles: profiles, identities: identities, merges: merges,
-                mergeBlocks: blocks, eventOwners: owners)
+                checkpoint: partitions.min() ?? 0, profiles: profiles, identities: identities, merges: merges,
+                mergeBlocks: blocks, eventOwners: owners, partitionCheckpoints: partitions)
         }
     }
 
@@ -59,13 +58,26 @@ extension PostgresStore {
     /// handful of statements.
     public func saveProjection(_ delta: ProjectionDelta) async throws {
         try await transaction("saving the projection") { conn in
-            if let expected = delta.expectedCheckpoint {
-                // The row lock orders flushes; a writer that lost its lease finds another's checkpoint.
-                try await run("INSERT INTO checkpoints (name, seq) VALUES ('profiles', 0) ON CONFLICT DO NOTHING", on: conn)
-                let current = try await rows(
-                    "SELECT seq FROM checkpoints WHERE name = 'profiles' FOR UPDATE", as: Int64.self, on: conn
-                ).first ?? Int64(0)
-                guard current == expected else { throw ProjectionFence.conflict(expected: expected, found: current) }
+            // The partitions' checkpoint rows, locked in order: the lock orders flushes of a partition (a
+            // writer that lost its lease finds another's checkpoint) and a repartition (which locks them all).
+            let names = delta.partitions.sorted().map(ProjectionPartitions.checkpointName)
+            try await run("""
+                INSERT INTO checkpoints (name, seq) SELECT unnest(\(names)::text[]), 0 ON CONFLICT DO NOTHING
+                """, on: conn)
+            _ = try await rows("""
+                SELECT seq FROM checkpoints WHERE name = ANY(\(names)::text[]) ORDER BY name FOR UPDATE
+                """, as: Int64.self, on: conn)
+            let current = try await partitionCheckpoints(on: conn)
+            guard current.count == delta.partitionCount else {
+                throw ProjectionPartitions.countConflict(store: current.count, delta: delta.partitionCount)
+            }
+            for p in delta.partitions {
+                guard current.indices.contains(p) else {
+                    throw RapportError(.invalidArgument, "no projection partition \(p) of \(current.count)")
+                }
+                if let expected = delta.expectedCheckpoints[p], current[p] != expected {
+                    throw ProjectionFence.conflict(expected: expected, found: current[p])
+                }
             }
             if !delta.profiles.isEmpty {
                 var id: [Int64] = [], workspace: [Int64] = [], created: [Int64] = [], merged: [Int64] = []
@@ -183,10 +195,44 @@ extension PostgresStore {
                     """, on: conn)
             }
             try await run("""
-                INSERT INTO checkpoints (name, seq) VALUES ('profiles', \(delta.checkpoint))
+                UPDATE checkpoints SET seq = \(delta.checkpoint) WHERE name = ANY(\(names)::text[])
+                """, on: conn)
+        }
+    }
+
+    // MARK: - Partitions
+
+    public func projectionCheckpoints() async throws -> [Int64] {
+        try await storage("reading the projection's partitions") {
+            try await partitionCheckpoints()
+        }
+    }
+
+    public func repartitionProjection(count: Int, checkpoint: Int64) async throws {
+        try ProjectionPartitions.validate(count: count)
+        try await transaction("repartitioning the projection") { conn in
+            // Every partition's row locked, in the order flushes lock them.
+            _ = try await rows("""
+                SELECT seq FROM checkpoints WHERE name = 'profiles' OR name LIKE 'profiles:%' ORDER BY name FOR UPDATE
+                """, as: Int64.self, on: conn)
+            let current = try await partitionCheckpoints(on: conn)
+            guard current.allSatisfy({ $0 == checkpoint }) else {
+                throw ProjectionPartitions.repartitionConflict(current, expected: checkpoint)
+            }
+            let names = (0..<count).map(ProjectionPartitions.checkpointName) + [ProjectionPartitions.countName]
+            let values = Array(repeating: checkpoint, count: count) + [Int64(count)]
+            try await run("DELETE FROM checkpoints WHERE name LIKE 'profiles:%'", on: conn)
+            try await run("""
+                INSERT INTO checkpoints (name, seq) SELECT * FROM unnest(\(names)::text[], \(values)::bigint[])
                 ON CONFLICT (name) DO UPDATE SET seq = excluded.seq
                 """, on: conn)
         }
+    }
+
+    /// Each projection partition's checkpoint.
+    func partitionCheckpoints(on conn: PostgresConnection? = nil) async throws -> [Int64] {
+        ProjectionPartitions.checkpoints(
+            from: try await rows("SELECT name, seq FROM checkpoints", as: (String, Int64).self, on: conn))
     }
 
     public func identityWarnings(workspaceId: WorkspaceID, limit: Int) async throws -> [IdentityWarningRecord] {

@@ -35,6 +35,8 @@ struct OpsController {
                 "logPosition": .number(Double(last)),
                 "projected": .number(Double(applied)),
                 "projectionLeader": .bool(engine.projection.isLeader),
+                "projectionPartitions": .number(Double(await engine.projector.partitionCount)),
+                "writtenPartitions": .array(engine.projection.writtenPartitions.sorted().map { .number(Double($0)) }),
             ]))
         }
         router.get("/metrics") { _, _ in

@@ -258,7 +258,7 @@ extension SQLiteStore {
             let undone = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM merges WHERE \(ws) AND undone_at IS NOT NULL") ?? 0
             let warnings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_warnings WHERE \(ws)") ?? 0
-            let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
+            let checkpoint = try Self.partitionCheckpoints(db).min() ?? 0
             return StoreStats(
                 events: total, eventsByType: byType, eventsBySource: bySource, profiles: profiles,
                 liveProfiles: live, identifiersByKind: byKind, orders: orders, revenue: revenue, merges: merges,

@@ -30,7 +30,7 @@ extension SQLiteStore {
             let projection = try DatabaseQueue(path: (directory as NSString).appendingPathComponent("projection.sqlite"))
             try projections.backup(to: projection)
             let checkpoint = try await projection.read { db in
-                try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
+                try Self.partitionCheckpoints(db).min() ?? 0
             }
             try projection.close()
             let log = try DatabaseQueue(path: logPath)

@@ -205,8 +205,7 @@ public final class SQLiteStore: RapportStore {
 
     public func loadProjection() async throws -> ProjectionSnapshot {
         try await projections.read { db in
-            let checkpoint =
-                try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
+            let partitions = try Self.partitionCheckpoints(db)
             var profiles: [ProfileRecord] = []
             let prows = try Row.fetchCursor(db, sql: """
                 SELECT id, workspace_id, created_at, merged_into, aggregates, traits FROM profiles
@@ -237,8 +236,8 @@ public final class SQLiteStore: RapportStore {
                 owners.append([UInt8](blob))
             }
             return ProjectionSnapshot(
-                checkpoint: checkpoint, profiles: profiles, identities: identities, merges: merges,
-                mergeBlocks: blocks, eventOwners: owners)
+                checkpoint: partitions.min() ?? 0, profiles: profiles, identities: identities, merges: merges,
+                mergeBlocks: blocks, eventOwners: owners, partitionCheckpoints: partitions)
         }
     }
 
@@ -253,9 +252,17 @@ public final class SQLiteStore: RapportStore {
 
     public func saveProjection(_ delta: ProjectionDelta) async throws {
         try await projections.write { db in
-            if let expected = delta.expectedCheckpoint {
-                let current = try Int64.fetchOne(db, sql: "SELECT seq FROM checkpoints WHERE name = 'profiles'") ?? 0
-                guard current == expected else { throw ProjectionFence.conflict(expected: expected, found: current) }
+            let current = try Self.partitionCheckpoints(db)
+            guard current.count == delta.partitionCount else {
+                throw ProjectionPartitions.countConflict(store: current.count, delta: delta.partitionCount)
+            }
+            for p in delta.partitions {
+                guard current.indices.contains(p) else {
+                    throw RapportError(.invalidArgument, "no projection partition \(p) of \(current.count)")
+                }
+                if let expected = delta.expectedCheckpoints[p], current[p] != expected {
+                    throw ProjectionFence.conflict(expected: expected, found: current[p])
+                }
             }
             // The flush's hot loops (a row per changed profile and per new identifier) bind through
             // SQLite's C API into reused buffers: no argument arrays, no intermediate strings.
@@ -327,12 +334,9 @@ public final class SQLiteStore: RapportStore {
                 block.setUncheckedArguments([w, min(a, b).rawValue, max(a, b).rawValue])
                 try block.execute()
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO checkpoints (name, seq) VALUES ('profiles', ?)
-                    ON CONFLICT(name) DO UPDATE SET seq = excluded.seq
-                    """,
-                arguments: [delta.checkpoint])
+            for p in delta.partitions {
+                try Self.setCheckpoint(db, name: ProjectionPartitions.checkpointName(p), to: delta.checkpoint)
+            }
         }
         projectionCheckpointer.wrote(bytes: delta.profiles.count * 600 + delta.profileEvents.count * 4
                                      + delta.identities.count * 80)
@@ -373,5 +377,45 @@ public final class SQLiteStore: RapportStore {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM leases WHERE name = ? AND owner = ?", arguments: [name, owner])
         }
+    }
+
+    public func leases(now: Int64) async throws -> [LeaseRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT name, owner, expires_at FROM leases WHERE expires_at >= ? ORDER BY name",
+                arguments: [now]
+            ).map { LeaseRecord(name: $0[0], owner: $0[1], expiresAt: $0[2]) }
+        }
+    }
+
+    // MARK: - Partitions
+
+    public func projectionCheckpoints() async throws -> [Int64] {
+        try await projections.read { db in try Self.partitionCheckpoints(db) }
+    }
+
+    public func repartitionProjection(count: Int, checkpoint: Int64) async throws {
+        try ProjectionPartitions.validate(count: count)
+        try await projections.write { db in
+            let current = try Self.partitionCheckpoints(db)
+            guard current.allSatisfy({ $0 == checkpoint }) else {
+                throw ProjectionPartitions.repartitionConflict(current, expected: checkpoint)
+            }
+            try db.execute(sql: "DELETE FROM checkpoints WHERE name LIKE 'profiles:%'")
+            for p in 0..<count { try Self.setCheckpoint(db, name: ProjectionPartitions.checkpointName(p), to: checkpoint) }
+            try Self.setCheckpoint(db, name: ProjectionPartitions.countName, to: Int64(count))
+        }
+    }
+
+    /// Each projection partition's checkpoint.
+    static func partitionCheckpoints(_ db: Database) throws -> [Int64] {
+        ProjectionPartitions.checkpoints(
+            from: try Row.fetchAll(db, sql: "SELECT name, seq FROM checkpoints").map { ($0[0], $0[1]) })
+    }
+
+    static func setCheckpoint(_ db: Database, name: String, to seq: Int64) throws {
+        try db.execute(
+            sql: "INSERT INTO checkpoints (name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq",
+            arguments: [name, seq])
     }
 }

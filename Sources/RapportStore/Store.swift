@@ -29,6 +29,17 @@ public protocol ProjectionStore: Sendable {
     /// (ms since 1970). Returns whether `owner` holds it now.
     func acquireLease(name: String, owner: String, now: Int64, until: Int64) async throws -> Bool
     func releaseLease(name: String, owner: String) async throws
+    /// The leases held now (not expired at `now`, ms since 1970).
+    func leases(now: Int64) async throws -> [LeaseRecord]
+    /// Each partition's checkpoint (``ProjectionPartitions``): as many as
+    /// the projection has partitions.
+    func projectionCheckpoints() async throws -> [Int64]
+    /// Divides the projection into `count` partitions. Every partition's
+    /// checkpoint must be `checkpoint` (the whole log up to there projected
+    /// and flushed), or this fails with `.conflict`; the new partitions all
+    /// start from it. Their writers must have stopped: a delta computed for
+    /// the old count is refused afterwards.
+    func repartitionProjection(count: Int, checkpoint: Int64) async throws
 }
 
 /// Workspaces, sources and credentials.

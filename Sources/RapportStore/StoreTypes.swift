@@ -233,13 +233,21 @@ public struct IdentityWarningRecord: Sendable, Hashable, Codable {
 /// What a projection changed since its last flush; written atomically with
 /// its new checkpoint.
 public struct ProjectionDelta: Sendable {
+    /// The new checkpoint of every partition in ``partitions``.
     public var checkpoint: Int64
-    /// The checkpoint the writer started from (what it loaded or last
-    /// wrote). When set, the save fails with `.conflict` if the store's
-    /// checkpoint is another: another process flushed meanwhile (a writer
-    /// that lost its lease without knowing it), and this delta must not
-    /// land on top of that one.
-    public var expectedCheckpoint: Int64?
+    /// The partitions (``ProjectionPartitions``) whose changes this delta
+    /// holds, and whose checkpoints move to ``checkpoint``.
+    public var partitions: [Int] = [0]
+    /// How many partitions the writer projects for; the save fails with
+    /// `.conflict` if the store has been repartitioned since.
+    public var partitionCount = 1
+    /// Per partition, the checkpoint the writer started from (what it loaded
+    /// or last wrote). The save fails with `.conflict` if the store's
+    /// checkpoint of one of them is another: another process flushed
+    /// meanwhile (a writer that lost its lease without knowing it), and this
+    /// delta must not land on top of that one. A partition missing here is
+    /// not checked.
+    public var expectedCheckpoints: [Int: Int64] = [:]
     public var profiles: [ProfileRecord] = []
     public var identities: [IdentityRecord] = []
     public var merges: [MergeRecord] = []
@@ -251,6 +259,19 @@ public struct ProjectionDelta: Sendable {
 
     public init(checkpoint: Int64) { self.checkpoint = checkpoint }
 
+    /// The checkpoint every partition of the delta started from (see
+    /// ``expectedCheckpoints``); `nil` if they differ or are not checked.
+    public var expectedCheckpoint: Int64? {
+        get {
+            let values = Set(partitions.map { expectedCheckpoints[$0] })
+            return values.count == 1 ? values.first ?? nil : nil
+        }
+        set {
+            expectedCheckpoints = [:]
+            if let newValue { for p in partitions { expectedCheckpoints[p] = newValue } }
+        }
+    }
+
     public var isEmpty: Bool {
         profiles.isEmpty && identities.isEmpty && merges.isEmpty && warnings.isEmpty && profileEvents.isEmpty
             && mergeBlocks.isEmpty
@@ -259,7 +280,13 @@ public struct ProjectionDelta: Sendable {
 
 /// Everything the identity and profile projection needs at start-up.
 public struct ProjectionSnapshot: Sendable {
+    /// The lowest checkpoint of the partitions: the log is projected up to
+    /// here in every one.
     public var checkpoint: Int64
+    /// Each partition's checkpoint (``ProjectionPartitions``); as many as
+    /// there are partitions. The snapshot holds each partition's state as
+    /// of its own checkpoint.
+    public var partitionCheckpoints: [Int64]
     public var profiles: [ProfileRecord]
     public var identities: [IdentityRecord]
     public var merges: [MergeRecord]
@@ -268,8 +295,11 @@ public struct ProjectionSnapshot: Sendable {
     /// blobs in log order.
     public var eventOwners: [[UInt8]]
     public init(checkpoint: Int64, profiles: [ProfileRecord], identities: [IdentityRecord], merges: [MergeRecord],
-                mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)], eventOwners: [[UInt8]] = []) {
-        self.checkpoint = checkpoint
+                mergeBlocks: [(WorkspaceID, ProfileID, ProfileID)], eventOwners: [[UInt8]] = [],
+                partitionCheckpoints: [Int64]? = nil) {
+        let partitions = partitionCheckpoints ?? [checkpoint]
+        self.partitionCheckpoints = partitions.isEmpty ? [checkpoint] : partitions
+        self.checkpoint = partitions.min() ?? checkpoint
         self.profiles = profiles
         self.identities = identities
         self.merges = merges
@@ -435,5 +465,77 @@ public enum ProjectionFence {
     public static func conflict(expected: Int64, found: Int64) -> RapportError {
         RapportError(.conflict, "the projection was flushed by another process (checkpoint \(found), this one started "
                      + "from \(expected)): not writing over it")
+    }
+}
+
+/// How the projection's writing is divided among servers.
+///
+/// Workspaces fall into `count` partitions, a workspace into its id modulo
+/// the count. Each partition has its own checkpoint (`profiles` for the
+/// first, `profiles:N` for the others, in the `checkpoints` table) and its own
+/// writer's lease, so several servers each write the projection of some
+/// workspaces. Every server still follows the whole log in memory to serve
+/// reads. The count is stored with the checkpoints (1 when absent) and
+/// changes only through ``ProjectionStore/repartitionProjection(count:checkpoint:)``.
+public enum ProjectionPartitions {
+    /// The most partitions a store can have.
+    public static let maximum = 64
+    /// The `checkpoints` row that holds the count.
+    public static let countName = "projection_partitions"
+
+    /// The partition of a workspace.
+    public static func partition(of workspace: WorkspaceID, count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        let n = Int64(count)
+        return Int(((workspace % n) + n) % n)
+    }
+
+    /// The name of a partition's checkpoint row.
+    public static func checkpointName(_ partition: Int) -> String {
+        partition == 0 ? "profiles" : "profiles:\(partition)"
+    }
+
+    /// The name of a partition's writer's lease: `projection` when there is
+    /// one partition, as before partitions existed.
+    public static func leaseName(_ partition: Int, count: Int) -> String {
+        count <= 1 ? "projection" : "projection:\(partition)"
+    }
+
+    /// Each partition's checkpoint, from the rows of the `checkpoints` table.
+    public static func checkpoints(from rows: [(String, Int64)]) -> [Int64] {
+        var byName: [String: Int64] = [:]
+        for (name, seq) in rows { byName[name] = seq }
+        let count = Int(clamping: min(max(byName[countName] ?? 1, 1), Int64(maximum)))
+        return (0..<count).map { byName[checkpointName($0)] ?? 0 }
+    }
+
+    /// Checks a requested count.
+    public static func validate(count: Int) throws(RapportError) {
+        guard (1...maximum).contains(count) else {
+            throw RapportError(.invalidArgument, "the projection's partitions must number 1 to \(maximum), not \(count)")
+        }
+    }
+
+    package static func repartitionConflict(_ checkpoints: [Int64], expected: Int64) -> RapportError {
+        RapportError(.conflict, "the projection's partitions are at checkpoints \(checkpoints), not all at \(expected): "
+                     + "project the whole log and flush every partition before repartitioning")
+    }
+
+    package static func countConflict(store: Int, delta: Int) -> RapportError {
+        RapportError(.conflict, "the store's projection has \(store) partitions, this writer projects for \(delta): "
+                     + "it was repartitioned; not writing")
+    }
+}
+
+/// A lease as the store holds it.
+public struct LeaseRecord: Sendable, Hashable, Codable {
+    public var name: String
+    public var owner: String
+    /// Ms since 1970.
+    public var expiresAt: Int64
+    public init(name: String, owner: String, expiresAt: Int64) {
+        self.name = name
+        self.owner = owner
+        self.expiresAt = expiresAt
     }
 }

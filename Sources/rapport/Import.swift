@@ -167,6 +167,50 @@ struct Tokens: AsyncParsableCommand {
     }
 }
 
+struct Workspaces: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the workspaces, or create one.", subcommands: [List.self, Create.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the workspaces (id, name).")
+        @OptionGroup var options: DataOptions
+
+        func run() async throws {
+            try await options.withStore { store in
+                for ws in try await store.workspaces() { print("\(ws.id)\t\(ws.name)") }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a workspace with the default sources, and print its credentials (shown once).")
+        @OptionGroup var options: DataOptions
+        @Argument(help: "The workspace's name.") var name: String
+        @Flag(help: "Print the credentials as JSON.") var json = false
+
+        func run() async throws {
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.count <= 100 else { throw ValidationError("a workspace name is 1 to 100 characters") }
+            try await options.withStore { store in
+                let engine = Engine(store: store)
+                let (ws, created) = try await engine.setUp(workspaceName: trimmed)
+                guard let created else { throw ValidationError("a workspace named \(trimmed) exists already (id \(ws.id))") }
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys]
+                    print(String(decoding: try encoder.encode(created), as: UTF8.self))
+                } else {
+                    print("Workspace \(ws.id): \(trimmed)")
+                    for (source, key) in created.writeKeys.sorted(by: { $0.key < $1.key }) { print("  write key \(source): \(key)") }
+                    print("  console: \(created.adminUser) / \(created.adminPassword)")
+                    print("  admin API token: \(created.adminToken)")
+                }
+            }
+        }
+    }
+}
+
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage source write keys.", subcommands: [Create.self])

@@ -21,7 +21,7 @@ struct Rapport: AsyncParsableCommand {
             server is running on it.
             """,
         subcommands: [
-            Serve.self, Migrate.self, Backup.self, Restore.self, Export.self, Demo.self, Generate.self, Import.self, Stats.self, Segments.self, Traits.self, Tags.self, Tokens.self,
+            Serve.self, Migrate.self, Partitions.self, Backup.self, Restore.self, Export.self, Demo.self, Generate.self, Import.self, Stats.self, Workspaces.self, Segments.self, Traits.self, Tags.self, Tokens.self,
             Keys.self, Lifecycle.self, RFMCommand.self, CLVCommand.self, BasketCommand.self, Report.self, ClusterCommand.self, Clusters.self,
         ])
 }

@@ -82,6 +82,39 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
+struct Partitions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show, or change, how the projection's writing is divided among servers.",
+        discussion: """
+            Workspaces fall into partitions (a workspace's is its id modulo the count); each partition is \
+            written by one server at a time, and servers share them out. With a count, the whole log is \
+            projected and flushed, and the partitions all start from there: stop the servers first.
+            """)
+    @OptionGroup var options: DataOptions
+    @Argument(help: "The new number of partitions (1 to \(ProjectionPartitions.maximum)).") var count: Int?
+
+    func run() async throws {
+        try await options.withStore { store in
+            if let count {
+                let engine = try options.makeEngine(store: store)
+                let done = try await engine.repartitionProjection(count: count)
+                print("The projection had \(done.from) partition(s) and now has \(done.to), all from log position "
+                      + "\(done.checkpoint).")
+            }
+            let checkpoints = try await store.projectionCheckpoints()
+            let leases = try await store.leases(now: SystemClock().nowMillis())
+            print("Partitions: \(checkpoints.count)")
+            for (p, checkpoint) in checkpoints.enumerated() {
+                let name = ProjectionPartitions.leaseName(p, count: checkpoints.count)
+                let writer = leases.first { $0.name == name }?.owner ?? "none"
+                print("  \(p): checkpoint \(checkpoint), written by \(writer)")
+            }
+            let members = leases.filter { $0.name.hasPrefix("member:") }.map(\.owner)
+            if !members.isEmpty { print("Servers: \(members.joined(separator: ", "))") }
+        }
+    }
+}
+
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the store's workspaces, credentials, definitions and log to a file, for rapport import store.",

@@ -369,6 +369,74 @@ import Testing
             try await store.releaseLease(name: "p", owner: "b")
             #expect(try await store.acquireLease(name: "p", owner: "c", now: 170, until: 300))
             #expect(try await store.acquireLease(name: "q", owner: "a", now: 170, until: 300))
+            #expect(try await store.leases(now: 200) == [
+                LeaseRecord(name: "p", owner: "c", expiresAt: 300), LeaseRecord(name: "q", owner: "a", expiresAt: 300),
+            ])
+            #expect(try await store.leases(now: 301).isEmpty, "expired leases are not listed")
+        }
+    }
+
+    /// Each partition of the projection has its own checkpoint and fence; a
+    /// repartition needs every partition at one checkpoint, and refuses
+    /// writers of the old count afterwards.
+    @Test(arguments: Backend.all)
+    func partitionsHaveTheirOwnCheckpointsAndFences(_ backend: Backend) async throws {
+        try await Place(backend).open { store in
+            #expect(try await store.projectionCheckpoints() == [0])
+            try await store.repartitionProjection(count: 3, checkpoint: 0)
+            #expect(try await store.projectionCheckpoints() == [0, 0, 0])
+            func delta(_ partitions: [Int], from expected: Int64, to checkpoint: Int64, count: Int = 3,
+                       profile: Int64? = nil, workspace: WorkspaceID = 1) -> ProjectionDelta {
+                var d = ProjectionDelta(checkpoint: checkpoint)
+                d.partitions = partitions
+                d.partitionCount = count
+                d.expectedCheckpoint = expected
+                if let profile { d.profiles = [ProfileRecord(id: ProfileID(profile), workspaceId: workspace, createdAt: 1)] }
+                return d
+            }
+            // Partition 1's writer flushes through 10; the others are where they were.
+            try await store.saveProjection(delta([1], from: 0, to: 10, profile: 4_294_967_297))
+            var snap = try await store.loadProjection()
+            #expect(snap.partitionCheckpoints == [0, 10, 0] && snap.checkpoint == 0)
+            #expect(snap.profiles.map(\.id) == [ProfileID(4_294_967_297)])
+            #expect(try await store.stats(workspaceId: nil).checkpoint == 0, "projected everywhere up to the lowest")
+            // A second writer of partition 1 that started from 0 is fenced; partitions 0 and 2 are not touched by it.
+            let fenced = await #expect(throws: RapportError.self) {
+                try await store.saveProjection(delta([1], from: 0, to: 12, profile: 9))
+            }
+            #expect(fenced?.code == .conflict)
+            // A writer of another count (the store was repartitioned under it) is refused.
+            let stale = await #expect(throws: RapportError.self) {
+                try await store.saveProjection(delta([0], from: 0, to: 12, count: 2))
+            }
+            #expect(stale?.code == .conflict)
+            // Not every partition at one checkpoint: no repartition.
+            let early = await #expect(throws: RapportError.self) {
+                try await store.repartitionProjection(count: 2, checkpoint: 10)
+            }
+            #expect(early?.code == .conflict)
+            try await store.saveProjection(delta([0, 2], from: 0, to: 10, profile: 8_589_934_593, workspace: 2))
+            snap = try await store.loadProjection()
+            #expect(snap.partitionCheckpoints == [10, 10, 10] && snap.checkpoint == 10)
+            try await store.repartitionProjection(count: 2, checkpoint: 10)
+            #expect(try await store.projectionCheckpoints() == [10, 10])
+            try await store.saveProjection(delta([1], from: 10, to: 15, count: 2))
+            #expect(try await store.projectionCheckpoints() == [10, 15])
+            // Back to one partition, as before partitions existed.
+            try await store.saveProjection(delta([0], from: 10, to: 15, count: 2))
+            try await store.repartitionProjection(count: 1, checkpoint: 15)
+            #expect(try await store.projectionCheckpoints() == [15])
+            var one = ProjectionDelta(checkpoint: 20)
+            one.expectedCheckpoint = 15
+            try await store.saveProjection(one)
+            #expect(try await store.loadProjection().checkpoint == 20)
+            for bad in [0, -1, ProjectionPartitions.maximum + 1] {
+                let error = await #expect(throws: RapportError.self) {
+                    try await store.repartitionProjection(count: bad, checkpoint: 20)
+                }
+                #expect(error?.code == .invalidArgument)
+            }
+            #expect(try await store.projectionCheckpoints() == [20])
         }
     }
 

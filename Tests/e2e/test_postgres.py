@@ -145,6 +145,95 @@ def test_nodes_share_profiles_dedupe_races_and_failover(workdir):
             s.stop()
 
 
+def test_partitions_are_written_by_different_nodes_and_fail_over(workdir):
+    """Two workspaces in two partitions: each node writes one, and when one is killed the other writes both."""
+    db = database()
+    run("migrate", "--database", db)
+    out = run("partitions", "2", "--database", db)
+    assert "now has 2" in out, out
+    first = node(workdir, "a", db).start()
+    creds = first.credentials
+    import json
+    other = json.loads(run("workspaces", "create", "shop-2", "--json", "--database", db))
+    assert other["adminUser"] == "admin@shop-2", "the first workspace keeps its admin login"
+    second = node(workdir, "b", db)
+    second.data_creds = creds
+    second.start()
+    nodes = [first, second]
+    keys = [creds["writeKeys"]["web"], other["writeKeys"]["web"]]
+    tokens = [creds["adminToken"], other["adminToken"]]
+    try:
+        def written():
+            return [sorted(health(s).get("writtenPartitions", [])) for s in nodes]
+        assert first.wait_for(lambda: sorted(sum(written(), [])) == [0, 1] and all(len(w) == 1 for w in written()),
+                              timeout=30), f"each node writes one partition: {written()}"
+        assert all(health(s)["projectionPartitions"] == 2 for s in nodes)
+
+        run_id = uuid.uuid4().hex[:6]
+
+        def send(target, k, n, tag):
+            batch = []
+            for i in range(n):
+                batch.append({"type": "identify", "userId": f"{tag}-{run_id}-{i}", "messageId": f"{run_id}-{tag}-{i}",
+                              "traits": {"email": f"{tag}{i}-{run_id}@example.com"}})
+                batch.append({"type": "track", "userId": f"{tag}-{run_id}-{i}", "event": "Order Completed",
+                              "messageId": f"{run_id}-{tag}-o{i}", "properties": {"revenue": 5}})
+            r = requests.post(target.url + "/v1/batch", json={"batch": batch}, auth=(k, ""), timeout=10)
+            assert r.status_code == 200, r.text
+
+        # Each workspace's events arrive at both nodes.
+        for w, k in enumerate(keys):
+            send(first, k, 15, f"w{w}a")
+            send(second, k, 15, f"w{w}b")
+        assert first.wait_for(lambda: caught_up(nodes), timeout=30), [health(s) for s in nodes]
+
+        def stats(s, token):
+            return requests.get(s.url + "/v1/stats", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+
+        def both_flushed(s):
+            sts = [stats(s, t) for t in tokens]
+            return sts if all(st["projectionCheckpoint"] >= st["logPosition"] for st in sts) else None
+        sts = first.wait_for(lambda: both_flushed(first), timeout=30)
+        assert sts, "both partitions flushed, each by its writer"
+        assert [st["profiles"] for st in sts] == [30, 30]
+        assert [st["orders"] for st in sts] == [30, 30]
+        # Profile ids are numbered per workspace.
+        for w, token in enumerate(tokens):
+            r = requests.get(second.url + "/v1/profiles", params={"identifier": f"user_id:w{w}a-{run_id}-3"},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert r.status_code == 200, r.text
+            assert r.json()["id"] > 2 ** 32
+
+        # kill -9 one writer: the other takes its partition over (its leases lapse in 10 s) and writes both.
+        victim, survivor = first, second
+        victim.kill9()
+        for w, k in enumerate(keys):
+            send(survivor, k, 10, f"w{w}late")
+        assert survivor.wait_for(lambda: sorted(health(survivor).get("writtenPartitions", [])) == [0, 1],
+                                 timeout=40), health(survivor)
+        sts = survivor.wait_for(lambda: both_flushed(survivor), timeout=30)
+        assert sts and [st["profiles"] for st in sts] == [40, 40]
+        assert [st["orders"] for st in sts] == [40, 40]
+        assert [st["identifiersByKind"]["email"] for st in sts] == [40, 40], "no identifier lost or stored twice"
+
+        # A node started afterwards, from the stored partitions, serves the same.
+        third = Server(os.path.join(workdir, "c"), free_port(), extra=["--database", db]).start()
+        nodes.append(third)
+        assert third.wait_for(lambda: caught_up([survivor, third]), timeout=30)
+        for w, token in enumerate(tokens):
+            ident = {"identifier": f"user_id:w{w}late-{run_id}-4"}
+            a = requests.get(survivor.url + "/v1/profiles", params=ident,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            b = requests.get(third.url + "/v1/profiles", params=ident,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            assert a["id"] == b["id"] and a["aggregates"]["orders"] == b["aggregates"]["orders"] == 1
+        out = run("partitions", "--database", db)
+        assert "Partitions: 2" in out and "written by" in out, out
+    finally:
+        for s in nodes:
+            s.stop()
+
+
 def test_migrate_and_stats_on_postgres(workdir):
     db = database()
     out = subprocess.run([BIN, "migrate", "--database", db], capture_output=True, text=True, timeout=60)
