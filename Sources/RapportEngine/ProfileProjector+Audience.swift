@@ -295,14 +295,22 @@ extension ProfileProjector {
             rebuildWaiters.removeAll()
             for w in waiters { w.resume() }
         }
-        // The profile each logged event landed on, from the timelines, up to what is applied now.
+        // Loaded with partitions at different checkpoints, the state of a partition loaded further than
+        // what is applied is ahead of its events here: catch up to the furthest first, so that what is
+        // evaluated (and announced) is one moment of every workspace.
+        if applied < skipsThrough { try await catchUp(through: skipsThrough) }
+        // The profile each logged event landed on, from the timelines, up to what is applied now: as the
+        // profile's place in `profileIds` (1-based), whatever the ids' values.
         let bound = applied
         var ownerOf = [UInt32](repeating: 0, count: Int(clamping: max(0, min(bound, Int64(Int32.max)))))
         var ownerOfLarge: [Int64: ProfileID] = [:]
+        var profileIds: [ProfileID] = []
         for (id, node) in graph.nodes {
+            profileIds.append(id)
+            let place = UInt32(truncatingIfNeeded: profileIds.count)
             for seq in node.events {
-                if seq >= 1, seq <= ownerOf.count, id.rawValue > 0, id.rawValue <= Int64(UInt32.max) {
-                    ownerOf[Int(seq - 1)] = UInt32(id.rawValue)  // trap-ok: 1 ≤ seq ≤ count
+                if seq >= 1, seq <= ownerOf.count, profileIds.count < Int(UInt32.max) {
+                    ownerOf[Int(seq - 1)] = place  // trap-ok: 1 ≤ seq ≤ count
                 } else {
                     ownerOfLarge[seq] = id
                 }
@@ -333,8 +341,9 @@ extension ProfileProjector {
                     continue
                 }
                 let owner: ProfileID?
-                if e.seq >= 1, e.seq <= ownerOf.count, ownerOf[Int(e.seq - 1)] != 0 {  // trap-ok: 1 ≤ seq ≤ count
-                    owner = ProfileID(Int64(ownerOf[Int(e.seq - 1)]))  // trap-ok: as above
+                if e.seq >= 1, e.seq <= ownerOf.count, ownerOf[Int(e.seq - 1)] != 0,  // trap-ok: 1 ≤ seq ≤ count
+                   Int(ownerOf[Int(e.seq - 1)]) <= profileIds.count {  // trap-ok: as above
+                    owner = profileIds[Int(ownerOf[Int(e.seq - 1)]) - 1]  // trap-ok: 1 ≤ place ≤ count
                 } else {
                     owner = ownerOfLarge[e.seq] ?? ownersDuringRebuild?[e.seq]
                 }

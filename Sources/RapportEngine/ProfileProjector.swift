@@ -184,6 +184,15 @@ public actor ProfileProjector {
         while isFlushing {
             await withCheckedContinuation { flushWaiters.append($0) }
         }
+        // No flush while the snapshot loads: one that started meanwhile would record its checkpoint over
+        // the loaded state (and put back changes of the state before).
+        isFlushing = true
+        defer {
+            isFlushing = false
+            let waiters = flushWaiters
+            flushWaiters.removeAll()
+            for w in waiters { w.resume() }
+        }
         let snapshot = try await store.loadProjection()
         partitionCount = snapshot.partitionCheckpoints.count
         graph = ProfileGraph(snapshot: snapshot, idsPerWorkspace: partitionCount > 1)
@@ -538,12 +547,13 @@ extension ProfileProjector {
     /// from the timelines) and what the log announced still take it.
     func skipLoaded(_ e: borrowing ProjectableEvent) {
         applied = max(applied, e.seq)
+        let owner = skippedOwners.removeValue(forKey: e.seq)
         if e.sourceId == RapportSource.id {
             if announcedFromLog, TagEvent.change(of: e.message) == nil, MergeUndoneEvent.undo(of: e.message) == nil,
                let named = OwnEvent.profile(of: e.message) {
                 adoptAnnouncement(e.message, profile: named, workspaceId: e.workspaceId)
             }
-        } else if let owner = skippedOwners.removeValue(forKey: e.seq) {
+        } else if let owner {
             index(e, owner: owner)
         }
     }

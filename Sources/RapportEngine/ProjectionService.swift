@@ -231,7 +231,6 @@ public final class ProjectionService: Service, Sendable {
     /// seconds; throws if one was lost (the next ``renewLease()`` then makes
     /// this process follow it).
     func keepLeaseDuringCatchUp() async throws {
-        guard isLeader else { return }
         let now = clock.nowMillis()
         let due = lastCatchUpRenewal.withLock { last in
             if now - last < 2_000 { return false }
@@ -240,6 +239,12 @@ public final class ProjectionService: Service, Sendable {
         }
         guard due else { return }
         let (partitions, count) = (held.withLock { $0 }, heldCount.withLock { $0 })
+        if count > 1 {
+            // A server catching up stays a member, or its share would go back and forth meanwhile.
+            _ = try? await store.acquireLease(name: Self.memberPrefix + owner, owner: owner, now: now,
+                                              until: now + Self.leaseMillis)
+        }
+        guard isLeader else { return }
         for p in partitions.sorted() {
             let name = ProjectionPartitions.leaseName(p, count: count)
             guard try await store.acquireLease(name: name, owner: owner, now: now, until: now + Self.leaseMillis) else {
@@ -307,8 +312,12 @@ public final class ProjectionService: Service, Sendable {
                 // did not write is computed again (and announced) from the log.
                 try await projector.setWriting(taken)
                 if await projector.partitionCount != count {
-                    // Repartitioned while this process took the leases: the next renewal starts over.
-                    throw RapportError(.conflict, "the projection was repartitioned while taking it over")
+                    // Repartitioned while this process took the leases: write nothing, let them go, and
+                    // start over at the next renewal.
+                    logger.warning("the projection was repartitioned while this process took it over; following")
+                    try? await projector.setPublishes(false)
+                    await releasePartitions(count: count)
+                    return
                 }
                 if !gained.isEmpty {
                     logger.info("projection lease acquired: this process writes the projection",

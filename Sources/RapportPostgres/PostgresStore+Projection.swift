@@ -75,7 +75,7 @@ extension PostgresStore {
                 guard current.indices.contains(p) else {
                     throw RapportError(.invalidArgument, "no projection partition \(p) of \(current.count)")
                 }
-                if let expected = delta.expectedCheckpoints[p], current[p] != expected {
+                if let expected = delta.expected(for: p), current[p] != expected {
                     throw ProjectionFence.conflict(expected: expected, found: current[p])
                 }
             }

@@ -259,17 +259,13 @@ public struct ProjectionDelta: Sendable {
 
     public init(checkpoint: Int64) { self.checkpoint = checkpoint }
 
-    /// The checkpoint every partition of the delta started from (see
-    /// ``expectedCheckpoints``); `nil` if they differ or are not checked.
-    public var expectedCheckpoint: Int64? {
-        get {
-            let values = Set(partitions.map { expectedCheckpoints[$0] })
-            return values.count == 1 ? values.first ?? nil : nil
-        }
-        set {
-            expectedCheckpoints = [:]
-            if let newValue { for p in partitions { expectedCheckpoints[p] = newValue } }
-        }
+    /// The checkpoint the writer started from for each partition not in
+    /// ``expectedCheckpoints``; `nil`: not checked.
+    public var expectedCheckpoint: Int64?
+
+    /// The checkpoint a partition's writer started from, if the save checks it.
+    public func expected(for partition: Int) -> Int64? {
+        expectedCheckpoints[partition] ?? expectedCheckpoint
     }
 
     public var isEmpty: Bool {

@@ -110,6 +110,45 @@ import Testing
         // What a writer does not write, it never stores: partition p2's last round is not stored yet.
         try await w1.flush()
         #expect(try await store.projectionCheckpoints()[p2] == stored[p2])
+        let storedTwo = try await store.loadProjection().profiles.filter { $0.workspaceId == two.id }
+        #expect(storedTwo.reduce(0) { $0 + $1.aggregates.eventCount } == 8, "two rounds of four events, not three")
+
+        // One projector writing both, loaded with the partitions apart: a flush part-way moves the one
+        // behind and leaves the one ahead where it is (a checkpoint never goes back).
+        let both = ProfileProjector(store: store)
+        try await both.load()
+        try await both.catchUp(through: stored[p2] + 2)
+        try await both.flush()
+        #expect(try await store.projectionCheckpoints()[p1] == end)
+        #expect(try await store.projectionCheckpoints()[p2] == stored[p2] + 2)
+        try await both.catchUp()
+        try await both.flush()
+        #expect(try await store.projectionCheckpoints() == [end, end])
+        let reloaded = ProfileProjector(store: store)
+        try await reloaded.load()
+        for ws in [one.id, two.id] {
+            #expect(await digest(reloaded, workspace: ws) == (await digest(reference, workspace: ws)))
+        }
+    }
+
+    /// Ids of one sequence and ids of workspace runs live side by side in the table.
+    @Test func theProfileTableHoldsOneSequenceAndWorkspaceRuns() {
+        var table = ProfileTable()
+        let ids = [ProfileID(1), ProfileID(7), ProfileID((1 << 32) + 1), ProfileID((1 << 32) + 3),
+                   ProfileID((5 << 32) + 2), ProfileID((1 << 31) + 9)]
+        for id in ids { table[id] = ProfileNode(record: ProfileRecord(id: id, workspaceId: id.rawValue >> 32, createdAt: 1)) }
+        #expect(table.count == ids.count)
+        #expect(Set(table.ids) == Set(ids))
+        #expect(table.ids.prefix(5) == [ProfileID(1), ProfileID(7), ProfileID((1 << 32) + 1), ProfileID((1 << 32) + 3),
+                                        ProfileID((5 << 32) + 2)], "one sequence first, then the runs in order")
+        _ = table.update(ProfileID((1 << 32) + 3)) { $0.record.mergedInto = ProfileID((1 << 32) + 1) }
+        #expect(table.mergedInto(ProfileID((1 << 32) + 3)) == ProfileID((1 << 32) + 1))
+        #expect(!table.isLive(ProfileID((1 << 32) + 3)) && table.isLive(ProfileID((1 << 32) + 1)))
+        #expect(table[ProfileID((1 << 32) + 2)] == nil && !table.isLive(ProfileID((2 << 32) + 1)))
+        #expect(table.update(ProfileID((9 << 32) + 1)) { _ in true } == nil)
+        table[ProfileID((5 << 32) + 2)] = nil
+        #expect(table.count == ids.count - 1 && table[ProfileID((5 << 32) + 2)] == nil)
+        #expect(table.isLive(ProfileID((1 << 31) + 9)), "an id past the dense range is kept too")
     }
 
     /// Servers share the partitions out: one alone writes both, a second

@@ -405,6 +405,9 @@ import Testing
                 try await store.saveProjection(delta([1], from: 0, to: 12, profile: 9))
             }
             #expect(fenced?.code == .conflict)
+            snap = try await store.loadProjection()
+            #expect(snap.partitionCheckpoints == [0, 10, 0] && !snap.profiles.contains { $0.id == ProfileID(9) },
+                    "a fenced save writes nothing")
             // A writer of another count (the store was repartitioned under it) is refused.
             let stale = await #expect(throws: RapportError.self) {
                 try await store.saveProjection(delta([0], from: 0, to: 12, count: 2))
