@@ -309,8 +309,9 @@ public final class ProjectionService: Service, Sendable {
                 let lost = writing.subtracting(taken)
                 if !gained.isEmpty { await flushLogged() }  // a shorter replay for the partitions it keeps
                 // Taking a partition starts from what its last writer flushed; what that one computed and
-                // did not write is computed again (and announced) from the log.
-                try await projector.setWriting(taken)
+                // did not write is computed again (and announced) from the log. The reload can outlast a
+                // lease: the leases kept and the membership are renewed meanwhile.
+                try await keepingLeases(taken, count: count) { try await projector.setWriting(taken) }
                 if await projector.partitionCount != count {
                     // Repartitioned while this process took the leases: write nothing, let them go, and
                     // start over at the next renewal.
@@ -345,6 +346,33 @@ public final class ProjectionService: Service, Sendable {
             await releasePartitions(count: heldCount.withLock { $0 })
         } catch {
             logger.error("projection lease renewal failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs `body` (a reload) while renewing, every 2 s, the membership and
+    /// the leases of `partitions`: otherwise a reload longer than a lease
+    /// would let them lapse, and the partitions go back and forth.
+    func keepingLeases<T: Sendable>(_ partitions: Set<Int>, count: Int, _ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(2))
+                    let now = self.clock.nowMillis()
+                    let until = now + Self.leaseMillis
+                    if count > 1 {
+                        _ = try? await self.store.acquireLease(name: Self.memberPrefix + self.owner, owner: self.owner,
+                                                               now: now, until: until)
+                    }
+                    for p in partitions.sorted() {
+                        let name = ProjectionPartitions.leaseName(p, count: count)
+                        if try await !self.store.acquireLease(name: name, owner: self.owner, now: now, until: until) {
+                            self.leaseHeld.store(false, ordering: .relaxed)  // the next renewal follows
+                        }
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await body()
         }
     }
 

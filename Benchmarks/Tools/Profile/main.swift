@@ -43,6 +43,10 @@ if CommandLine.arguments.contains("--pipeline") {
     let store = try SQLiteStore(directory: dir, durability: .full)
     let engine = Engine(store: store)
     let (ws, _) = try await engine.setUp(workspaceName: "bench")
+    if let n = Int(ProcessInfo.processInfo.environment["PARTITIONS"] ?? ""), n > 1 {
+        // The projection in partitions: profile ids numbered per workspace (W × 2³² + n).
+        _ = try await engine.repartitionProjection(count: n)
+    }
     let source = try await engine.source(named: "web", workspaceId: ws.id)
     let workload = generated
     let groups = workload.groups(ofAbout: Int(ProcessInfo.processInfo.environment["GROUP"] ?? "") ?? 2_000)
