@@ -1,4 +1,5 @@
 import Foundation
+import RapportAudience
 import RapportCore
 import RapportStore
 import Testing
@@ -91,7 +92,30 @@ import Testing
         let loaded = ProfileProjector(store: store)
         try await loaded.load()
         #expect(await loaded.applied == stored.min())
+        // Segments over the events, defined while the partitions are apart: the index holds the events
+        // the load passed over (from the loaded timelines), and members are those of one moment.
+        let segments = [
+            SegmentDefinition(name: "buyers", condition: try Condition.parse(#"did "Order Completed""#)),
+            SegmentDefinition(name: "big", condition: try Condition.parse(#"count "Order Completed" >= 1 and did "Product Viewed""#)),
+        ]
+        for ws in [one.id, two.id] {
+            try await reference.define(workspaceId: ws, segments: segments, traits: [])
+            try await loaded.define(workspaceId: ws, segments: segments, traits: [])
+        }
+        // Evaluated once every partition had reached its loaded checkpoint, not before.
+        #expect(await loaded.applied == end)
+        for ws in [one.id, two.id] {
+            #expect(await loaded.segmentMembers(workspaceId: ws, segment: "buyers")
+                    == (await reference.segmentMembers(workspaceId: ws, segment: "buyers")))
+        }
         try await loaded.catchUp()
+        for ws in [one.id, two.id] {
+            for segment in ["buyers", "big"] {
+                let expected = await reference.segmentMembers(workspaceId: ws, segment: segment)
+                #expect(expected?.count == 3, "one buyer per round")
+                #expect(await loaded.segmentMembers(workspaceId: ws, segment: segment) == expected, "\(ws) \(segment)")
+            }
+        }
         for ws in [one.id, two.id] {
             let expected = await digest(reference, workspace: ws)
             #expect(expected.count == 6, "three people and three visitors merged into them")
