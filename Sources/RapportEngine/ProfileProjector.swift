@@ -181,18 +181,11 @@ public actor ProfileProjector {
 
     /// Loads the last flushed state.
     public func load() async throws {
-        while isFlushing {
-            await withCheckedContinuation { flushWaiters.append($0) }
-        }
         // No flush while the snapshot loads: one that started meanwhile would record its checkpoint over
         // the loaded state (and put back changes of the state before).
+        await waitForFlush()
         isFlushing = true
-        defer {
-            isFlushing = false
-            let waiters = flushWaiters
-            flushWaiters.removeAll()
-            for w in waiters { w.resume() }
-        }
+        defer { endFlush() }
         let snapshot = try await store.loadProjection()
         partitionCount = snapshot.partitionCheckpoints.count
         graph = ProfileGraph(snapshot: snapshot, idsPerWorkspace: partitionCount > 1)
@@ -455,9 +448,7 @@ public actor ProfileProjector {
     /// checkpoints reach the store in order and a profile row is never
     /// overwritten by an older state.
     public func flush() async throws {
-        while isFlushing {
-            await withCheckedContinuation { flushWaiters.append($0) }
-        }
+        await waitForFlush()
         if !publishes {
             discardPending()
             return
@@ -471,12 +462,7 @@ public actor ProfileProjector {
             && newWarnings.isEmpty && newProfileEvents.isEmpty
         if pendingIsEmpty && partitions.allSatisfy({ flushedThrough[$0] == applied }) { return }  // trap-ok: filtered above
         isFlushing = true
-        defer {
-            isFlushing = false
-            let waiters = flushWaiters
-            flushWaiters.removeAll()
-            for w in waiters { w.resume() }
-        }
+        defer { endFlush() }
         var delta = ProjectionDelta(checkpoint: applied)
         delta.partitions = partitions
         delta.partitionCount = partitionCount
@@ -522,6 +508,21 @@ struct PendingChanges {
 }
 
 extension ProfileProjector {
+    /// Waits until no flush (or load) is writing or reading.
+    func waitForFlush() async {
+        while isFlushing {
+            await withCheckedContinuation { flushWaiters.append($0) }
+        }
+    }
+
+    /// Ends a flush (or load), letting the next one start.
+    func endFlush() {
+        isFlushing = false
+        let waiters = flushWaiters
+        flushWaiters.removeAll()
+        for w in waiters { w.resume() }
+    }
+
     /// The partition a workspace is in.
     func partition(of workspace: WorkspaceID) -> Int {
         ProjectionPartitions.partition(of: workspace, count: partitionCount)
@@ -660,9 +661,7 @@ extension ProfileProjector {
     /// process. Taking one reloads the projection first: its state must be
     /// what its last writer flushed, plus the log since.
     public func setWriting(_ partitions: Set<Int>) async throws {
-        while isFlushing {
-            await withCheckedContinuation { flushWaiters.append($0) }
-        }
+        await waitForFlush()
         let before = writesAll ? Set(0..<partitionCount) : writtenPartitions
         writesAll = false
         writtenPartitions = before.intersection(partitions)

@@ -68,17 +68,7 @@ extension PostgresStore {
                 SELECT seq FROM checkpoints WHERE name = ANY(\(names)::text[]) ORDER BY name FOR UPDATE
                 """, as: Int64.self, on: conn)
             let current = try await partitionCheckpoints(on: conn)
-            guard current.count == delta.partitionCount else {
-                throw ProjectionPartitions.countConflict(store: current.count, delta: delta.partitionCount)
-            }
-            for p in delta.partitions {
-                guard current.indices.contains(p) else {
-                    throw RapportError(.invalidArgument, "no projection partition \(p) of \(current.count)")
-                }
-                if let expected = delta.expected(for: p), current[p] != expected {
-                    throw ProjectionFence.conflict(expected: expected, found: current[p])
-                }
-            }
+            try delta.check(against: current)
             if !delta.profiles.isEmpty {
                 var id: [Int64] = [], workspace: [Int64] = [], created: [Int64] = [], merged: [Int64] = []
                 var aggregates: [String] = [], traits: [String] = []

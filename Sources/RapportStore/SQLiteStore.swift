@@ -253,17 +253,7 @@ public final class SQLiteStore: RapportStore {
     public func saveProjection(_ delta: ProjectionDelta) async throws {
         try await projections.write { db in
             let current = try Self.partitionCheckpoints(db)
-            guard current.count == delta.partitionCount else {
-                throw ProjectionPartitions.countConflict(store: current.count, delta: delta.partitionCount)
-            }
-            for p in delta.partitions {
-                guard current.indices.contains(p) else {
-                    throw RapportError(.invalidArgument, "no projection partition \(p) of \(current.count)")
-                }
-                if let expected = delta.expected(for: p), current[p] != expected {
-                    throw ProjectionFence.conflict(expected: expected, found: current[p])
-                }
-            }
+            try delta.check(against: current)
             // The flush's hot loops (a row per changed profile and per new identifier) bind through
             // SQLite's C API into reused buffers: no argument arrays, no intermediate strings.
             let profile = try RawStatement(db, sql: """

@@ -268,6 +268,23 @@ public struct ProjectionDelta: Sendable {
         expectedCheckpoints[partition] ?? expectedCheckpoint
     }
 
+    /// Throws if the delta may not be saved over the store's partitions'
+    /// checkpoints `current`: another count, a partition that does not
+    /// exist, or a checkpoint another writer moved (`.conflict`).
+    public func check(against current: [Int64]) throws(RapportError) {
+        guard current.count == partitionCount else {
+            throw ProjectionPartitions.countConflict(store: current.count, delta: partitionCount)
+        }
+        for p in partitions {
+            guard current.indices.contains(p) else {
+                throw RapportError(.invalidArgument, "no projection partition \(p) of \(current.count)")
+            }
+            if let expected = expected(for: p), current[p] != expected {  // trap-ok: p in indices
+                throw ProjectionFence.conflict(expected: expected, found: current[p])  // trap-ok: as above
+            }
+        }
+    }
+
     public var isEmpty: Bool {
         profiles.isEmpty && identities.isEmpty && merges.isEmpty && warnings.isEmpty && profileEvents.isEmpty
             && mergeBlocks.isEmpty
@@ -517,7 +534,7 @@ public enum ProjectionPartitions {
                      + "project the whole log and flush every partition before repartitioning")
     }
 
-    package static func countConflict(store: Int, delta: Int) -> RapportError {
+    static func countConflict(store: Int, delta: Int) -> RapportError {
         RapportError(.conflict, "the store's projection has \(store) partitions, this writer projects for \(delta): "
                      + "it was repartitioned; not writing")
     }
