@@ -74,9 +74,6 @@ public actor ProfileProjector {
     var skipsThrough: Int64 = 0
     /// Per partition, the checkpoint last loaded or written: a flush expects the store to still hold it.
     var flushedThrough: [Int64] = [0]
-    /// The profile each event of ``loadedThrough``'s window landed on (from
-    /// the loaded timelines): its audience index entry is still made.
-    var skippedOwners: [Int64: ProfileID] = [:]
 
     /// Profiles changed since the last flush (each once; `ProfileNode.isDirty` marks them).
     var dirty: [ProfileID] = []
@@ -192,15 +189,6 @@ public actor ProfileProjector {
         loadedThrough = snapshot.partitionCheckpoints
         flushedThrough = snapshot.partitionCheckpoints
         skipsThrough = loadedThrough.max() ?? 0
-        skippedOwners.removeAll()
-        if skipsThrough > snapshot.checkpoint {
-            for (id, node) in graph.nodes {
-                for seq in node.events.reversed() {
-                    if seq <= snapshot.checkpoint { break }
-                    skippedOwners[seq] = id
-                }
-            }
-        }
         // Emptied, keeping the paths the definitions read.
         for key in audiences.keys {
             if let emptied = audiences[key]?.index.emptied() { audiences[key]?.index = emptied }
@@ -306,7 +294,10 @@ public actor ProfileProjector {
 
     func applyOne(_ e: borrowing ProjectableEvent) {
         if e.seq <= skipsThrough, isLoaded(e) {
-            skipLoaded(e)
+            // The loaded state holds it. The audience index and what the log announced are rebuilt from
+            // the log (and the loaded timelines) only once every partition is past its loaded checkpoint
+            // (``ensureAudienceIndex()``), so they take it then.
+            applied = max(applied, e.seq)
             return
         }
         if e.sourceId == RapportSource.id {
@@ -541,22 +532,6 @@ extension ProfileProjector {
     func isLoaded(_ e: borrowing ProjectableEvent) -> Bool {
         let p = partition(of: e.workspaceId)
         return loadedThrough.indices.contains(p) && e.seq <= loadedThrough[p]  // trap-ok: checked
-    }
-
-    /// Passes over an event the loaded state holds: its profile is not
-    /// changed again, but the audience index (rebuilt up to what was applied,
-    /// from the timelines) and what the log announced still take it.
-    func skipLoaded(_ e: borrowing ProjectableEvent) {
-        applied = max(applied, e.seq)
-        let owner = skippedOwners.removeValue(forKey: e.seq)
-        if e.sourceId == RapportSource.id {
-            if announcedFromLog, TagEvent.change(of: e.message) == nil, MergeUndoneEvent.undo(of: e.message) == nil,
-               let named = OwnEvent.profile(of: e.message) {
-                adoptAnnouncement(e.message, profile: named, workspaceId: e.workspaceId)
-            }
-        } else if let owner {
-            index(e, owner: owner)
-        }
     }
 
     /// Moves what changed in `partitions` into a delta; returns what changed
